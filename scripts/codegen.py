@@ -1,0 +1,63 @@
+"""Regenerate generated/ from protos/: Python messages and stubs, typing stubs, and the
+descriptor set Envoy's gRPC-JSON transcoder loads.
+
+Run `make gen` (or `python scripts/codegen.py [OUT_DIR]`); tests/contract checks that the
+committed generated/ matches a fresh run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROTOS = ROOT / "protos"
+DESCRIPTOR_NAME = "tablemesh.binpb"
+
+
+def our_protos() -> list[str]:
+    return sorted(str(p.relative_to(PROTOS)) for p in (PROTOS / "tablemesh").rglob("*.proto"))
+
+
+def generate(out: Path) -> None:
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    bindir = Path(sysconfig.get_path("scripts"))
+    env_path = f"{bindir}:{Path(sys.executable).parent}"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"-I{PROTOS}",
+            f"--python_out={out}",
+            f"--grpc_python_out={out}",
+            f"--mypy_out={out}",
+            f"--mypy_grpc_out={out}",
+            *our_protos(),
+        ],
+        check=True,
+        env={"PATH": env_path},
+    )
+    # Every generated directory is a regular package so setuptools finds it.
+    for directory in [p for p in out.rglob("*") if p.is_dir()]:
+        (directory / "__init__.py").touch()
+    subprocess.run(
+        [
+            str(bindir / "buf"),
+            "build",
+            str(ROOT),
+            "--as-file-descriptor-set",
+            "-o",
+            str(out / DESCRIPTOR_NAME),
+        ],
+        check=True,
+    )
+
+
+if __name__ == "__main__":
+    generate(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "generated")

@@ -1,0 +1,66 @@
+"""Runs the platform service: `python -m services.platform.main`.
+
+Besides PlatformService it serves reflection for every service of the mesh (so grpcurl
+works through Envoy's single port) and, unless an external OTLP endpoint is configured,
+collects traces into var/traces.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from datetime import UTC, datetime
+
+import grpc
+import tablemesh
+from google.protobuf import timestamp_pb2
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
+from tablemesh.platform.v1 import platform_service_pb2 as pb
+from tablemesh.platform.v1 import platform_service_pb2_grpc as pb_grpc
+
+from services.platform.collector import TraceCollector
+from services.platform.mesh_health import check_all
+from services.runtime import registry
+from services.runtime.server import Deps, run
+
+
+class PlatformServicer(pb_grpc.PlatformServiceServicer):
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def GetMeshHealth(
+        self, request: pb.GetMeshHealthRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetMeshHealthResponse:
+        answers = await check_all(self.deps.clients)
+        now = timestamp_pb2.Timestamp()
+        now.FromDatetime(datetime.now(UTC))
+        healthy = all(a.status == "SERVING" for a in answers)
+        return pb.GetMeshHealthResponse(
+            status="healthy" if healthy else "degraded",
+            services=[pb.ServiceHealth(**a.__dict__) for a in answers],
+            check_time=now,
+        )
+
+
+def load_all_descriptors() -> list[str]:
+    """Imports every generated module so reflection can describe every mesh service."""
+    for module in pkgutil.walk_packages(tablemesh.__path__, "tablemesh."):
+        if module.name.endswith("_pb2"):
+            importlib.import_module(module.name)
+    return [name for spec in registry.SERVICES for name in spec.grpc_services]
+
+
+def register(server: grpc.aio.Server, deps: Deps) -> None:
+    pb_grpc.add_PlatformServiceServicer_to_server(PlatformServicer(deps), server)
+    if not deps.settings.otel_exporter_otlp_endpoint:
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(
+            TraceCollector(deps.settings.var_dir / "traces"), server
+        )
+
+
+def main() -> None:
+    run("platform", register, reflect=load_all_descriptors())
+
+
+if __name__ == "__main__":
+    main()

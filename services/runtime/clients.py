@@ -1,0 +1,128 @@
+"""The one way a service calls another.
+
+Channels are reused per target. Every call gets a deadline (the default, cut to what the
+incoming call has left), the caller's identity (its bearer token, or a service token
+given explicitly), the request id and the W3C trace context. Only idempotent methods
+(Get*, List*, BatchGet*) are retried, and only on UNAVAILABLE, by gRPC's own retry policy.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import time
+from typing import Any, TypeVar
+
+import grpc
+import structlog
+from google.protobuf import descriptor_pool
+from opentelemetry import trace
+
+from services.runtime import registry, tracing
+from services.runtime.identity import maybe_caller
+
+DEFAULT_TIMEOUT = 5.0
+IDEMPOTENT_PREFIXES = ("Get", "List", "BatchGet", "Check", "Batch")
+
+# Absolute monotonic deadline of the incoming call this task serves, if any.
+incoming_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "incoming_deadline", default=None
+)
+
+S = TypeVar("S")
+
+
+def idempotent_methods(grpc_service: str) -> list[str]:
+    try:
+        service = descriptor_pool.Default().FindServiceByName(grpc_service.removeprefix("/"))
+    except KeyError:
+        return []
+    return [m.name for m in service.methods if m.name.startswith(IDEMPOTENT_PREFIXES)]
+
+
+def service_config(spec: registry.ServiceSpec) -> str:
+    names = [
+        {"service": svc, "method": method}
+        for svc in spec.grpc_services
+        for method in idempotent_methods(svc)
+    ]
+    policy = {
+        "maxAttempts": 3,
+        "initialBackoff": "0.05s",
+        "maxBackoff": "0.5s",
+        "backoffMultiplier": 2,
+        "retryableStatusCodes": ["UNAVAILABLE"],
+    }
+    return json.dumps({"methodConfig": [{"name": names, "retryPolicy": policy}] if names else []})
+
+
+def remaining_timeout(default: float = DEFAULT_TIMEOUT) -> float:
+    deadline = incoming_deadline.get()
+    if deadline is None:
+        return default
+    # Leave a little time to answer our own caller after the downstream call returns.
+    return max(0.05, min(default, deadline - time.monotonic() - 0.02))
+
+
+def outgoing_metadata(token: str | None = None) -> list[tuple[str, str]]:
+    metadata: list[tuple[str, str]] = []
+    if token is None and (caller := maybe_caller()) is not None:
+        token = caller.token
+    if token:
+        metadata.append(("authorization", f"Bearer {token}"))
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    if request_id:
+        metadata.append(("x-request-id", str(request_id)))
+    carrier: dict[str, str] = {}
+    tracing.inject(carrier)
+    metadata.extend(carrier.items())
+    return metadata
+
+
+class _Propagate(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        with tracing.tracer().start_as_current_span(details.method, kind=trace.SpanKind.CLIENT):
+            explicit = dict(details.metadata or ())
+            token = explicit.pop("authorization", None)
+            metadata = outgoing_metadata(token.removeprefix("Bearer ") if token else None)
+            metadata.extend(explicit.items())
+            timeout = remaining_timeout(details.timeout or DEFAULT_TIMEOUT)
+            new_details = grpc.aio.ClientCallDetails(
+                details.method,
+                timeout,
+                grpc.aio.Metadata(*metadata),
+                details.credentials,
+                details.wait_for_ready,
+            )
+            call = await continuation(new_details, request)
+            await call  # keep the span open until the reply (or error) arrives
+            return call
+
+
+class MeshClients:
+    """Channels to the mesh's services, created once and shared by the whole process."""
+
+    def __init__(self) -> None:
+        self._channels: dict[str, grpc.aio.Channel] = {}
+
+    def channel(self, service_name: str) -> grpc.aio.Channel:
+        if service_name not in self._channels:
+            spec = registry.spec(service_name)
+            self._channels[service_name] = grpc.aio.insecure_channel(
+                spec.address,
+                options=[
+                    ("grpc.service_config", service_config(spec)),
+                    ("grpc.enable_retries", 1),
+                    ("grpc.keepalive_time_ms", 30_000),
+                ],
+                interceptors=[_Propagate()],  # type: ignore[list-item]
+            )
+        return self._channels[service_name]
+
+    def stub(self, stub_class: type[S], service_name: str) -> S:
+        return stub_class(self.channel(service_name))  # type: ignore[call-arg]
+
+    async def close(self) -> None:
+        for channel in self._channels.values():
+            await channel.close(None)
+        self._channels.clear()

@@ -1,0 +1,112 @@
+"""Configuration from the environment, validated once at start.
+
+Every variable is TABLEMESH_* except DATABASE_URL, REDIS_URL and the OpenTelemetry ones.
+A bad value stops the process with a message that names the variable. Lists accept
+comma-separated text ("a,b") as well as JSON ('["a","b"]').
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def split_list(value: object) -> object:
+    """Turn 'a, b' or '["a","b"]' into ['a', 'b']; leave real lists alone."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Settings shared by every service and the launcher."""
+
+    model_config = SettingsConfigDict(env_prefix="TABLEMESH_", extra="ignore")
+
+    # PostgreSQL URL; unset means the launcher's embedded server under var/.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "TABLEMESH_DATABASE_URL")
+    )
+    # Redis URL (redis:// or unix://); unset means the launcher's embedded Redis.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "TABLEMESH_REDIS_URL")
+    )
+    # Where logs, embedded data, keys and traces live.
+    var_dir: Path = Path("var")
+    # Address services bind to.
+    host: str = "127.0.0.1"
+    # Added to every port of the mesh (a test mesh beside a dev mesh).
+    port_offset: int = 0
+    # Worker processes per service, sharing the port with SO_REUSEPORT.
+    workers: int = Field(default=1, ge=1, le=32)
+    # debug, info, warning or error.
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Seconds in-flight calls get to finish after SIGTERM.
+    shutdown_grace: float = Field(default=10.0, ge=0, le=300)
+    # The JWT `iss` claim the auth service signs and everyone checks.
+    jwt_issuer: str = "tablemesh-auth"
+    # The JWT `aud` claim.
+    jwt_audience: str = "tablemesh"
+    # Access token lifetime in seconds.
+    access_token_ttl: int = Field(default=900, ge=30, le=86400)
+    # Refresh token lifetime in seconds.
+    refresh_token_ttl: int = Field(default=30 * 86400, ge=60, le=365 * 86400)
+    # JWT signing algorithm: EdDSA (Ed25519) or RS256.
+    jwt_algorithm: Literal["EdDSA", "RS256"] = "EdDSA"
+    # Shared secret mesh services use to get service tokens; also signs page tokens.
+    service_secret: SecretStr = Field(
+        default=SecretStr("dev-only-service-secret-change-me"), min_length=16
+    )
+    # Failed logins per account before throttling, and the window in seconds.
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_failure_window: int = Field(default=300, ge=1, le=86400)
+    # Origins allowed by CORS at the gateway.
+    cors_origins: CommaList = ["http://localhost:3000", "http://127.0.0.1:3000"]
+    # Requests per minute per client IP on login and register at the gateway.
+    auth_rate_limit_per_minute: int = Field(default=60, ge=1, le=100000)
+    # Largest request body the gateway accepts, in bytes.
+    max_request_bytes: int = Field(default=1_048_576, ge=1024, le=104_857_600)
+    # Argon2id cost: memory in KiB, iterations, lanes (OWASP minimum by default).
+    argon2_memory_kib: int = Field(default=19456, ge=8, le=4_194_304)
+    argon2_time_cost: int = Field(default=2, ge=1, le=20)
+    argon2_parallelism: int = Field(default=1, ge=1, le=16)
+    # OTLP/gRPC collector for traces; unset means the platform service writes var/traces.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return split_list(value)
+
+
+def describe_error(exc: ValidationError) -> str:
+    lines = ["invalid configuration:"]
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        name = field if field.isupper() else f"TABLEMESH_{field.upper()}"
+        lines.append(f"  {name}: {err['msg']} (got {err.get('input')!r})")
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process's settings; exits with a clear message when a variable is bad."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        print(describe_error(exc), file=sys.stderr)
+        raise SystemExit(2) from exc

@@ -1,0 +1,48 @@
+"""PostgreSQL through SQLAlchemy 2 (async, psycopg 3), and per-service migrations.
+
+Each service owns one schema named after it and never touches another's. Migrations are
+Alembic revisions in services/<name>/migrations/, run through the one env.py in
+services/runtime/migrations/, with the version table inside the service's schema.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICES_DIR = Path(__file__).resolve().parent.parent
+
+
+def sqlalchemy_url(url: str) -> str:
+    """postgresql://... as given by users and pgserver, with the psycopg 3 driver named."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://...")
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def alembic_config(service_name: str, database_url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(RUNTIME_MIGRATIONS))
+    cfg.set_main_option(
+        "version_locations", str(SERVICES_DIR / service_name / "migrations" / "versions")
+    )
+    cfg.set_main_option("path_separator", "os")
+    cfg.attributes["schema"] = service_name
+    cfg.attributes["url"] = sqlalchemy_url(database_url)
+    return cfg
+
+
+def migrate(service_name: str, database_url: str) -> None:
+    """Brings the service's schema to the newest revision (safe to run concurrently)."""
+    command.upgrade(alembic_config(service_name, database_url), "heads")

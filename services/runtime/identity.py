@@ -1,0 +1,150 @@
+"""Who is calling: access-token verification and the caller of the current request.
+
+Every service verifies the JWT itself (defence in depth: a gRPC client can bypass Envoy).
+Verified tokens are cached until they expire so a hot path does not re-verify signatures;
+the logout denylist in Redis is still checked on every call.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from redis.asyncio import Redis
+
+from services.runtime.errors import PermissionDenied, Unauthenticated
+
+ROLES = ("admin", "member", "viewer")
+SERVICE_ROLE = "service"
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "iss", "aud", "tenant_id", "role"]
+
+
+def denylist_key(jti: str) -> str:
+    """The Redis key that marks a logged-out access token."""
+    return f"auth:denylist:{jti}"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The identity an access token states."""
+
+    user_id: str
+    tenant_id: str
+    role: str
+    email: str
+    token_id: str
+    expires_at: int
+    token: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_service(self) -> bool:
+        return self.role == SERVICE_ROLE
+
+    def require_admin(self) -> None:
+        """Admins and mesh services may manage a tenant; anyone else is refused."""
+        if not (self.is_admin or self.is_service):
+            raise PermissionDenied("this action needs the admin role", reason="ADMIN_REQUIRED")
+
+
+_current: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
+
+
+def current_caller() -> Caller:
+    caller = _current.get()
+    if caller is None:
+        raise Unauthenticated("an access token is required", reason="TOKEN_MISSING")
+    return caller
+
+
+def maybe_caller() -> Caller | None:
+    return _current.get()
+
+
+def set_caller(caller: Caller | None) -> contextvars.Token[Caller | None]:
+    return _current.set(caller)
+
+
+JwksSource = Callable[[], Awaitable[dict[str, Any]]]
+
+
+class TokenVerifier:
+    """Verifies access tokens against the auth service's JWKS and the denylist."""
+
+    # Do not refetch the key set more often than this when an unknown key id shows up.
+    REFETCH_INTERVAL = 10.0
+    CACHE_LIMIT = 10_000
+
+    def __init__(self, jwks_source: JwksSource, redis: Redis, issuer: str, audience: str) -> None:
+        self._jwks_source = jwks_source
+        self._redis = redis
+        self._issuer = issuer
+        self._audience = audience
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+        self._cache: dict[str, Caller] = {}
+
+    def use_source(self, jwks_source: JwksSource) -> None:
+        """Where keys come from; the auth service points this at its own key store."""
+        self._jwks_source = jwks_source
+        self._fetched_at = 0.0
+
+    def set_jwks(self, jwks: dict[str, Any]) -> None:
+        self._keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(jwks).keys if k.key_id}
+        self._fetched_at = time.monotonic()
+
+    async def _key_for(self, kid: str) -> jwt.PyJWK:
+        if kid not in self._keys and time.monotonic() - self._fetched_at > self.REFETCH_INTERVAL:
+            self.set_jwks(await self._jwks_source())
+        key = self._keys.get(kid)
+        if key is None:
+            raise Unauthenticated("the token was signed by an unknown key", reason="TOKEN_INVALID")
+        return key
+
+    async def verify(self, token: str) -> Caller:
+        caller = self._cache.get(token)
+        if caller is None or caller.expires_at <= time.time():
+            caller = await self._verify_signature(token)
+            if len(self._cache) >= self.CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[token] = caller
+        if await self._redis.exists(denylist_key(caller.token_id)):
+            raise Unauthenticated("the token has been revoked", reason="TOKEN_REVOKED")
+        return caller
+
+    async def _verify_signature(self, token: str) -> Caller:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"malformed token: {exc}", reason="TOKEN_INVALID") from exc
+        key = await self._key_for(str(header.get("kid", "")))
+        try:
+            # Only the algorithm of the key itself: alg=none and HS256-with-public-key fail.
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=[key.algorithm_name],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthenticated("the token has expired", reason="TOKEN_EXPIRED") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"invalid token: {exc}", reason="TOKEN_INVALID") from exc
+        return Caller(
+            user_id=str(claims["sub"]),
+            tenant_id=str(claims["tenant_id"]),
+            role=str(claims["role"]),
+            email=str(claims.get("email", "")),
+            token_id=str(claims["jti"]),
+            expires_at=int(claims["exp"]),
+            token=token,
+        )

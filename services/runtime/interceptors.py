@@ -1,0 +1,174 @@
+"""The one server interceptor every service runs.
+
+Per call it: takes (or makes) the request id, continues the caller's W3C trace, verifies
+the access token unless the method is public, writes one access-log line, and maps domain
+errors to google.rpc.Status with details. Servicers never do any of this themselves.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+import structlog
+from grpc_status import rpc_status
+from opentelemetry import trace
+
+from services.runtime import logs, metrics, registry, tracing
+from services.runtime.clients import incoming_deadline
+from services.runtime.errors import DomainError, Unauthenticated
+from services.runtime.identity import TokenVerifier, set_caller
+
+log = logs.get("access")
+VERSION = "0.1.0"
+
+
+def bearer_token(metadata: dict[str, str]) -> str | None:
+    value = metadata.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+async def abort_with(context: grpc.aio.ServicerContext, error: DomainError) -> None:
+    status = rpc_status.to_status(error.to_status())
+    await context.abort(status.code, status.details, status.trailing_metadata)
+
+
+def _quiet(behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    """Public, untraced, unlogged: only the version header is added."""
+
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        await context.send_initial_metadata((("x-tablemesh-version", VERSION),))
+        return await behavior(request, context)
+
+    return wrapper
+
+
+class MeshInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, service: str, verifier: TokenVerifier) -> None:
+        self._service = service
+        self._verifier = verifier
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None:
+            return handler
+        method: str = details.method  # type: ignore[attr-defined]
+        if method.startswith(registry.QUIET_PREFIXES) and handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                _quiet(handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap_unary(method, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                self._wrap_stream(method, handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    async def _enter(self, method: str, context: grpc.aio.ServicerContext) -> dict[str, str]:
+        metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+        remaining = context.time_remaining()
+        if remaining is not None:
+            incoming_deadline.set(time.monotonic() + remaining)
+        request_id = metadata.get("x-request-id") or str(uuid.uuid4())
+        await context.send_initial_metadata(
+            (("x-request-id", request_id), ("x-tablemesh-version", VERSION))
+        )
+        structlog.contextvars.bind_contextvars(request_id=request_id, method=method)
+        token = bearer_token(metadata)
+        caller = None
+        if not registry.is_public(method):
+            if token is None:
+                raise Unauthenticated("an access token is required", reason="TOKEN_MISSING")
+            caller = await self._verifier.verify(token)
+        elif token is not None:
+            # A public method may still act on who is calling when a good token is sent.
+            try:
+                caller = await self._verifier.verify(token)
+            except DomainError:
+                caller = None
+        set_caller(caller)
+        if caller is not None:
+            structlog.contextvars.bind_contextvars(
+                user_id=caller.user_id, tenant_id=caller.tenant_id
+            )
+        return metadata
+
+    def _wrap_unary(
+        self, method: str, behavior: Callable[..., Awaitable[Any]]
+    ) -> Callable[..., Any]:
+        async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            start = time.perf_counter()
+            code = grpc.StatusCode.OK
+            ctx = tracing.extract(context.invocation_metadata() or ())
+            with tracing.tracer().start_as_current_span(
+                method, context=ctx, kind=trace.SpanKind.SERVER
+            ) as span:
+                try:
+                    await self._enter(method, context)
+                    return await behavior(request, context)
+                except DomainError as error:
+                    code = error.code
+                    span.set_attribute("rpc.grpc.status_code", code.value[0])
+                    await abort_with(context, error)
+                except grpc.aio.AbortError:
+                    code = grpc.StatusCode.ABORTED
+                    raise
+                except Exception:
+                    code = grpc.StatusCode.UNKNOWN
+                    log.exception("unhandled error")
+                    raise
+                finally:
+                    self._finish(method, code, start)
+
+        return wrapper
+
+    def _wrap_stream(self, method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
+        async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            start = time.perf_counter()
+            code = grpc.StatusCode.OK
+            ctx = tracing.extract(context.invocation_metadata() or ())
+            with tracing.tracer().start_as_current_span(
+                method, context=ctx, kind=trace.SpanKind.SERVER
+            ):
+                try:
+                    await self._enter(method, context)
+                    async for item in behavior(request, context):
+                        yield item
+                except DomainError as error:
+                    code = error.code
+                    await abort_with(context, error)
+                finally:
+                    self._finish(method, code, start)
+
+        return wrapper
+
+    def _finish(self, method: str, code: grpc.StatusCode, start: float) -> None:
+        elapsed = time.perf_counter() - start
+        metrics.observe(self._service, method, code.name, elapsed)
+        log.info(
+            "rpc",
+            code=code.name,
+            duration_ms=round(elapsed * 1000, 2),
+            trace_id=tracing.current_trace_id(),
+        )
+        structlog.contextvars.unbind_contextvars("request_id", "method", "user_id", "tenant_id")
+        set_caller(None)

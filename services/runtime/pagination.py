@@ -1,0 +1,64 @@
+"""AIP-158 pagination: capped page sizes and opaque, tamper-evident keyset page tokens.
+
+A page token carries the sort key of the last row returned plus a fingerprint of the
+request's filters; it is signed with the service secret, so a client cannot forge one or
+reuse it with other filters.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from services.runtime.config import settings
+from services.runtime.errors import invalid
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+
+def page_size(requested: int, *, default: int = DEFAULT_PAGE_SIZE, cap: int = MAX_PAGE_SIZE) -> int:
+    if requested < 0:
+        raise invalid("page_size", "must not be negative")
+    if requested > cap:
+        raise invalid("page_size", f"must be at most {cap}, got {requested}")
+    return requested or default
+
+
+def _mac(payload: bytes) -> bytes:
+    key = settings().service_secret.get_secret_value().encode()
+    return hmac.new(key, payload, hashlib.sha256).digest()[:16]
+
+
+def fingerprint(**filters: Any) -> str:
+    """A short digest of the filters a token was issued for."""
+    raw = json.dumps(filters, sort_keys=True, default=str).encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def encode_token(last_key: list[Any], filters_fp: str) -> str:
+    payload = json.dumps({"k": last_key, "f": filters_fp}, default=str).encode()
+    return base64.urlsafe_b64encode(payload + _mac(payload)).decode().rstrip("=")
+
+
+def decode_token(token: str, filters_fp: str) -> list[Any] | None:
+    """The last row's sort key, or None for the first page."""
+    if not token:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        payload, mac = raw[:-16], raw[-16:]
+        if not hmac.compare_digest(mac, _mac(payload)):
+            raise ValueError("bad signature")
+        data = json.loads(payload)
+    except (ValueError, TypeError) as exc:
+        raise invalid("page_token", "is not a token this service issued") from exc
+    if data.get("f") != filters_fp:
+        raise invalid("page_token", "was issued for different filters or ordering")
+    key = data.get("k")
+    if not isinstance(key, list):
+        raise invalid("page_token", "is not a token this service issued")
+    return key

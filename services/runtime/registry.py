@@ -1,0 +1,105 @@
+"""The mesh's service table: every service's name, default port and gRPC services.
+
+The launcher, the Envoy config, the inter-service clients, the mesh health check and the
+docker-compose check all read this one table, so a port is written down exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+GATEWAY_PORT = 8000
+ENVOY_ADMIN_PORT = 9901
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One service of the mesh."""
+
+    # Short name, used in env vars, logs, the launcher and Envoy cluster names.
+    name: str
+    # The port the service listens on before TABLEMESH_PORT_OFFSET is added.
+    default_port: int
+    # The fully qualified gRPC service names it implements (besides health/reflection).
+    grpc_services: tuple[str, ...]
+    # Whether it owns a PostgreSQL schema (and so has migrations).
+    uses_database: bool = True
+
+    @property
+    def module(self) -> str:
+        """The module whose `main()` runs the service."""
+        return f"services.{self.name}.main"
+
+    @property
+    def port(self) -> int:
+        return self.default_port + port_offset()
+
+    @property
+    def address(self) -> str:
+        """host:port other services dial; TABLEMESH_<NAME>_ADDR overrides it."""
+        override = os.environ.get(f"TABLEMESH_{self.name.upper()}_ADDR")
+        return override or f"127.0.0.1:{self.port}"
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("platform", 8007, ("tablemesh.platform.v1.PlatformService",), uses_database=False),
+    ServiceSpec("auth", 8009, ("tablemesh.auth.v1.AuthService",)),
+    ServiceSpec("users", 8010, ("tablemesh.users.v1.UsersService",)),
+)
+
+BY_NAME = {spec.name: spec for spec in SERVICES}
+
+
+# Methods callable without an access token, as full gRPC method names. Envoy's jwt_authn
+# rules (both REST and gRPC forms) and every service's auth interceptor derive from this.
+PUBLIC_METHODS: frozenset[str] = frozenset(
+    {
+        "/tablemesh.auth.v1.AuthService/Register",
+        "/tablemesh.auth.v1.AuthService/Login",
+        "/tablemesh.auth.v1.AuthService/RefreshToken",
+        "/tablemesh.auth.v1.AuthService/GetJwks",
+        "/tablemesh.auth.v1.AuthService/AcceptInvitation",
+        "/tablemesh.auth.v1.AuthService/ExchangeApiKey",
+        "/tablemesh.auth.v1.AuthService/IssueServiceToken",
+        "/tablemesh.platform.v1.PlatformService/GetMeshHealth",
+    }
+)
+
+# Method prefixes that are public on every service: health checks and reflection.
+PUBLIC_PREFIXES: tuple[str, ...] = (
+    "/grpc.health.v1.Health/",
+    "/grpc.reflection.",
+    "/opentelemetry.proto.collector.",
+)
+
+# Methods too frequent or too internal to trace and access-log: health probes (Envoy asks
+# every few seconds) and span export (tracing it would trace the tracing, forever).
+QUIET_PREFIXES: tuple[str, ...] = ("/grpc.health.v1.Health/", "/opentelemetry.proto.collector.")
+
+
+def is_public(method: str) -> bool:
+    return method in PUBLIC_METHODS or method.startswith(PUBLIC_PREFIXES)
+
+
+def port_offset() -> int:
+    """TABLEMESH_PORT_OFFSET shifts every port, so a test mesh can run beside a dev mesh."""
+    from services.runtime.config import settings
+
+    return settings().port_offset
+
+
+def gateway_port() -> int:
+    return GATEWAY_PORT + port_offset()
+
+
+def envoy_admin_port() -> int:
+    return ENVOY_ADMIN_PORT + port_offset()
+
+
+def spec(name: str) -> ServiceSpec:
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        known = ", ".join(BY_NAME)
+        raise KeyError(f"unknown service {name!r}; known services: {known}") from None

@@ -1,0 +1,155 @@
+"""Server bootstrap: what every service's `main()` runs.
+
+It validates config, connects PostgreSQL and Redis, installs the mesh interceptor, health
+and reflection, binds the port (SO_REUSEPORT, so several worker processes can share it),
+reports SERVING only once its dependencies answer, and on SIGTERM reports NOT_SERVING,
+stops taking new calls and lets in-flight ones finish within the grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import signal
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.runtime import logs, registry, tracing
+from services.runtime.cache import create_redis
+from services.runtime.clients import MeshClients
+from services.runtime.config import Settings, settings
+from services.runtime.db import create_engine
+from services.runtime.identity import JwksSource, TokenVerifier
+from services.runtime.interceptors import VERSION, MeshInterceptor
+
+
+@dataclass
+class Deps:
+    """What a service's servicers are built from."""
+
+    name: str
+    settings: Settings
+    redis: Redis
+    clients: MeshClients
+    verifier: TokenVerifier
+    engine: AsyncEngine | None = None
+    # Coroutines to run at shutdown, after the server stopped (flushes, closes).
+    on_stop: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    @property
+    def db(self) -> AsyncEngine:
+        if self.engine is None:
+            raise RuntimeError(f"{self.name} does not use a database")
+        return self.engine
+
+
+Register = Callable[[grpc.aio.Server, Deps], Awaitable[None] | None]
+
+
+def jwks_from_auth(clients: MeshClients) -> JwksSource:
+    """Fetches the auth service's JWKS over gRPC (GetJwks returns JSON in an HttpBody)."""
+    from tablemesh.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+
+    async def fetch() -> dict[str, Any]:
+        stub = clients.stub(auth_service_pb2_grpc.AuthServiceStub, "auth")
+        body = await stub.GetJwks(auth_service_pb2.GetJwksRequest(), timeout=5)
+        return dict(json.loads(body.data))
+
+    return fetch
+
+
+async def _wait_for_dependencies(deps: Deps) -> None:
+    log = logs.get("startup")
+    for attempt in range(120):
+        try:
+            await deps.redis.ping()
+            if deps.engine is not None:
+                async with deps.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
+            log.warning("dependencies not ready", error=str(exc), attempt=attempt)
+            await asyncio.sleep(0.5)
+    raise SystemExit(f"{deps.name}: PostgreSQL/Redis did not answer within 60s")
+
+
+def _require(value: str | None, variable: str, name: str) -> str:
+    if not value:
+        raise SystemExit(f"{name}: {variable} is not set (the launcher sets it; see README)")
+    return value
+
+
+async def serve(
+    name: str,
+    register: Register,
+    *,
+    reflect: Iterable[str] | None = None,
+) -> None:
+    cfg = settings()
+    spec = registry.spec(name)
+    logs.configure(name, cfg.log_level)
+    provider = tracing.configure(name)
+    log = logs.get("server")
+
+    redis = create_redis(_require(cfg.redis_url, "REDIS_URL", name))
+    engine = None
+    if spec.uses_database:
+        engine = create_engine(_require(cfg.database_url, "DATABASE_URL", name))
+    clients = MeshClients()
+    verifier = TokenVerifier(jwks_from_auth(clients), redis, cfg.jwt_issuer, cfg.jwt_audience)
+    deps = Deps(name, cfg, redis, clients, verifier, engine)
+
+    server = grpc.aio.server(
+        interceptors=[MeshInterceptor(name, deps.verifier)],
+        options=[("grpc.so_reuseport", 1), ("grpc.max_receive_message_length", 8 << 20)],
+    )
+    health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = [*spec.grpc_services, health.SERVICE_NAME, reflection.SERVICE_NAME]
+    reflection.enable_server_reflection(sorted({*names, *(reflect or ())}), server)
+    for service_name in ("", *spec.grpc_services):
+        await health_servicer.set(service_name, health_pb2.HealthCheckResponse.NOT_SERVING)
+
+    result = register(server, deps)
+    if inspect.isawaitable(result):
+        await result
+    server.add_insecure_port(f"{cfg.host}:{spec.port}")
+    await server.start()
+    log.info("listening", port=spec.port, version=VERSION)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    await _wait_for_dependencies(deps)
+    for service_name in ("", *spec.grpc_services):
+        await health_servicer.set(service_name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("serving")
+
+    await stop.wait()
+    log.info("draining", grace=cfg.shutdown_grace)
+    await health_servicer.enter_graceful_shutdown()
+    await server.stop(cfg.shutdown_grace)
+    for hook in deps.on_stop:
+        await hook()
+    await clients.close()
+    await redis.aclose()
+    if engine is not None:
+        await engine.dispose()
+    provider.shutdown()
+    log.info("stopped")
+
+
+def run(name: str, register: Register, **kwargs: Any) -> None:
+    """Entry point for `python -m services.<name>.main`."""
+    asyncio.run(serve(name, register, **kwargs))

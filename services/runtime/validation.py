@@ -1,0 +1,50 @@
+"""Checks shared by every service's request validation."""
+
+from __future__ import annotations
+
+import uuid
+
+from email_validator import EmailNotValidError, validate_email
+
+from services.runtime.errors import Violations
+
+
+def check_email(violations: Violations, field: str, value: str) -> str:
+    """The normalized (lower-case) address, or a violation that says what is wrong."""
+    if not value:
+        violations.add(field, "is required")
+        return ""
+    try:
+        info = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        violations.add(field, f"is not a valid email address: {exc}")
+        return value
+    return info.normalized.lower()
+
+
+def check_required(violations: Violations, field: str, value: str, max_len: int = 200) -> str:
+    text = value.strip()
+    if not text:
+        violations.add(field, "is required")
+    elif len(text) > max_len:
+        violations.add(field, f"must be at most {max_len} characters")
+    return text
+
+
+def check_uuid(violations: Violations, field: str, value: str) -> str:
+    if not value:
+        violations.add(field, "is required")
+        return value
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        violations.add(field, f"must be a UUID, got {value[:40]!r}")
+        return value
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

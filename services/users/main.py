@@ -1,0 +1,24 @@
+"""Runs the users service: `python -m services.users.main`."""
+
+from __future__ import annotations
+
+import grpc
+from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
+
+from services.runtime.server import Deps, run
+from services.users.domain import Users
+from services.users.servicer import UsersServicer
+from services.users.store import ProfileStore
+
+
+def register(server: grpc.aio.Server, deps: Deps) -> None:
+    users = Users(ProfileStore(deps.db, deps.redis))
+    pb_grpc.add_UsersServiceServicer_to_server(UsersServicer(users), server)
+
+
+def main() -> None:
+    run("users", register)
+
+
+if __name__ == "__main__":
+    main()
