@@ -153,7 +153,9 @@ class ProfileStore:
             if q.order_column in ("created_at", "last_login_at"):
                 after_value = datetime.fromisoformat(after_value)
             row_key = sa.tuple_(key, profiles.c.id)
-            bound = sa.tuple_(sa.literal(after_value), sa.literal(after_id))
+            bound = sa.tuple_(
+                sa.literal(after_value, key.type), sa.literal(after_id, profiles.c.id.type)
+            )
             query = query.where(row_key < bound if q.descending else row_key > bound)
         order = (key.desc(), profiles.c.id.desc()) if q.descending else (key, profiles.c.id)
         query = query.order_by(*order).limit(q.page_size + 1)
