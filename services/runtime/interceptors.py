@@ -63,7 +63,9 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         method: str = details.method  # type: ignore[attr-defined]
-        if method.startswith(registry.QUIET_PREFIXES) and handler.unary_unary:
+        if method.startswith(registry.QUIET_PREFIXES):
+            if not handler.unary_unary:
+                return handler  # health Watch: public, untouched
             return grpc.unary_unary_rpc_method_handler(
                 _quiet(handler.unary_unary),
                 request_deserializer=handler.request_deserializer,

@@ -1,0 +1,23 @@
+"""One mesh for all end-to-end tests, booted through the launcher like a user would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.mesh import Mesh, mesh_env
+
+
+@pytest.fixture(scope="session")
+def mesh(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str
+) -> Iterator[Mesh]:
+    var_dir = tmp_path_factory.mktemp("var")
+    m = Mesh(var_dir, mesh_env(var_dir, database_url, redis_url))
+    try:
+        m.cli("up", "--detach")
+        yield m
+    finally:
+        m.cli("down", check=False)
+        m.http.close()

@@ -1,0 +1,112 @@
+"""Boots the whole mesh the way a user does (`tablemesh up --detach`), on shifted ports so
+it can run beside a developer's own mesh, and offers small helpers to talk to it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+
+from services.runtime import registry
+
+PORT_OFFSET = 1000
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Mesh:
+    var_dir: Path
+    env: dict[str, str]
+    http: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.http = httpx.Client(base_url=self.base_url, timeout=20)
+
+    @property
+    def gateway(self) -> str:
+        return f"127.0.0.1:{registry.GATEWAY_PORT + PORT_OFFSET}"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.gateway}"
+
+    def port(self, service: str) -> int:
+        return registry.BY_NAME[service].default_port + PORT_OFFSET
+
+    def cli(
+        self, *args: str, check: bool = True, timeout: float = 180
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [str(BIN / "tablemesh"), *args],
+            env=self.env,
+            text=True,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"tablemesh {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+    def channel(self, target: str | None = None) -> grpc.Channel:
+        return grpc.insecure_channel(target or self.gateway)
+
+    # --- people ------------------------------------------------------------------------
+    def register(self, **overrides: str) -> dict[str, Any]:
+        body = {
+            "email": f"u{uuid.uuid4().hex[:10]}@example.com",
+            "password": "correct horse 1",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            **overrides,
+        }
+        reply = self.http.post("/api/v1/auth/register", json=body)
+        assert reply.status_code == 200, reply.text
+        return {**reply.json(), "email": body["email"], "password": body["password"]}
+
+    def invite(self, admin_token: str, role: str = "member") -> dict[str, Any]:
+        email = f"i{uuid.uuid4().hex[:10]}@example.com"
+        reply = self.http.post(
+            "/api/v1/auth/invitations",
+            json={"email": email, "role": role},
+            headers=bearer(admin_token),
+        )
+        assert reply.status_code == 200, reply.text
+        token = reply.json()["token"]
+        accepted = self.http.post(
+            f"/api/v1/auth/invitations/{token}:accept",
+            json={"password": "member pass 1", "first_name": "Grace", "last_name": "Hopper"},
+        )
+        assert accepted.status_code == 200, accepted.text
+        return {**accepted.json(), "email": email, "password": "member pass 1"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def mesh_env(var_dir: Path, database_url: str, redis_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "TABLEMESH_PORT_OFFSET": str(PORT_OFFSET),
+            "TABLEMESH_VAR_DIR": str(var_dir),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            # Short throttling window so the lockout test can see it lift.
+            "TABLEMESH_LOGIN_FAILURE_WINDOW": "4",
+            "TABLEMESH_SHUTDOWN_GRACE": "5",
+            "TABLEMESH_CORS_ORIGINS": "https://app.example.com,http://localhost:3000",
+            "TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE": "1000",
+        }
+    )
+    return env
