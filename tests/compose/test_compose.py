@@ -24,16 +24,23 @@ def compose() -> dict[str, Any]:
 
 def test_valid_against_compose_spec() -> None:
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema",
-         "vendor.compose-spec", str(COMPOSE)],
-        capture_output=True, text=True, check=False,
+        [
+            str(Path(sys.executable).parent / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(COMPOSE),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("spec", registry.SERVICES, ids=lambda s: s.name)
-def test_every_service_matches_the_launcher(compose: dict[str, Any],
-                                            spec: registry.ServiceSpec) -> None:
+def test_every_service_matches_the_launcher(
+    compose: dict[str, Any], spec: registry.ServiceSpec
+) -> None:
     service = compose["services"].get(spec.name)
     assert service is not None, f"{spec.name} is missing from docker-compose.yml"
     assert service["command"] == ["python", "-m", spec.module]

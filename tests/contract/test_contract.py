@@ -29,8 +29,11 @@ def test_buf_breaking_against_main() -> None:
 
 
 def _tree(root: Path) -> set[str]:
-    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()
-            and "__pycache__" not in p.parts}
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 def test_generated_code_is_fresh(tmp_path: Path) -> None:
@@ -39,8 +42,9 @@ def test_generated_code_is_fresh(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     committed = ROOT / "generated"
     assert _tree(out) == _tree(committed), "generated/ has missing or extra files: run make gen"
-    stale = [name for name in _tree(out)
-             if not filecmp.cmp(out / name, committed / name, shallow=False)]
+    stale = [
+        name for name in _tree(out) if not filecmp.cmp(out / name, committed / name, shallow=False)
+    ]
     assert not stale, f"generated/ is stale ({', '.join(stale)}): run make gen"
 
 

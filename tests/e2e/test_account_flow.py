@@ -18,12 +18,12 @@ def test_register_login_me_refresh_logout(mesh: Mesh) -> None:
     assert set(tokens) == {"access_token", "refresh_token", "token_type", "expires_in"}
 
     me = mesh.http.get("/api/v1/auth/me", headers=bearer(tokens["access_token"]))
-    assert me.status_code == 200 and me.json()["email"] == account["email"]
+    assert me.status_code == 200 and me.json()["principal"]["email"] == account["email"]
     profile = mesh.http.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))
     assert profile.status_code == 200, profile.text
-    assert profile.json()["email"] == account["email"]
-    assert profile.json()["tenant_id"] == account["principal"]["tenant_id"]
-    assert profile.json()["last_login_time"], "login is recorded on the profile"
+    assert profile.json()["user"]["email"] == account["email"]
+    assert profile.json()["user"]["tenant_id"] == account["principal"]["tenant_id"]
+    assert profile.json()["user"]["last_login_time"], "login is recorded on the profile"
 
     refreshed = mesh.http.post(
         "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
@@ -87,14 +87,17 @@ def test_admin_manages_tenant_users(mesh: Mesh) -> None:
         headers=bearer(token),
     )
     assert patched.status_code == 200, patched.text
-    assert patched.json()["role"] == "viewer" and patched.json()["bio"] == "Compiler pioneer"
+    assert (
+        patched.json()["user"]["role"] == "viewer"
+        and patched.json()["user"]["bio"] == "Compiler pioneer"
+    )
 
     stats = mesh.http.get("/api/v1/users/stats", headers=bearer(token)).json()
     assert stats["total"] == 2 and stats["by_role"] == {"admin": 1, "viewer": 1}
 
     deleted = mesh.http.delete(f"/api/v1/users/{member_id}", headers=bearer(token))
     assert deleted.status_code == 200, deleted.text
-    assert deleted.json()["delete_time"]
+    assert deleted.json()["user"]["delete_time"]
     gone = mesh.http.get(f"/api/v1/users/{member_id}", headers=bearer(token))
     assert gone.status_code == 404
     login = mesh.http.post(

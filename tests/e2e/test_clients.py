@@ -42,8 +42,8 @@ def test_grpcurl_through_the_gateway(mesh: Mesh) -> None:
     for spec in registry.SERVICES:
         for name in spec.grpc_services:
             assert name in listed.stdout.split()
-    described = grpcurl(mesh.gateway, "describe", "tablemesh.users.v1.UsersService.GetUser")
-    assert "GetUserRequest" in described.stdout
+    described = grpcurl(mesh.gateway, "describe", "tablemesh.users.v1.UsersService")
+    assert "rpc GetUser ( .tablemesh.users.v1.GetUserRequest )" in described.stdout
     health = grpcurl(mesh.gateway, "tablemesh.platform.v1.PlatformService/GetMeshHealth")
     assert health.returncode == 0, health.stderr
     assert json.loads(health.stdout)["status"] == "healthy"
@@ -53,7 +53,7 @@ def test_grpcurl_through_the_gateway(mesh: Mesh) -> None:
     )
     registered = grpcurl("-d", body, mesh.gateway, "tablemesh.auth.v1.AuthService/Register")
     assert registered.returncode == 0, registered.stderr
-    token = json.loads(registered.stdout)["accessToken"]
+    token = json.loads(registered.stdout)["access_token"]
     me = grpcurl(
         "-H",
         f"authorization: Bearer {token}",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 import uuid
@@ -18,6 +20,7 @@ from tablemesh.users.v1 import users_service_pb2 as users_pb
 from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
 
 from services.runtime import registry
+from services.runtime.config import Settings
 from tests.e2e.mesh import Mesh, bearer
 
 
@@ -29,7 +32,9 @@ def signing_key(database_url: str) -> tuple[str, str, Any]:
         ).fetchone()
     assert row is not None
     kid, alg, pem = row
-    return kid, alg, serialization.load_pem_private_key(pem.encode(), password=None)
+    # The key is stored encrypted with the mesh's service secret.
+    secret = Settings().service_secret.get_secret_value().encode()
+    return kid, alg, serialization.load_pem_private_key(pem.encode(), password=secret)
 
 
 def claims_of(token: str) -> dict[str, Any]:
@@ -43,14 +48,19 @@ def forge(database_url: str, claims: dict[str, Any], **changes: Any) -> str:
     )
 
 
-def refused(mesh: Mesh, token: str) -> None:
+def refused(
+    mesh: Mesh,
+    token: str,
+    http_status: int = 401,
+    gateway_code: grpc.StatusCode = grpc.StatusCode.UNAUTHENTICATED,
+) -> None:
     reply = mesh.http.get("/api/v1/users/me", headers=bearer(token))
-    assert reply.status_code == 401, reply.text
+    assert reply.status_code == http_status, reply.text
     with mesh.channel() as channel, pytest.raises(grpc.RpcError) as err:
         users_grpc.UsersServiceStub(channel).GetMe(
             users_pb.GetMeRequest(), metadata=[("authorization", f"Bearer {token}")], timeout=10
         )
-    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert err.value.code() == gateway_code
     # Straight to the service, past Envoy: the service checks too.
     with (
         mesh.channel(f"127.0.0.1:{mesh.port('users')}") as channel,
@@ -73,24 +83,33 @@ def test_alg_none_is_refused(mesh: Mesh) -> None:
     refused(mesh, f"{header.decode()}.{payload.decode()}.")
 
 
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 def test_hs256_signed_with_public_key_is_refused(mesh: Mesh) -> None:
+    """The classic key-confusion attack: HMAC keyed with the published public key."""
     claims = claims_of(mesh.register()["access_token"])
-    jwks = mesh.http.get("/api/v1/auth/jwks").json()
-    public = json.dumps(jwks["keys"][0]).encode()
-    token = jwt.api_jws.PyJWS().encode(
-        json.dumps(claims).encode(),
-        public,
-        algorithm="HS256",
-        headers={"kid": jwks["keys"][0]["kid"]},
-    )
-    refused(mesh, token)
+    key = mesh.http.get("/api/v1/auth/jwks").json()["keys"][0]
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": key["kid"]}).encode())
+    signing_input = f"{header}.{b64(json.dumps(claims).encode())}"
+    for secret in (json.dumps(key).encode(), base64.urlsafe_b64decode(key["x"] + "==")):
+        mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+        refused(mesh, f"{signing_input}.{b64(mac)}")
 
 
 def test_expired_and_wrong_audience_are_refused(mesh: Mesh, database_url: str) -> None:
     claims = claims_of(mesh.register()["access_token"])
     now = int(time.time())
     refused(mesh, forge(database_url, claims, iat=now - 3600, exp=now - 60))
-    refused(mesh, forge(database_url, claims, aud="someone-else"))
+    # Envoy answers a token for another audience with 403 (it is valid, just not for us);
+    # the services themselves answer UNAUTHENTICATED.
+    refused(
+        mesh,
+        forge(database_url, claims, aud="someone-else"),
+        http_status=403,
+        gateway_code=grpc.StatusCode.PERMISSION_DENIED,
+    )
     # The forging itself works: the same key with good claims is accepted.
     good = forge(database_url, claims)
     assert mesh.http.get("/api/v1/users/me", headers=bearer(good)).status_code == 200
@@ -120,7 +139,7 @@ def test_other_tenant_user_is_not_found(mesh: Mesh) -> None:
     )
     assert patch.status_code == 404
     mine = mesh.http.get("/api/v1/users/me", headers=bearer(alice["access_token"])).json()
-    assert mine["bio"] == ""
+    assert mine["user"]["bio"] == ""
 
 
 def test_member_cannot_act_as_admin(mesh: Mesh) -> None:

@@ -25,8 +25,11 @@ def test_login_is_one_trace_across_gateway_auth_and_users(mesh: Mesh) -> None:
     account = mesh.register()
     trace_id = secrets.token_hex(16)
     traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
-    reply = mesh.http.post("/api/v1/auth/login", headers={"traceparent": traceparent},
-                           json={"email": account["email"], "password": account["password"]})
+    reply = mesh.http.post(
+        "/api/v1/auth/login",
+        headers={"traceparent": traceparent},
+        json={"email": account["email"], "password": account["password"]},
+    )
     assert reply.status_code == 200, reply.text
     spans = wait_for_spans(mesh, trace_id, {"gateway", "auth", "users"})
     assert {s["trace_id"] for s in spans} == {trace_id}

@@ -33,8 +33,13 @@ async def users(database_url: str, engine: AsyncEngine, redis: Redis) -> AsyncIt
 
 
 async def new_user(users: Users, tenant: str, role: str = "member", **extra: str) -> str:
-    fields = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "first_name": "Ada",
-              "last_name": "Lovelace", "role": role, **extra}
+    fields = {
+        "email": f"{uuid.uuid4().hex[:8]}@example.com",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "role": role,
+        **extra,
+    }
     profile = await users.create(caller("service", tenant), fields, "", "")
     return profile.id
 
@@ -58,8 +63,12 @@ async def test_other_tenant_sees_not_found(users: Users) -> None:
 async def test_create_validates_every_field(users: Users) -> None:
     tenant = str(uuid.uuid4())
     with pytest.raises(InvalidArgument) as err:
-        await users.create(caller("admin", tenant), {"email": "nope", "first_name": "",
-                                                     "last_name": "L", "role": "owner"}, "", "")
+        await users.create(
+            caller("admin", tenant),
+            {"email": "nope", "first_name": "", "last_name": "L", "role": "owner"},
+            "",
+            "",
+        )
     fields = {f for f, _ in err.value.violations}
     assert fields == {"user.email", "user.first_name", "user.role"}
 
@@ -80,8 +89,9 @@ async def test_member_cannot_create_or_act_as_admin(users: Users) -> None:
     target = await new_user(users, tenant)
     member = caller("member", tenant)
     with pytest.raises(PermissionDenied):
-        await users.create(member, {"email": "m@example.com", "first_name": "a",
-                                    "last_name": "b"}, "", "")
+        await users.create(
+            member, {"email": "m@example.com", "first_name": "a", "last_name": "b"}, "", ""
+        )
     with pytest.raises(PermissionDenied):
         await users.update(member, target, {"bio": "hi"}, [])
     with pytest.raises(PermissionDenied):
@@ -122,23 +132,44 @@ async def test_list_pages_filters_and_orders(users: Users) -> None:
     seen: list[str] = []
     token = ""
     while True:
-        page, total, token = await users.list_page(member, page_size=2, page_token=token,
-                                                   role="member", is_active=None, search="",
-                                                   order_by="last_name desc")
+        page, total, token = await users.list_page(
+            member,
+            page_size=2,
+            page_token=token,
+            role="member",
+            is_active=None,
+            search="",
+            order_by="last_name desc",
+        )
         assert total == 5
         seen += [p.id for p in page]
         if not token:
             break
     assert seen == list(reversed(ids))
     with pytest.raises(InvalidArgument, match="order_by"):
-        await users.list_page(member, page_size=0, page_token="", role="", is_active=None,
-                              search="", order_by="password")
+        await users.list_page(
+            member,
+            page_size=0,
+            page_token="",
+            role="",
+            is_active=None,
+            search="",
+            order_by="password",
+        )
     with pytest.raises(InvalidArgument, match="page_size"):
-        await users.list_page(member, page_size=101, page_token="", role="", is_active=None,
-                              search="", order_by="")
+        await users.list_page(
+            member, page_size=101, page_token="", role="", is_active=None, search="", order_by=""
+        )
     with pytest.raises(InvalidArgument, match="page_token"):
-        await users.list_page(member, page_size=2, page_token="forged", role="",
-                              is_active=None, search="", order_by="")
+        await users.list_page(
+            member,
+            page_size=2,
+            page_token="forged",
+            role="",
+            is_active=None,
+            search="",
+            order_by="",
+        )
 
 
 async def test_stats_count_the_tenant_only(users: Users) -> None:

@@ -1,0 +1,59 @@
+"""Wires the auth domain together from a database, Redis and settings.
+
+`build` takes the users-service adapter as a factory, so tests can swap in a fake
+profiles store and exercise the whole domain without gRPC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.auth.apikeys import ApiKeys
+from services.auth.invitations import Invitations
+from services.auth.keys import KeyStore
+from services.auth.passwords import Passwords
+from services.auth.profiles import Profiles
+from services.auth.refresh import RefreshTokens
+from services.auth.sessions import Sessions
+from services.auth.signin import Signin
+from services.auth.signup import Signup
+from services.auth.throttle import LoginThrottle
+from services.auth.tokens import AccessTokens
+from services.runtime.config import Settings
+
+
+@dataclass(frozen=True)
+class Auth:
+    keys: KeyStore
+    access: AccessTokens
+    sessions: Sessions
+    signup: Signup
+    signin: Signin
+    api_keys: ApiKeys
+    invitations: Invitations
+
+
+def build(
+    engine: AsyncEngine,
+    redis: Redis,
+    cfg: Settings,
+    profiles: Callable[[AccessTokens], Profiles],
+) -> Auth:
+    keys = KeyStore(engine, cfg.jwt_algorithm, cfg.service_secret.get_secret_value())
+    access = AccessTokens(keys, cfg)
+    passwords = Passwords(cfg)
+    sessions = Sessions(access, RefreshTokens(engine, cfg.refresh_token_ttl), profiles(access))
+    invitations = Invitations(engine)
+    return Auth(
+        keys=keys,
+        access=access,
+        sessions=sessions,
+        signup=Signup(engine, passwords, sessions, invitations),
+        signin=Signin(engine, redis, passwords, sessions, LoginThrottle.from_settings(redis, cfg)),
+        api_keys=ApiKeys(engine, sessions),
+        invitations=invitations,
+    )

@@ -1,0 +1,131 @@
+"""The signing key store: the key access tokens are signed with, and the published JWKS.
+
+A key (Ed25519 for EdDSA, or RSA-2048 for RS256, per TABLEMESH_JWT_ALGORITHM) is made on
+first start and kept in PostgreSQL, so every worker process and every restart signs with
+the same key. A transaction-scoped advisory lock serialises the check-then-create, so
+several workers starting at once do not create two. The private key is stored encrypted
+with the service secret: a database dump alone does not let anyone mint tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.auth.store import now, signing_keys
+from services.runtime import logs
+
+LOCK_ID = zlib.crc32(b"tablemesh-auth-signing-key")
+log = logs.get("keys")
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    algorithm: str
+    private_key: Any  # Ed25519PrivateKey or RSAPrivateKey
+    public_jwk: dict[str, Any]
+
+
+def _thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 key id: the SHA-256 of the key's required members, base64url."""
+    members = ("crv", "kty", "x") if jwk["kty"] == "OKP" else ("e", "kty", "n")
+    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
+    raw = hashlib.sha256(canonical.encode()).digest()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def generate(algorithm: str) -> tuple[Any, dict[str, Any]]:
+    """A new private key and its public JWK (with kid, alg and use)."""
+    jwk: dict[str, Any]
+    if algorithm == "EdDSA":
+        private: Any = ed25519.Ed25519PrivateKey.generate()
+        jwk = OKPAlgorithm.to_jwk(private.public_key(), as_dict=True)
+    elif algorithm == "RS256":
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        jwk = RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
+    else:
+        raise ValueError(f"unsupported signing algorithm {algorithm!r}")
+    jwk.pop("key_ops", None)
+    jwk.update(kid=_thumbprint(jwk), alg=algorithm, use="sig")
+    return private, jwk
+
+
+class KeyStore:
+    def __init__(self, engine: AsyncEngine, algorithm: str, secret: str) -> None:
+        self._engine = engine
+        self._algorithm = algorithm
+        self._secret = secret.encode()
+        self._current: SigningKey | None = None
+
+    async def signing_key(self) -> SigningKey:
+        """The key to sign with: loaded once per process, created if there is none."""
+        if self._current is None:
+            self._current = await self._load_or_create()
+        return self._current
+
+    async def jwks(self) -> dict[str, Any]:
+        """Every unretired public key, so tokens signed before a key change still verify."""
+        query = (
+            sa.select(signing_keys.c.public_jwk)
+            .where(signing_keys.c.retired_at.is_(None))
+            .order_by(signing_keys.c.created_at.desc())
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).scalars().all()
+        return {"keys": [dict(row) for row in rows]}
+
+    async def _load_or_create(self) -> SigningKey:
+        async with self._engine.begin() as conn:
+            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOCK_ID})
+            existing = await self._newest(conn)
+            if existing is not None:
+                return existing
+            private, jwk = generate(self._algorithm)
+            pem = private.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(self._secret),
+            ).decode()
+            await conn.execute(
+                signing_keys.insert().values(
+                    kid=jwk["kid"],
+                    algorithm=self._algorithm,
+                    private_pem=pem,
+                    public_jwk=jwk,
+                    created_at=now(),
+                )
+            )
+            log.info("created signing key", kid=jwk["kid"], algorithm=self._algorithm)
+            return SigningKey(jwk["kid"], self._algorithm, private, jwk)
+
+    async def _newest(self, conn: AsyncConnection) -> SigningKey | None:
+        """The newest usable key of the configured algorithm, if any."""
+        query = (
+            sa.select(signing_keys)
+            .where(
+                signing_keys.c.algorithm == self._algorithm,
+                signing_keys.c.retired_at.is_(None),
+            )
+            .order_by(signing_keys.c.created_at.desc())
+        )
+        for row in (await conn.execute(query)).all():
+            try:
+                private = serialization.load_pem_private_key(row.private_pem.encode(), self._secret)
+            except (ValueError, TypeError):
+                # Encrypted under another service secret (it was rotated): unusable here,
+                # a new key is made; the old public key stays published until retired.
+                log.warning("signing key not decryptable with this secret", kid=row.kid)
+                continue
+            return SigningKey(row.kid, row.algorithm, private, dict(row.public_jwk))
+        return None

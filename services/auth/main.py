@@ -1,0 +1,28 @@
+"""Runs the auth service: `python -m services.auth.main`."""
+
+from __future__ import annotations
+
+import grpc
+from tablemesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
+
+from services.auth.app import build
+from services.auth.profiles import UsersProfiles
+from services.auth.servicer import AuthServicer
+from services.runtime.server import Deps, run
+
+
+async def register(server: grpc.aio.Server, deps: Deps) -> None:
+    auth = build(
+        deps.db, deps.redis, deps.settings, lambda access: UsersProfiles(deps.clients, access)
+    )
+    # Auth verifies tokens against its own key store instead of calling its own GetJwks.
+    deps.verifier.use_source(auth.keys.jwks)
+    pb_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth, deps.verifier), server)
+
+
+def main() -> None:
+    run("auth", register)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""gRPC face of the auth service: decode the request, call the domain, encode the reply."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+import grpc
+from google.api import httpbody_pb2
+from google.protobuf import timestamp_pb2
+from tablemesh.auth.v1 import auth_service_pb2 as pb
+from tablemesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
+
+from services.auth.apikeys import ApiKey
+from services.auth.app import Auth
+from services.auth.invitations import Invitation
+from services.auth.sessions import Session
+from services.auth.tokens import Principal, validate
+from services.runtime.identity import Caller, TokenVerifier, current_caller
+
+Ctx = grpc.aio.ServicerContext
+BEARER = "Bearer"
+
+
+def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def _principal(who: Principal | Caller) -> pb.Principal:
+    return pb.Principal(
+        user_id=who.user_id, tenant_id=who.tenant_id, email=who.email, role=who.role
+    )
+
+
+def _api_key(key: ApiKey) -> pb.ApiKey:
+    return pb.ApiKey(
+        id=key.id,
+        display_name=key.display_name,
+        prefix=key.prefix,
+        create_time=_ts(key.created_at),
+        expire_time=_ts(key.expires_at),
+        revoke_time=_ts(key.revoked_at),
+        last_use_time=_ts(key.last_used_at),
+    )
+
+
+def _invitation(inv: Invitation) -> pb.Invitation:
+    return pb.Invitation(
+        id=inv.id,
+        email=inv.email,
+        role=inv.role,
+        state=inv.state,
+        create_time=_ts(inv.created_at),
+        expire_time=_ts(inv.expires_at),
+        inviter_id=inv.inviter_id,
+    )
+
+
+class _TokenReply(Protocol):
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+
+
+R = TypeVar("R", bound=_TokenReply)
+
+
+def _with_tokens(reply: R, s: Session) -> R:
+    """Fills the token fields every sign-in response shares."""
+    reply.access_token = s.access.token
+    reply.refresh_token = s.refresh_token
+    reply.token_type = BEARER
+    reply.expires_in = s.access.expires_in
+    return reply
+
+
+class AuthServicer(pb_grpc.AuthServiceServicer):
+    def __init__(self, auth: Auth, verifier: TokenVerifier) -> None:
+        self.auth = auth
+        self.verifier = verifier
+
+    async def Register(self, request: pb.RegisterRequest, context: Ctx) -> pb.RegisterResponse:
+        s = await self.auth.signup.register(
+            request.email, request.password, request.first_name, request.last_name
+        )
+        return _with_tokens(pb.RegisterResponse(principal=_principal(s.principal)), s)
+
+    async def AcceptInvitation(
+        self, request: pb.AcceptInvitationRequest, context: Ctx
+    ) -> pb.AcceptInvitationResponse:
+        s = await self.auth.signup.accept_invitation(
+            request.token, request.password, request.first_name, request.last_name
+        )
+        return _with_tokens(pb.AcceptInvitationResponse(principal=_principal(s.principal)), s)
+
+    async def Login(self, request: pb.LoginRequest, context: Ctx) -> pb.LoginResponse:
+        s = await self.auth.signin.login(request.email, request.password)
+        return _with_tokens(pb.LoginResponse(), s)
+
+    async def RefreshToken(
+        self, request: pb.RefreshTokenRequest, context: Ctx
+    ) -> pb.RefreshTokenResponse:
+        s = await self.auth.signin.refresh(request.refresh_token)
+        return _with_tokens(pb.RefreshTokenResponse(), s)
+
+    async def Logout(self, request: pb.LogoutRequest, context: Ctx) -> pb.LogoutResponse:
+        await self.auth.signin.logout(current_caller(), request.refresh_token)
+        return pb.LogoutResponse()
+
+    async def GetMe(self, request: pb.GetMeRequest, context: Ctx) -> pb.GetMeResponse:
+        return pb.GetMeResponse(principal=_principal(current_caller()))
+
+    async def ChangePassword(
+        self, request: pb.ChangePasswordRequest, context: Ctx
+    ) -> pb.ChangePasswordResponse:
+        await self.auth.signin.change_password(
+            current_caller(), request.current_password, request.new_password
+        )
+        return pb.ChangePasswordResponse()
+
+    async def ValidateToken(
+        self, request: pb.ValidateTokenRequest, context: Ctx
+    ) -> pb.ValidateTokenResponse:
+        result = await validate(self.verifier, request.token)
+        if isinstance(result, str):
+            return pb.ValidateTokenResponse(valid=False, reason=result)
+        expire = timestamp_pb2.Timestamp(seconds=result.expires_at)
+        return pb.ValidateTokenResponse(
+            valid=True, principal=_principal(result), token_id=result.token_id, expire_time=expire
+        )
+
+    async def IssueServiceToken(
+        self, request: pb.IssueServiceTokenRequest, context: Ctx
+    ) -> pb.IssueServiceTokenResponse:
+        token = await self.auth.access.issue_service_token(
+            request.service_name, request.service_secret, request.tenant_id
+        )
+        return pb.IssueServiceTokenResponse(access_token=token.token, expires_in=token.expires_in)
+
+    async def GetJwks(self, request: pb.GetJwksRequest, context: Ctx) -> httpbody_pb2.HttpBody:
+        jwks = await self.auth.keys.jwks()
+        return httpbody_pb2.HttpBody(
+            content_type="application/json", data=json.dumps(jwks).encode()
+        )
+
+    async def CreateApiKey(
+        self, request: pb.CreateApiKeyRequest, context: Ctx
+    ) -> pb.CreateApiKeyResponse:
+        key, secret = await self.auth.api_keys.create(
+            current_caller(), request.display_name, request.ttl_days, request.request_id
+        )
+        return pb.CreateApiKeyResponse(api_key=_api_key(key), secret=secret)
+
+    async def ListApiKeys(
+        self, request: pb.ListApiKeysRequest, context: Ctx
+    ) -> pb.ListApiKeysResponse:
+        keys, token = await self.auth.api_keys.list_page(
+            current_caller(), request.page_size, request.page_token
+        )
+        return pb.ListApiKeysResponse(api_keys=[_api_key(k) for k in keys], next_page_token=token)
+
+    async def RevokeApiKey(
+        self, request: pb.RevokeApiKeyRequest, context: Ctx
+    ) -> pb.RevokeApiKeyResponse:
+        key = await self.auth.api_keys.revoke(current_caller(), request.api_key_id)
+        return pb.RevokeApiKeyResponse(api_key=_api_key(key))
+
+    async def ExchangeApiKey(
+        self, request: pb.ExchangeApiKeyRequest, context: Ctx
+    ) -> pb.ExchangeApiKeyResponse:
+        s = await self.auth.api_keys.exchange(request.api_key)
+        return pb.ExchangeApiKeyResponse(
+            access_token=s.access.token, token_type=BEARER, expires_in=s.access.expires_in
+        )
+
+    async def CreateInvitation(
+        self, request: pb.CreateInvitationRequest, context: Ctx
+    ) -> pb.CreateInvitationResponse:
+        inv, token = await self.auth.invitations.create(
+            current_caller(), request.email, request.role, request.ttl_hours
+        )
+        return pb.CreateInvitationResponse(invitation=_invitation(inv), token=token)
+
+    async def ListInvitations(
+        self, request: pb.ListInvitationsRequest, context: Ctx
+    ) -> pb.ListInvitationsResponse:
+        found, token = await self.auth.invitations.list_page(
+            current_caller(), request.page_size, request.page_token
+        )
+        return pb.ListInvitationsResponse(
+            invitations=[_invitation(i) for i in found], next_page_token=token
+        )
+
+    async def RevokeInvitation(
+        self, request: pb.RevokeInvitationRequest, context: Ctx
+    ) -> pb.RevokeInvitationResponse:
+        inv = await self.auth.invitations.revoke(current_caller(), request.invitation_id)
+        return pb.RevokeInvitationResponse(invitation=_invitation(inv))

@@ -1,0 +1,140 @@
+"""Signing in and out: Login, RefreshToken, Logout, ChangePassword."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.auth.passwords import MAX_LENGTH, Passwords, check_password
+from services.auth.sessions import Session, Sessions
+from services.auth.store import credential_by_email, credential_by_id, credentials, now
+from services.auth.throttle import LoginThrottle
+from services.auth.tokens import deny
+from services.runtime import logs
+from services.runtime.errors import (
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Violations,
+    invalid,
+)
+from services.runtime.identity import Caller
+from services.runtime.validation import check_email
+
+log = logs.get("signin")
+
+
+def bad_credentials() -> Unauthenticated:
+    # One error for unknown email and wrong password, so it reveals no accounts.
+    return Unauthenticated("invalid email or password", reason="INVALID_CREDENTIALS")
+
+
+def normalize_email(email: str) -> str:
+    """The stored form of an address; anything unparsable is just lower-cased."""
+    v = Violations()
+    normalized = check_email(v, "email", email.strip())
+    return email.strip().lower() if v.items else normalized
+
+
+class Signin:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        redis: Redis,
+        passwords: Passwords,
+        sessions: Sessions,
+        throttle: LoginThrottle,
+    ) -> None:
+        self._engine = engine
+        self._redis = redis
+        self._passwords = passwords
+        self._sessions = sessions
+        self._throttle = throttle
+
+    async def login(self, email: str, password: str) -> Session:
+        v = Violations()
+        if not email.strip():
+            v.add("email", "is required")
+        if not password:
+            v.add("password", "is required")
+        v.raise_if_any()
+        email = normalize_email(email)
+        await self._throttle.check(email)
+        async with self._engine.connect() as conn:
+            credential = await credential_by_email(conn, email)
+        stored = credential.password_hash if credential else None
+        # No account has a password this long: skip hashing a huge input.
+        ok = len(password) <= MAX_LENGTH and await self._passwords.verify(stored, password)
+        if credential is None or not ok:
+            await self._throttle.failed(email)
+            raise bad_credentials()
+        await self._throttle.succeeded(email)
+        who = await self._sessions.admit(credential)
+        if self._passwords.needs_rehash(credential.password_hash):
+            await self._set_password(credential.user_id, password)
+        session = await self._sessions.start(who)
+        try:
+            await self._sessions.profiles.record_login(who.user_id, who.tenant_id)
+        except Exception as exc:  # noqa: BLE001 - a missing last-login stamp is no reason to fail
+            log.warning("could not record login", user_id=who.user_id, error=type(exc).__name__)
+        return session
+
+    async def refresh(self, refresh_token: str) -> Session:
+        if not refresh_token:
+            raise invalid("refresh_token", "is required")
+        found = await self._sessions.refresh.family_of(refresh_token)
+        if found is None:
+            raise Unauthenticated("the refresh token is not valid", reason="REFRESH_INVALID")
+        family_id, user_id = found
+        async with self._engine.connect() as conn:
+            credential = await credential_by_id(conn, user_id)
+        # Admission is decided before rotating, so a failure here (users unreachable)
+        # leaves the presented token usable for the client's retry.
+        try:
+            if credential is None:
+                raise PermissionDenied("account is disabled", reason="ACCOUNT_DISABLED")
+            who = await self._sessions.admit(credential)
+        except PermissionDenied:
+            await self._sessions.refresh.revoke_family(family_id)
+            raise
+        rotated = await self._sessions.refresh.rotate(refresh_token)
+        return Session(who, await self._sessions.access.sign(who), rotated.token)
+
+    async def logout(self, caller: Caller, refresh_token: str) -> None:
+        await deny(self._redis, caller)
+        if refresh_token:
+            found = await self._sessions.refresh.family_of(refresh_token)
+            # Only the caller's own session; a foreign token is ignored, not revealed.
+            if found is not None and found[1] == caller.user_id:
+                await self._sessions.refresh.revoke_family(found[0])
+
+    async def change_password(self, caller: Caller, current: str, new: str) -> None:
+        v = Violations()
+        if not current:
+            v.add("current_password", "is required")
+        check_password(v, "new_password", new)
+        if current and new == current:
+            v.add("new_password", "must differ from the current password")
+        v.raise_if_any()
+        async with self._engine.connect() as conn:
+            credential = await credential_by_id(conn, caller.user_id)
+        if credential is None or credential.tenant_id != caller.tenant_id:
+            raise NotFound("no password account for this caller", reason="ACCOUNT_NOT_FOUND")
+        # Throttled like Login, so a stolen access token cannot guess the password.
+        await self._throttle.check(credential.email)
+        if not await self._passwords.verify(credential.password_hash, current):
+            await self._throttle.failed(credential.email)
+            raise invalid("current_password", "is not correct", reason="WRONG_PASSWORD")
+        await self._throttle.succeeded(credential.email)
+        await self._set_password(credential.user_id, new, end_sessions=True)
+
+    async def _set_password(self, user_id: str, password: str, end_sessions: bool = False) -> None:
+        password_hash = await self._passwords.hash(password)
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                credentials.update()
+                .where(credentials.c.user_id == user_id)
+                .values(password_hash=password_hash, updated_at=now())
+            )
+            if end_sessions:
+                await self._sessions.refresh.revoke_user(user_id, conn)

@@ -1,0 +1,130 @@
+"""Envoy clusters: one per mesh service, Envoy's own listener (JWKS), the trace collector."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+from services.runtime import registry
+
+Json = dict[str, Any]
+
+HTTP2 = {
+    "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+        "explicit_http_config": {
+            "http2_protocol_options": {
+                # Notice a dead peer on an idle connection before a request is lost on it.
+                "connection_keepalive": {"interval": "30s", "timeout": "5s"},
+            }
+        },
+    }
+}
+
+
+def _split_host_port(address: str, default_port: int) -> tuple[str, int]:
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        return address.strip("[]"), default_port
+    return host.strip("[]"), int(port)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _base(name: str, address: str, default_port: int = 0) -> Json:
+    """A cluster of one endpoint; a host name (docker-compose) is resolved by DNS."""
+    host, port = _split_host_port(address, default_port)
+    endpoint = {"address": {"socket_address": {"address": host, "port_value": port}}}
+    return {
+        "name": name,
+        "type": "STATIC" if _is_ip(host) else "STRICT_DNS",
+        "connect_timeout": "1s",
+        "load_assignment": {
+            "cluster_name": name,
+            "endpoints": [{"lb_endpoints": [{"endpoint": endpoint}]}],
+        },
+    }
+
+
+def service_cluster(spec: registry.ServiceSpec) -> Json:
+    """A mesh service: HTTP/2, gRPC health checked, with outlier detection and limits."""
+    cluster = _base(spec.name, spec.address)
+    cluster.update(
+        {
+            "typed_extension_protocol_options": HTTP2,
+            "health_checks": [
+                {
+                    "timeout": "1s",
+                    "interval": "5s",
+                    # Checks continue while no requests flow, at a short interval, so a
+                    # freshly started service is marked healthy quickly.
+                    "no_traffic_interval": "5s",
+                    "unhealthy_threshold": 2,
+                    "healthy_threshold": 1,
+                    # "" asks for the whole server's health, as the gRPC protocol defines.
+                    "grpc_health_check": {"service_name": ""},
+                }
+            ],
+            "outlier_detection": {
+                "consecutive_5xx": 5,
+                "consecutive_gateway_failure": 5,
+                "interval": "10s",
+                "base_ejection_time": "30s",
+                "max_ejection_percent": 100,
+            },
+            "circuit_breakers": {
+                "thresholds": [
+                    {
+                        "priority": "DEFAULT",
+                        "max_connections": 1024,
+                        "max_pending_requests": 1024,
+                        "max_requests": 4096,
+                        "max_retries": 16,
+                    }
+                ]
+            },
+        }
+    )
+    return cluster
+
+
+def self_cluster() -> Json:
+    """Envoy's own listener: jwt_authn fetches the JWKS through the transcoded REST route."""
+    return _base("self", f"127.0.0.1:{registry.gateway_port()}")
+
+
+def otel_cluster(endpoint: str | None) -> Json:
+    """The OTLP/gRPC trace collector: the configured endpoint, else the platform service."""
+    if not endpoint:
+        address, tls = registry.spec("platform").address, False
+    else:
+        parts = urlsplit(endpoint if "://" in endpoint else f"http://{endpoint}")
+        address, tls = parts.netloc, parts.scheme == "https"
+    cluster = _base("otel_collector", address, default_port=443 if tls else 4317)
+    cluster["typed_extension_protocol_options"] = HTTP2
+    if tls:
+        host = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
+        cluster["transport_socket"] = {
+            "name": "envoy.transport_sockets.tls",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3"
+                ".UpstreamTlsContext",
+                "sni": host["address"]["socket_address"]["address"],
+            },
+        }
+    return cluster
+
+
+def build_clusters(otel_endpoint: str | None) -> list[Json]:
+    return [
+        *(service_cluster(spec) for spec in registry.SERVICES),
+        self_cluster(),
+        otel_cluster(otel_endpoint),
+    ]

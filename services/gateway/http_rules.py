@@ -1,0 +1,125 @@
+"""The REST side of every mesh RPC, read from the descriptor set Envoy's transcoder loads.
+
+Envoy's jwt_authn and CORS filters run before the transcoder and see the REST path, so the
+gateway config needs each method's `google.api.http` bindings as route matches. Reading them
+from the same descriptor set the transcoder uses keeps the two from drifting apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from google.api import annotations_pb2, http_pb2
+from google.protobuf import descriptor_pb2
+
+ROOT = Path(__file__).resolve().parents[2]
+DESCRIPTOR_SET = ROOT / "generated" / "tablemesh.binpb"
+
+# Characters RE2 treats specially; everything else in a path template is literal.
+_RE2_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One REST binding of an RPC: `GET /api/v1/users/{user_id}`."""
+
+    verb: str  # upper-case HTTP method
+    template: str  # the google.api.http path template
+
+    @property
+    def regex(self) -> str:
+        return template_regex(self.template)
+
+
+@dataclass(frozen=True)
+class Method:
+    """One RPC of a mesh service and its REST bindings (none for internal RPCs)."""
+
+    service: str  # fully qualified gRPC service, e.g. tablemesh.users.v1.UsersService
+    name: str  # e.g. GetUser
+    bindings: tuple[Binding, ...]
+
+    @property
+    def path(self) -> str:
+        """The native gRPC :path, e.g. /tablemesh.users.v1.UsersService/GetUser."""
+        return f"/{self.service}/{self.name}"
+
+    @property
+    def idempotent(self) -> bool:
+        # AIP: Get/List/BatchGet never change state; a GET binding promises the same.
+        reads = self.name.startswith(("Get", "List", "BatchGet"))
+        return reads or any(b.verb == "GET" for b in self.bindings)
+
+
+def _escape(literal: str) -> str:
+    return _RE2_SPECIAL.sub(r"\\\1", literal)
+
+
+def _segments_regex(pattern: str) -> str:
+    """Regex for a run of template segments without variables (`foo/*/**`)."""
+    parts = []
+    for segment in pattern.split("/"):
+        if segment == "**":
+            parts.append(".*")  # zero or more segments, as the transcoder allows
+        elif segment == "*":
+            parts.append("[^/]+")
+        else:
+            parts.append(_escape(segment))
+    return "/".join(parts)
+
+
+def template_regex(template: str) -> str:
+    """RE2 regex (a full match, as Envoy route matches are) for a path template.
+
+    `/api/v1/auth/invitations/{token}:accept` -> `/api/v1/auth/invitations/[^/]+:accept`.
+    A variable `{x}` is one segment; `{x=pattern}` matches its pattern.
+    """
+    out = []
+    pos = 0
+    for var in re.finditer(r"\{([^}=]+)(?:=([^}]*))?\}", template):
+        out.append(_segments_regex(template[pos : var.start()]))
+        out.append(_segments_regex(var.group(2) or "*"))
+        pos = var.end()
+    tail = template[pos:]
+    # A trailing `:verb` is literal; split it off so `*` handling never sees it.
+    verb = ""
+    if ":" in tail.rsplit("/", 1)[-1]:
+        tail, _, verb = tail.rpartition(":")
+        verb = ":" + verb
+    out.append(_segments_regex(tail) + _escape(verb))
+    return "".join(out)
+
+
+def _bindings(rule: http_pb2.HttpRule) -> list[Binding]:
+    found = []
+    kind = rule.WhichOneof("pattern")
+    if kind == "custom":
+        found.append(Binding(rule.custom.kind.upper(), rule.custom.path))
+    elif kind is not None:
+        found.append(Binding(kind.upper(), getattr(rule, kind)))
+    for extra in rule.additional_bindings:
+        found.extend(_bindings(extra))
+    return found
+
+
+def load_methods(services: list[str], path: Path = DESCRIPTOR_SET) -> list[Method]:
+    """Every method of the named gRPC services, in descriptor order.
+
+    Raises KeyError naming a service that is missing from the descriptor set (a stale
+    `generated/`: run scripts/codegen.py).
+    """
+    fds = descriptor_pb2.FileDescriptorSet.FromString(path.read_bytes())
+    by_name: dict[str, descriptor_pb2.ServiceDescriptorProto] = {}
+    for file in fds.file:
+        for svc in file.service:
+            by_name[f"{file.package}.{svc.name}"] = svc
+    methods = []
+    for service in services:
+        if service not in by_name:
+            raise KeyError(f"gRPC service {service} is not in {path}; run scripts/codegen.py")
+        for m in by_name[service].method:
+            rule = m.options.Extensions[annotations_pb2.http]
+            methods.append(Method(service, m.name, tuple(_bindings(rule))))
+    return methods

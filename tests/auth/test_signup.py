@@ -1,0 +1,132 @@
+"""Register and AcceptInvitation: one consistent account across auth and users."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.auth.app import Auth
+from services.auth.store import credentials, invitations, outbox, tenants
+from services.runtime.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    Unavailable,
+)
+from services.runtime.identity import TokenVerifier
+from tests.auth.conftest import FakeProfiles, caller_of, new_email, sign_up
+
+
+async def _count(engine: AsyncEngine, table: sa.Table, where: sa.ColumnElement[bool]) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(sa.select(sa.func.count()).where(where))).scalar_one())
+
+
+async def test_register_creates_a_tenant_admin_everywhere(
+    auth: Auth, engine: AsyncEngine, profiles: FakeProfiles, verifier: TokenVerifier
+) -> None:
+    email = new_email()
+    session = await auth.signup.register(email.upper(), "long enough", " Ada ", "Lovelace")
+    who = session.principal
+    assert (who.email, who.role) == (email, "admin")
+    assert await _count(engine, tenants, tenants.c.id == who.tenant_id) == 1
+    assert await _count(engine, credentials, credentials.c.user_id == who.user_id) == 1
+    [profile] = profiles.created
+    assert (profile.user_id, profile.tenant_id, profile.role) == (
+        who.user_id,
+        who.tenant_id,
+        "admin",
+    )
+    assert (profile.first_name, profile.email) == ("Ada", email)
+    async with engine.connect() as conn:
+        payload = (
+            await conn.execute(
+                sa.select(outbox.c.payload).where(outbox.c.payload["user_id"].astext == who.user_id)
+            )
+        ).scalar_one()
+    assert payload["tenant_id"] == who.tenant_id and payload["via"] == "register"
+    caller = await caller_of(verifier, session)
+    assert (caller.user_id, caller.tenant_id, caller.role) == (who.user_id, who.tenant_id, "admin")
+    assert session.refresh_token.startswith("tmr_")
+
+
+async def test_register_lists_every_violation_and_stores_nothing(
+    auth: Auth, profiles: FakeProfiles
+) -> None:
+    with pytest.raises(InvalidArgument) as err:
+        await auth.signup.register("not-an-email", "short", "", "  ")
+    assert [f for f, _ in err.value.violations] == ["email", "password", "first_name", "last_name"]
+    assert profiles.created == []
+
+
+async def test_taken_email_is_409_and_changes_nothing(
+    auth: Auth, engine: AsyncEngine, profiles: FakeProfiles
+) -> None:
+    email = new_email()
+    await sign_up(auth, email)
+    with pytest.raises(AlreadyExists, match="email is already registered"):
+        await sign_up(auth, email.upper())
+    assert len(profiles.created) == 1
+    assert await _count(engine, credentials, credentials.c.email == email) == 1
+
+
+async def test_users_failure_rolls_back_and_purges(
+    auth: Auth, engine: AsyncEngine, profiles: FakeProfiles
+) -> None:
+    profiles.fail_create = True
+    email = new_email()
+    with pytest.raises(Unavailable):
+        await sign_up(auth, email)
+    [attempt] = profiles.created
+    assert profiles.purged == [attempt.user_id]
+    assert await _count(engine, credentials, credentials.c.email == email) == 0
+    assert await _count(engine, tenants, tenants.c.id == attempt.tenant_id) == 0
+    assert await _count(engine, outbox, outbox.c.payload["email"].astext == email) == 0
+    profiles.fail_create = False
+    await sign_up(auth, email)  # the email is free again
+
+
+async def _invite(
+    auth: Auth, verifier: TokenVerifier, role: str = "member"
+) -> tuple[str, str, str]:
+    """(token, invited email, inviting tenant)"""
+    admin = await caller_of(verifier, await sign_up(auth))
+    email = new_email()
+    _, token = await auth.invitations.create(admin, email, role, 0)
+    return token, email, admin.tenant_id
+
+
+async def test_invitation_joins_the_inviters_tenant_once(
+    auth: Auth, engine: AsyncEngine, verifier: TokenVerifier
+) -> None:
+    token, email, tenant_id = await _invite(auth, verifier, role="viewer")
+    session = await auth.signup.accept_invitation(token, "long enough", "Grace", "Hopper")
+    assert session.principal.tenant_id == tenant_id
+    assert (session.principal.email, session.principal.role) == (email, "viewer")
+    async with engine.connect() as conn:
+        row = (await conn.execute(sa.select(invitations).where(invitations.c.email == email))).one()
+    assert row.accepted_user_id == session.principal.user_id
+    with pytest.raises(FailedPrecondition, match="accepted"):
+        await auth.signup.accept_invitation(token, "long enough", "Grace", "Hopper")
+
+
+async def test_invitation_failures(
+    auth: Auth, engine: AsyncEngine, verifier: TokenVerifier
+) -> None:
+    with pytest.raises(NotFound):
+        await auth.signup.accept_invitation("tmi_unknown", "long enough", "A", "B")
+    with pytest.raises(InvalidArgument) as err:
+        await auth.signup.accept_invitation("", "short", "A", "")
+    assert [f for f, _ in err.value.violations] == ["token", "password", "last_name"]
+
+    token, email, _ = await _invite(auth, verifier)
+    async with engine.begin() as conn:
+        await conn.execute(
+            invitations.update()
+            .where(invitations.c.email == email)
+            .values(expires_at=sa.func.now() - sa.text("interval '1 second'"))
+        )
+    with pytest.raises(FailedPrecondition, match="expired"):
+        await auth.signup.accept_invitation(token, "long enough", "A", "B")

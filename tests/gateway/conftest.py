@@ -1,0 +1,105 @@
+"""Fixtures: the gateway's environment (port offset 200) and a running Envoy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from tablemesh.auth.v1 import auth_service_pb2_grpc as auth_grpc
+from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
+
+from services.gateway import envoy_config
+from services.runtime import registry
+from services.runtime.config import settings
+from tests.gateway.harness import (
+    KNOWN_USER,
+    Auth,
+    Seen,
+    Signer,
+    Users,
+    run_envoy,
+    start_server,
+    wait_until,
+)
+
+# Other engineers' meshes use offsets 0, 100 and 300 on this machine.
+OFFSET = 200
+RATE_LIMIT = 5
+ALLOWED_ORIGIN = "http://localhost:3000"
+
+
+@pytest.fixture(scope="module")
+def gateway_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Settings for a gateway at offset 200 with its own var dir; restored afterwards."""
+    var_dir = tmp_path_factory.mktemp("var")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TABLEMESH_PORT_OFFSET", str(OFFSET))
+        mp.setenv("TABLEMESH_VAR_DIR", str(var_dir))
+        mp.setenv("TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE", str(RATE_LIMIT))
+        mp.setenv("TABLEMESH_CORS_ORIGINS", f"{ALLOWED_ORIGIN},http://127.0.0.1:3000")
+        mp.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+        for name in list(os.environ):
+            if name.startswith("TABLEMESH_") and name.endswith("_ADDR"):
+                mp.delenv(name)
+        settings.cache_clear()
+        try:
+            yield var_dir
+        finally:
+            settings.cache_clear()
+    settings.cache_clear()
+
+
+@dataclass
+class Gateway:
+    url: str
+    grpc_target: str
+    signer: Signer
+    seen: Seen
+    log_dir: Path
+
+
+@pytest.fixture(scope="module")
+async def gateway(gateway_env: Path) -> AsyncIterator[Gateway]:
+    """Envoy on :8200 in front of stand-in auth and users servers; all stopped afterwards."""
+    conf = settings()
+    signer, seen = Signer(conf.jwt_issuer, conf.jwt_audience), Seen()
+    auth = await start_server(
+        registry.spec("auth").port,
+        lambda s: auth_grpc.add_AuthServiceServicer_to_server(Auth(signer, seen), s),
+    )
+    users = await start_server(
+        registry.spec("users").port,
+        lambda s: users_grpc.add_UsersServiceServicer_to_server(Users(seen), s),
+    )
+    config = envoy_config.render(gateway_env / "envoy" / "envoy.yaml")
+    url = f"http://127.0.0.1:{registry.gateway_port()}"
+    try:
+        command = envoy_config.command(config)
+        assert command[command.index("--base-id") + 1] == str(OFFSET)
+        with run_envoy(command, gateway_env) as proc:
+            async with httpx.AsyncClient(base_url=url, timeout=5) as client:
+                token = signer.token()
+
+                async def jwks_loaded() -> bool:
+                    assert proc.poll() is None, (gateway_env / "envoy.log").read_text()
+                    response = await client.get(
+                        f"/api/v1/users/{KNOWN_USER}",
+                        headers={"authorization": f"Bearer {token}"},
+                    )
+                    return response.status_code == 200
+
+                await wait_until(jwks_loaded, "Envoy up with the JWKS fetched")
+            yield Gateway(url, f"127.0.0.1:{registry.gateway_port()}", signer, seen, gateway_env)
+    finally:
+        await auth.stop(None)
+        await users.stop(None)
+
+
+@pytest.fixture
+async def http(gateway: Gateway) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as client:
+        yield client

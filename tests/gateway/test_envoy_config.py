@@ -1,0 +1,87 @@
+"""The rendered gateway config: Envoy accepts it, and its derived pieces are right."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from services.gateway import envoy_config, routes
+from services.gateway.http_rules import load_methods, template_regex
+from services.runtime import registry
+from tests.gateway.conftest import OFFSET
+from tests.gateway.harness import envoy_binary
+
+
+def test_envoy_validates_rendered_config(gateway_env: Path) -> None:
+    config = envoy_config.render(gateway_env / "envoy" / "envoy.yaml")
+    result = subprocess.run(
+        [envoy_binary(), "--mode", "validate", "-c", str(config), "--base-id", str(OFFSET)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"port_value: {registry.gateway_port()}" in config.read_text()
+
+
+def test_render_wants_a_yaml_path(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="yaml"):
+        envoy_config.render(tmp_path / "envoy.json")
+
+
+@pytest.mark.parametrize(
+    ("template", "matches", "misses"),
+    [
+        ("/api/v1/users", ["/api/v1/users"], ["/api/v1/users/x", "/api/v1/usersx"]),
+        ("/api/v1/users/{user_id}", ["/api/v1/users/u-1"], ["/api/v1/users/a/b", "/api/v1/users/"]),
+        ("/api/v1/users:batchGet", ["/api/v1/users:batchGet"], ["/api/v1/usersXbatchGet"]),
+        (
+            "/api/v1/auth/invitations/{token}:accept",
+            ["/api/v1/auth/invitations/abc.def:accept"],
+            ["/api/v1/auth/invitations/a/b:accept", "/api/v1/auth/invitations/abc:revoke"],
+        ),
+        ("/api/v1/{name=files/*}/x", ["/api/v1/files/f1/x"], ["/api/v1/other/f1/x"]),
+        ("/api/v1/{path=**}", ["/api/v1/a/b/c"], ["/api/v2/a"]),
+    ],
+)
+def test_template_regex(template: str, matches: list[str], misses: list[str]) -> None:
+    regex = re.compile(template_regex(template))
+    for path in matches:
+        assert regex.fullmatch(path), (template, path)
+    for path in misses:
+        assert not regex.fullmatch(path), (template, path)
+
+
+def all_methods() -> list:
+    services = [svc for spec in registry.SERVICES for svc in spec.grpc_services]
+    return load_methods(services)
+
+
+def rule_for(rules: list[dict], path: str, verb: str) -> dict:
+    """The first jwt_authn rule matching a request, as Envoy picks it."""
+    for rule in rules:
+        match = rule["match"]
+        if "path" in match and match["path"] != path:
+            continue
+        if "prefix" in match and not path.startswith(match["prefix"]):
+            continue
+        if "safe_regex" in match and not re.fullmatch(match["safe_regex"]["regex"], path):
+            continue
+        if any(h["string_match"]["exact"] != verb for h in match.get("headers", [])):
+            continue
+        return rule
+    return {}
+
+
+def test_every_method_has_the_right_jwt_rule_in_both_forms() -> None:
+    rules = routes.build_jwt_rules(all_methods())
+    for m in all_methods():
+        public = registry.is_public(m.path)
+        assert ("requires" not in rule_for(rules, m.path, "POST")) == public, m.path
+        for b in m.bindings:
+            path = re.sub(r"\{[^}]+\}", "x", b.template)
+            assert ("requires" not in rule_for(rules, path, b.verb)) == public, (m.path, path)
+    assert "requires" not in rule_for(rules, "/grpc.health.v1.Health/Check", "POST")
