@@ -76,6 +76,9 @@ class KeyStore:
 
     async def jwks(self) -> dict[str, Any]:
         """Every unretired public key, so tokens signed before a key change still verify."""
+        # Makes sure the key exists: a gateway fetching the JWKS before the first sign-in
+        # must not be told there are no keys.
+        await self.signing_key()
         query = (
             sa.select(signing_keys.c.public_jwk)
             .where(signing_keys.c.retired_at.is_(None))

@@ -105,6 +105,8 @@ def mesh_env(var_dir: Path, database_url: str, redis_url: str) -> dict[str, str]
             # Short throttling window so the lockout test can see it lift.
             "TABLEMESH_LOGIN_FAILURE_WINDOW": "4",
             "TABLEMESH_SHUTDOWN_GRACE": "5",
+            # Two worker processes per service: one can die while the other answers.
+            "TABLEMESH_WORKERS": "2",
             "TABLEMESH_CORS_ORIGINS": "https://app.example.com,http://localhost:3000",
             "TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE": "1000",
         }

@@ -1,0 +1,72 @@
+"""Faults: a killed worker is restarted by the launcher while Envoy's retries and health
+checks keep idempotent reads answering; a SIGTERMed worker drains without failing calls."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import httpx
+
+from services.launcher import state as statefile
+from tests.e2e.mesh import Mesh, bearer
+
+
+def users_pids(mesh: Mesh) -> list[int]:
+    current = statefile.read(mesh.var_dir / "run" / "state.json")
+    assert current is not None
+    return list(current.processes["users"])
+
+
+def wait_for_new_pid(mesh: Mesh, old: int) -> list[int]:
+    for _ in range(100):
+        pids = users_pids(mesh)
+        if old not in pids and len(pids) == 2 and all(statefile.alive(p) for p in pids):
+            return pids
+        time.sleep(0.1)
+    raise AssertionError(f"users worker {old} was not replaced: {users_pids(mesh)}")
+
+
+def read_under_fault(mesh: Mesh, fault: signal.Signals) -> tuple[list[int], list[int]]:
+    """Reads a user continuously while one users worker gets `fault`; returns statuses."""
+    account = mesh.register()
+    path = f"/api/v1/users/{account['principal']['user_id']}"
+    headers = bearer(account["access_token"])
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        with httpx.Client(base_url=mesh.base_url, timeout=10) as client:
+            while not stop.is_set():
+                statuses.append(client.get(path, headers=headers).status_code)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    victim = users_pids(mesh)[0]
+    os.kill(victim, fault)
+    replacement = wait_for_new_pid(mesh, victim)
+    time.sleep(1.0)
+    stop.set()
+    for t in threads:
+        t.join()
+    return statuses, replacement
+
+
+def test_kill_9_is_restarted_and_reads_keep_answering(mesh: Mesh) -> None:
+    statuses, pids = read_under_fault(mesh, signal.SIGKILL)
+    assert len(statuses) > 50
+    failures = [s for s in statuses if s != 200]
+    assert not failures, f"{len(failures)} of {len(statuses)} reads failed: {set(failures)}"
+    log = (mesh.var_dir / "logs" / "launcher.log").read_text()
+    assert "exited with code -9; restarting" in log
+    assert mesh.http.get("/api/v1/health").json()["status"] == "healthy"
+
+
+def test_sigterm_drains_and_no_read_fails(mesh: Mesh) -> None:
+    statuses, _ = read_under_fault(mesh, signal.SIGTERM)
+    failures = [s for s in statuses if s != 200]
+    assert not failures, f"{len(failures)} of {len(statuses)} reads failed: {set(failures)}"
