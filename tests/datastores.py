@@ -29,7 +29,7 @@ def fresh_database(workdir: Path) -> Iterator[str]:
         import pgserver
 
         (workdir / "pg").mkdir(parents=True, exist_ok=True)
-        server = pgserver.get_server(workdir / "pg" / "data", cleanup_mode=None)
+        server = pgserver.get_server(workdir / "pg" / "data", cleanup_mode="stop")
         server_url = server.get_uri()
     name = f"tm_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server_url, autocommit=True) as conn:

@@ -19,7 +19,7 @@ from services.runtime.errors import (
     invalid,
 )
 from services.runtime.identity import Caller
-from services.runtime.validation import check_email
+from services.runtime.validation import check_email, is_uuid
 
 log = logs.get("signin")
 
@@ -116,8 +116,10 @@ class Signin:
         if current and new == current:
             v.add("new_password", "must differ from the current password")
         v.raise_if_any()
-        async with self._engine.connect() as conn:
-            credential = await credential_by_id(conn, caller.user_id)
+        credential = None
+        if is_uuid(caller.user_id):  # service callers ("service:...") have no password
+            async with self._engine.connect() as conn:
+                credential = await credential_by_id(conn, caller.user_id)
         if credential is None or credential.tenant_id != caller.tenant_id:
             raise NotFound("no password account for this caller", reason="ACCOUNT_NOT_FOUND")
         # Throttled like Login, so a stolen access token cannot guess the password.

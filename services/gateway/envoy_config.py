@@ -26,7 +26,10 @@ Json = dict[str, Any]
 TEMPLATE = ROOT / "envoy" / "gateway.yaml.tmpl"
 
 CORS_METHODS = "GET, POST, PATCH, PUT, DELETE, OPTIONS"
-CORS_HEADERS = "authorization, content-type, x-request-id, traceparent, grpc-timeout, x-grpc-web"
+CORS_HEADERS = (
+    "authorization, content-type, x-request-id, traceparent, x-client-trace-id, grpc-timeout, "
+    "x-grpc-web"
+)
 CORS_EXPOSE = "grpc-status, grpc-message, x-request-id"
 
 
@@ -114,6 +117,7 @@ def substitutions(conf: Settings) -> dict[str, object]:
         "jwt_authn": jwt_authn(conf, methods),
         "transcoder": transcoder(services),
         "clusters": build_clusters(conf.otel_exporter_otlp_endpoint),
+        "trace_sample_percent": conf.trace_sample_ratio * 100,
     }
 
 

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=19456, ge=8, le=4_194_304)
     argon2_time_cost: int = Field(default=2, ge=1, le=20)
     argon2_parallelism: int = Field(default=1, ge=1, le=16)
+    # Share of requests traced when the caller did not decide (a sampled traceparent
+    # always is): Envoy's random sampling and each service's root sampler.
+    trace_sample_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
     # OTLP/gRPC collector for traces; unset means the platform service writes var/traces.
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT")

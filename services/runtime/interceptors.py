@@ -91,9 +91,6 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         if remaining is not None:
             incoming_deadline.set(time.monotonic() + remaining)
         request_id = metadata.get("x-request-id") or str(uuid.uuid4())
-        await context.send_initial_metadata(
-            (("x-request-id", request_id), ("x-tablemesh-version", VERSION))
-        )
         structlog.contextvars.bind_contextvars(request_id=request_id, method=method)
         token = bearer_token(metadata)
         caller = None

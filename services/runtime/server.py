@@ -9,6 +9,7 @@ stops taking new calls and lets in-flight ones finish within the grace period.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import signal
@@ -67,7 +68,8 @@ def jwks_from_auth(clients: MeshClients) -> JwksSource:
     return fetch
 
 
-async def _wait_for_dependencies(deps: Deps) -> None:
+async def _wait_for_dependencies(deps: Deps, stop: asyncio.Event) -> bool:
+    """True once PostgreSQL and Redis answer; False if asked to stop first."""
     log = logs.get("startup")
     for attempt in range(120):
         try:
@@ -75,10 +77,13 @@ async def _wait_for_dependencies(deps: Deps) -> None:
             if deps.engine is not None:
                 async with deps.engine.connect() as conn:
                     await conn.execute(text("SELECT 1"))
-            return
+            return True
         except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
             log.warning("dependencies not ready", error=str(exc), attempt=attempt)
-            await asyncio.sleep(0.5)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+            if stop.is_set():
+                return False
     raise SystemExit(f"{deps.name}: PostgreSQL/Redis did not answer within 60s")
 
 
@@ -131,10 +136,10 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    await _wait_for_dependencies(deps)
-    for service_name in ("", *spec.grpc_services):
-        await health_servicer.set(service_name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("serving")
+    if await _wait_for_dependencies(deps, stop):
+        for service_name in ("", *spec.grpc_services):
+            await health_servicer.set(service_name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("serving")
 
     await stop.wait()
     log.info("draining", grace=cfg.shutdown_grace)

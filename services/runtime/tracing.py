@@ -14,6 +14,7 @@ from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 from services.runtime import registry
 from services.runtime.config import settings
@@ -25,7 +26,9 @@ def collector_endpoint() -> str:
 
 
 def configure(service: str) -> TracerProvider:
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    # Parent-based: a hop follows its caller's decision, so a trace is whole or absent.
+    sampler = ParentBased(TraceIdRatioBased(settings().trace_sample_ratio))
+    provider = TracerProvider(resource=Resource.create({"service.name": service}), sampler=sampler)
     exporter = OTLPSpanExporter(endpoint=collector_endpoint(), insecure=True, timeout=5)
     provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=1000))
     trace.set_tracer_provider(provider)

@@ -124,8 +124,9 @@ class Users:
         elif user_id:
             user_id = check_uuid(v, "user.id", user_id)
         role = fields.get("role") or "member"
-        for name in (*SELF_EDITABLE, "role"):
-            check_field(v, name, fields.get(name, role if name == "role" else ""))
+        for name in SELF_EDITABLE:
+            check_field(v, name, fields.get(name) or "")
+        check_field(v, "role", role)
         v.raise_if_any()
         first, last = fields["first_name"].strip(), fields["last_name"].strip()
         stamp = now()

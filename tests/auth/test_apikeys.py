@@ -16,7 +16,7 @@ from services.runtime.errors import (
     Unauthenticated,
 )
 from services.runtime.identity import Caller, TokenVerifier
-from tests.auth.conftest import FakeProfiles, caller_of, sign_up
+from tests.auth.conftest import FakeProfiles, auth_settings, caller_of, sign_up
 
 
 async def _user(auth: Auth, verifier: TokenVerifier) -> Caller:
@@ -137,3 +137,15 @@ async def test_revoke_is_scoped(auth: Auth, verifier: TokenVerifier) -> None:
         await auth.api_keys.revoke(member, key.id)
     member_key, _ = await auth.api_keys.create(member, "member key", 0, "")
     assert (await auth.api_keys.revoke(owner, member_key.id)).revoked_at  # tenant admin may
+
+
+async def test_services_own_no_keys_or_passwords(auth: Auth, verifier: TokenVerifier) -> None:
+    owner = await _user(auth, verifier)
+    secret = auth_settings().service_secret.get_secret_value()
+    issued = await auth.access.issue_service_token("saga", secret, owner.tenant_id)
+    service = await verifier.verify(issued.token)
+    assert await auth.api_keys.list_page(service, 0, "") == ([], "")
+    with pytest.raises(PermissionDenied):
+        await auth.api_keys.create(service, "k", 0, "")
+    with pytest.raises(NotFound):
+        await auth.signin.change_password(service, "whatever1", "whatever2")

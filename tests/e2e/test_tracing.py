@@ -25,9 +25,10 @@ def test_login_is_one_trace_across_gateway_auth_and_users(mesh: Mesh) -> None:
     account = mesh.register()
     trace_id = secrets.token_hex(16)
     traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
+    # x-client-trace-id asks Envoy to trace this request whatever the sample ratio.
     reply = mesh.http.post(
         "/api/v1/auth/login",
-        headers={"traceparent": traceparent},
+        headers={"traceparent": traceparent, "x-client-trace-id": trace_id},
         json={"email": account["email"], "password": account["password"]},
     )
     assert reply.status_code == 200, reply.text

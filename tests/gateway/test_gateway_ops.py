@@ -125,7 +125,10 @@ async def test_spans_are_exported_to_the_collector(
     http: httpx.AsyncClient, gateway: Gateway, platform: Collector
 ) -> None:
     for _ in range(5):  # Envoy exports in batches of 5 spans, or every 5 s
-        await http.get("/api/v1/users/u-1", headers={"x-request-id": "span-check"})
+        await http.get(
+            "/api/v1/users/u-1",
+            headers={"x-request-id": "span-check", "x-client-trace-id": "span-check"},
+        )
     for _ in range(100):
         if platform.requests:
             break
