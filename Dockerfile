@@ -7,7 +7,8 @@ COPY generated ./generated
 COPY services ./services
 COPY protos ./protos
 COPY envoy ./envoy
-RUN pip install --no-cache-dir . && useradd --system tablemesh
+# Editable, so generated/ (the descriptor Envoy loads) and the migrations stay beside the code.
+RUN pip install --no-cache-dir -e . && useradd --system tablemesh
 USER tablemesh
 ENV TABLEMESH_HOST=0.0.0.0 \
     TABLEMESH_VAR_DIR=/tmp/tablemesh

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Protocol, TypeVar
 
-import grpc
 from google.api import httpbody_pb2
 from google.protobuf import timestamp_pb2
 from tablemesh.auth.v1 import auth_service_pb2 as pb
@@ -18,17 +16,9 @@ from services.auth.invitations import Invitation
 from services.auth.sessions import Session
 from services.auth.tokens import Principal, validate
 from services.runtime.identity import Caller, TokenVerifier, current_caller
+from services.runtime.wire import Ctx, timestamp
 
-Ctx = grpc.aio.ServicerContext
 BEARER = "Bearer"
-
-
-def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def _principal(who: Principal | Caller) -> pb.Principal:
@@ -42,10 +32,10 @@ def _api_key(key: ApiKey) -> pb.ApiKey:
         id=key.id,
         display_name=key.display_name,
         prefix=key.prefix,
-        create_time=_ts(key.created_at),
-        expire_time=_ts(key.expires_at),
-        revoke_time=_ts(key.revoked_at),
-        last_use_time=_ts(key.last_used_at),
+        create_time=timestamp(key.created_at),
+        expire_time=timestamp(key.expires_at),
+        revoke_time=timestamp(key.revoked_at),
+        last_use_time=timestamp(key.last_used_at),
     )
 
 
@@ -55,8 +45,8 @@ def _invitation(inv: Invitation) -> pb.Invitation:
         email=inv.email,
         role=inv.role,
         state=inv.state,
-        create_time=_ts(inv.created_at),
-        expire_time=_ts(inv.expires_at),
+        create_time=timestamp(inv.created_at),
+        expire_time=timestamp(inv.expires_at),
         inviter_id=inv.inviter_id,
     )
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.status import Status
 
-from services.launcher import components, health, report
+from services.launcher import components, health, ports, report
 from services.launcher import state as statefile
 from services.launcher.datastores import DataStores, start_datastores, stop_datastores
 from services.launcher.layout import Layout
@@ -88,6 +88,15 @@ class Mesh:
             await self.shutdown()
 
     async def start(self) -> None:
+        taken = ports.busy(self.state.ports)
+        if taken:
+            listed = ", ".join(f"{name} :{port}" for name, port in taken.items())
+            raise StartupError(
+                f"ports already in use: {listed} (another tablemesh? try `tablemesh status`, "
+                "or set TABLEMESH_PORT_OFFSET)",
+                {name: "port in use" for name in taken},
+                [],
+            )
         with self.console.status("starting data stores") as status:
             try:
                 self.stores = await start_datastores(

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from datetime import UTC, datetime
 
 import grpc
 import tablemesh
-from google.protobuf import timestamp_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from tablemesh.platform.v1 import platform_service_pb2 as pb
 from tablemesh.platform.v1 import platform_service_pb2_grpc as pb_grpc
@@ -22,6 +20,7 @@ from services.platform.collector import TraceCollector
 from services.platform.mesh_health import check_all
 from services.runtime import registry
 from services.runtime.server import Deps, run
+from services.runtime.wire import now_timestamp
 
 
 class PlatformServicer(pb_grpc.PlatformServiceServicer):
@@ -32,13 +31,11 @@ class PlatformServicer(pb_grpc.PlatformServiceServicer):
         self, request: pb.GetMeshHealthRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetMeshHealthResponse:
         answers = await check_all(self.deps.clients)
-        now = timestamp_pb2.Timestamp()
-        now.FromDatetime(datetime.now(UTC))
         healthy = all(a.status == "SERVING" for a in answers)
         return pb.GetMeshHealthResponse(
             status="healthy" if healthy else "degraded",
             services=[pb.ServiceHealth(**a.__dict__) for a in answers],
-            check_time=now,
+            check_time=now_timestamp(),
         )
 
 

@@ -7,9 +7,10 @@ errors to google.rpc.Status with details. Servicers never do any of this themsel
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -111,52 +112,46 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
             )
         return metadata
 
+    @contextlib.asynccontextmanager
+    async def _call(self, method: str, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+        """Everything around one call: span, identity, error mapping, access log."""
+        start = time.perf_counter()
+        code = grpc.StatusCode.OK
+        parent = tracing.extract(context.invocation_metadata() or ())
+        with tracing.tracer().start_as_current_span(
+            method, context=parent, kind=trace.SpanKind.SERVER
+        ) as span:
+            try:
+                await self._enter(method, context)
+                yield
+            except DomainError as error:
+                code = error.code
+                span.set_attribute("rpc.grpc.status_code", code.value[0])
+                await abort_with(context, error)
+            except grpc.aio.AbortError:
+                code = grpc.StatusCode.ABORTED
+                raise
+            except Exception:
+                code = grpc.StatusCode.UNKNOWN
+                log.exception("unhandled error")
+                raise
+            finally:
+                self._finish(method, code, start)
+
     def _wrap_unary(
         self, method: str, behavior: Callable[..., Awaitable[Any]]
     ) -> Callable[..., Any]:
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            start = time.perf_counter()
-            code = grpc.StatusCode.OK
-            ctx = tracing.extract(context.invocation_metadata() or ())
-            with tracing.tracer().start_as_current_span(
-                method, context=ctx, kind=trace.SpanKind.SERVER
-            ) as span:
-                try:
-                    await self._enter(method, context)
-                    return await behavior(request, context)
-                except DomainError as error:
-                    code = error.code
-                    span.set_attribute("rpc.grpc.status_code", code.value[0])
-                    await abort_with(context, error)
-                except grpc.aio.AbortError:
-                    code = grpc.StatusCode.ABORTED
-                    raise
-                except Exception:
-                    code = grpc.StatusCode.UNKNOWN
-                    log.exception("unhandled error")
-                    raise
-                finally:
-                    self._finish(method, code, start)
+            async with self._call(method, context):
+                return await behavior(request, context)
 
         return wrapper
 
     def _wrap_stream(self, method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            start = time.perf_counter()
-            code = grpc.StatusCode.OK
-            ctx = tracing.extract(context.invocation_metadata() or ())
-            with tracing.tracer().start_as_current_span(
-                method, context=ctx, kind=trace.SpanKind.SERVER
-            ):
-                try:
-                    await self._enter(method, context)
-                    async for item in behavior(request, context):
-                        yield item
-                except DomainError as error:
-                    code = error.code
-                    await abort_with(context, error)
-                finally:
-                    self._finish(method, code, start)
+            async with self._call(method, context):
+                async for item in behavior(request, context):
+                    yield item
 
         return wrapper
 

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import grpc
-from google.protobuf import json_format, timestamp_pb2
+from google.protobuf import json_format
 from tablemesh.users.v1 import users_service_pb2 as pb
 from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 
 from services.runtime.identity import current_caller
+from services.runtime.wire import Ctx, timestamp
 from services.users.domain import Users
 from services.users.model import ADMIN_EDITABLE, SELF_EDITABLE, Profile
-
-Ctx = grpc.aio.ServicerContext
-
-
-def _ts(value: Any) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def to_proto(p: Profile) -> pb.User:
@@ -38,10 +28,10 @@ def to_proto(p: Profile) -> pb.User:
         role=p.role,
         is_active=p.is_active,
         email_verified=p.email_verified,
-        create_time=_ts(p.created_at),
-        update_time=_ts(p.updated_at),
-        delete_time=_ts(p.deleted_at),
-        last_login_time=_ts(p.last_login_at),
+        create_time=timestamp(p.created_at),
+        update_time=timestamp(p.updated_at),
+        delete_time=timestamp(p.deleted_at),
+        last_login_time=timestamp(p.last_login_at),
     )
     user.preferences.update(p.preferences)
     return user

@@ -143,3 +143,19 @@ def test_children_die_with_a_killed_supervisor(tmp_path: Path) -> None:
     while alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(child)
+
+
+def test_busy_ports_are_reported() -> None:
+    import socket
+
+    from services.launcher.ports import busy
+
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        taken = listener.getsockname()[1]
+        with socket.socket() as free_probe:
+            free_probe.bind(("127.0.0.1", 0))
+            free = free_probe.getsockname()[1]
+        assert busy({"users": taken, "auth": free}) == {"users": taken}
