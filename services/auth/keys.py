@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from services.auth.store import now, signing_keys
 from services.runtime import logs
 
 LOCK_ID = zlib.crc32(b"tablemesh-auth-signing-key")
+JWKS_TTL = 60.0
 log = logs.get("keys")
 
 
@@ -67,6 +69,8 @@ class KeyStore:
         self._algorithm = algorithm
         self._secret = secret.encode()
         self._current: SigningKey | None = None
+        self._jwks: dict[str, Any] | None = None
+        self._jwks_at = 0.0
 
     async def signing_key(self) -> SigningKey:
         """The key to sign with: loaded once per process, created if there is none."""
@@ -75,7 +79,11 @@ class KeyStore:
         return self._current
 
     async def jwks(self) -> dict[str, Any]:
-        """Every unretired public key, so tokens signed before a key change still verify."""
+        """Every unretired public key, so tokens signed before a key change still verify.
+
+        Kept for JWKS_TTL seconds: GetJwks is public, and keys change only on rotation."""
+        if self._jwks is not None and time.monotonic() - self._jwks_at < JWKS_TTL:
+            return self._jwks
         # Makes sure the key exists: a gateway fetching the JWKS before the first sign-in
         # must not be told there are no keys.
         await self.signing_key()
@@ -86,7 +94,9 @@ class KeyStore:
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).scalars().all()
-        return {"keys": [dict(row) for row in rows]}
+        self._jwks = {"keys": [dict(row) for row in rows]}
+        self._jwks_at = time.monotonic()
+        return self._jwks
 
     async def _load_or_create(self) -> SigningKey:
         async with self._engine.begin() as conn:

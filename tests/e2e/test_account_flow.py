@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import uuid
+
 from tests.e2e.mesh import Mesh, bearer
 
 
@@ -114,3 +117,23 @@ def test_mesh_health_is_public(mesh: Mesh) -> None:
     names = {s["name"]: s for s in body["services"]}
     assert {"auth", "users", "platform"} <= set(names)
     assert all(s["status"] == "SERVING" and s["latency_ms"] > 0 for s in names.values())
+
+
+def test_secrets_never_reach_the_logs(mesh: Mesh) -> None:
+    password = f"secret-{uuid.uuid4().hex}"
+    account = mesh.register(password=password)
+    login = mesh.http.post(
+        "/api/v1/auth/login", json={"email": account["email"], "password": password}
+    ).json()
+    mesh.http.post("/api/v1/auth/login", json={"email": account["email"], "password": "x" * 9})
+    mesh.http.get("/api/v1/users/me", headers=bearer(login["access_token"]))
+    time.sleep(1.5)  # Envoy flushes its access log every second
+    logs = "".join(p.read_text(errors="replace") for p in (mesh.var_dir / "logs").glob("*.log"))
+    assert '"event": "rpc"' in logs, "the access log is being written"
+    for secret in (
+        password,
+        login["access_token"],
+        login["refresh_token"],
+        account["refresh_token"],
+    ):
+        assert secret not in logs
