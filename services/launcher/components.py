@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 from collections.abc import Mapping
 
@@ -36,6 +37,12 @@ def service_process(
     spec: ServiceSpec, lay: Layout, cfg: Settings, env: Mapping[str, str]
 ) -> ProcessSpec:
     argv = (sys.executable, "-m", spec.module)
+    # The workers of a service share one Prometheus multiprocess directory, so whichever
+    # worker answers a scrape reports the whole service. Stale files of an earlier run go.
+    metrics_dir = lay.root / "metrics" / spec.name
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     return ProcessSpec(spec.name, argv, lay.log(spec.name), env, instances=cfg.workers)
 
 

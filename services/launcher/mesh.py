@@ -25,6 +25,7 @@ from services.launcher.layout import Layout
 from services.launcher.logs import show_tail
 from services.launcher.supervisor import Supervisor
 from services.runtime.config import settings
+from services.runtime.metrics import METRICS_PORT_SHIFT
 from services.runtime.registry import SERVICES, envoy_admin_port, gateway_port
 
 
@@ -88,7 +89,8 @@ class Mesh:
             await self.shutdown()
 
     async def start(self) -> None:
-        taken = ports.busy(self.state.ports)
+        metrics_ports = {f"{s.name} metrics": s.port + METRICS_PORT_SHIFT for s in SERVICES}
+        taken = ports.busy({**self.state.ports, **metrics_ports})
         if taken:
             listed = ", ".join(f"{name} :{port}" for name, port in taken.items())
             raise StartupError(

@@ -1,8 +1,22 @@
-"""Prometheus metrics every service records per call."""
+"""Prometheus metrics every service records per call, served at :<port + 100>/metrics.
+
+Under the launcher the workers of a service share a multiprocess directory
+(PROMETHEUS_MULTIPROC_DIR), and every worker's metrics endpoint binds with SO_REUSEPORT:
+whichever worker answers a scrape reports the whole service.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import os
+import socket
+import threading
+from http.server import ThreadingHTTPServer
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client.exposition import MetricsHandler
+
+# The metrics port of a service is its gRPC port plus this.
+METRICS_PORT_SHIFT = 100
 
 RPC_CALLS = Counter("tablemesh_rpc_calls_total", "RPCs handled", ["service", "method", "code"])
 RPC_LATENCY = Histogram(
@@ -16,3 +30,22 @@ RPC_LATENCY = Histogram(
 def observe(service: str, method: str, code: str, seconds: float) -> None:
     RPC_CALLS.labels(service, method, code).inc()
     RPC_LATENCY.labels(service, method).observe(seconds)
+
+
+class _SharedPortServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def server_bind(self) -> None:
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        super().server_bind()
+
+
+def serve_metrics(host: str, port: int) -> ThreadingHTTPServer:
+    """Starts the /metrics endpoint in a background thread."""
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    server = _SharedPortServer((host, port), MetricsHandler.factory(registry))
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    return server

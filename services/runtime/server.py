@@ -24,7 +24,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.runtime import logs, registry, tracing
+from services.runtime import logs, metrics, registry, tracing
 from services.runtime.cache import create_redis
 from services.runtime.clients import MeshClients
 from services.runtime.config import Settings, settings
@@ -129,6 +129,7 @@ async def serve(
         await result
     server.add_insecure_port(f"{cfg.host}:{spec.port}")
     await server.start()
+    metrics_server = metrics.serve_metrics(cfg.host, spec.port + metrics.METRICS_PORT_SHIFT)
     log.info("listening", port=spec.port, version=VERSION)
 
     stop = asyncio.Event()
@@ -145,6 +146,7 @@ async def serve(
     log.info("draining", grace=cfg.shutdown_grace)
     await health_servicer.enter_graceful_shutdown()
     await server.stop(cfg.shutdown_grace)
+    await asyncio.to_thread(metrics_server.shutdown)
     for hook in deps.on_stop:
         await hook()
     await clients.close()

@@ -124,16 +124,18 @@ async def test_client_trace_context_is_continued_upstream(
 async def test_spans_are_exported_to_the_collector(
     http: httpx.AsyncClient, gateway: Gateway, platform: Collector
 ) -> None:
-    for _ in range(5):  # Envoy exports in batches of 5 spans, or every 5 s
-        await http.get(
-            "/api/v1/users/u-1",
-            headers={"x-request-id": "span-check", "x-client-trace-id": "span-check"},
-        )
-    for _ in range(100):
+    # Envoy exports in batches of 5 spans, or every 5 s; an export attempted before its
+    # collector connection is up is dropped, so keep sending traced requests a while.
+    for attempt in range(150):
         if platform.requests:
             break
+        if attempt % 5 == 0:
+            await http.get(
+                "/api/v1/users/u-1",
+                headers={"x-client-trace-id": "span-check"},
+            )
         await asyncio.sleep(0.1)
-    assert platform.requests, "no spans exported within 10 s"
+    assert platform.requests, "no spans exported within 15 s"
     resource = platform.requests[0].resource_spans[0].resource
     attributes = {a.key: a.value.string_value for a in resource.attributes}
     assert attributes["service.name"] == "gateway"
