@@ -15,6 +15,10 @@ HTTP2 = {
         "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
         "explicit_http_config": {
             "http2_protocol_options": {
+                # Worker processes share a port (SO_REUSEPORT) and the kernel spreads
+                # connections, not requests: a few streams per connection make Envoy open
+                # several connections, so every worker gets a share of the load.
+                "max_concurrent_streams": 4,
                 # Notice a dead peer on an idle connection before a request is lost on it.
                 "connection_keepalive": {"interval": "30s", "timeout": "5s"},
             }

@@ -63,6 +63,9 @@ def jwt_authn(conf: Settings, methods: list[Method]) -> Json:
                 "retry_back_off": {"base_interval": "0.2s", "max_interval": "2s"},
             },
         },
+        # Verified tokens are kept (until they expire) so a busy client's token is not
+        # re-verified on every request.
+        "jwt_cache_config": {"jwt_cache_size": 10000},
         # Services verify the token again themselves (defence in depth).
         "forward": True,
         "from_headers": [{"name": "authorization", "value_prefix": "Bearer "}],

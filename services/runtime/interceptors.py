@@ -54,16 +54,24 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, service: str, verifier: TokenVerifier) -> None:
         self._service = service
         self._verifier = verifier
+        # Wrapped handlers by method: built once, not on every call.
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
 
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
-        handler = await continuation(details)
-        if handler is None:
-            return handler
         method: str = details.method  # type: ignore[attr-defined]
+        wrapped = self._wrapped.get(method)
+        if wrapped is None:
+            handler = await continuation(details)
+            if handler is None:
+                return handler
+            wrapped = self._wrapped[method] = self._wrap(method, handler)
+        return wrapped
+
+    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         if method.startswith(registry.QUIET_PREFIXES):
             if not handler.unary_unary:
                 return handler  # health Watch: public, untouched
