@@ -82,6 +82,32 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=19456, ge=8, le=4_194_304)
     argon2_time_cost: int = Field(default=2, ge=1, le=20)
     argon2_parallelism: int = Field(default=1, ge=1, le=16)
+    # Where the airtable service keeps tables: "local" (PostgreSQL) or "airtable" (the
+    # real Airtable REST API with a personal access token).
+    airtable_backend: Literal["local", "airtable"] = "local"
+    # The Airtable API's address (tests point it at a fake that speaks the same protocol).
+    airtable_api_url: str = "https://api.airtable.com"
+    # The Airtable personal access token, for the "airtable" backend.
+    airtable_token: SecretStr | None = None
+    # Requests per second per base to Airtable (its documented limit is 5).
+    airtable_requests_per_second: float = Field(default=5.0, gt=0, le=100)
+    # The model provider: "openai" (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM,
+    # llama.cpp server, Gemini's compatible endpoint) or "gemini" (Gemini's native API).
+    # Unset: Chat answers FAILED_PRECONDITION saying what to set.
+    llm_provider: Literal["", "openai", "gemini"] = ""
+    # The provider's base URL, for example http://127.0.0.1:11434/v1 for Ollama.
+    llm_base_url: str | None = None
+    # The provider's API key, if it needs one.
+    llm_api_key: SecretStr | None = None
+    # The default model.
+    llm_model: str = "gpt-4o-mini"
+    # Model calls per chat turn before the assistant must answer.
+    llm_max_steps: int = Field(default=8, ge=1, le=50)
+    # Seconds one model call may take.
+    llm_timeout: float = Field(default=60.0, gt=0, le=600)
+    # Extra prices, JSON {"model": [usd_per_million_input, usd_per_million_output]}, on
+    # top of the built-in price table.
+    llm_prices: str = "{}"
     # Share of requests traced when the caller did not decide (a sampled traceparent
     # always is): Envoy's random sampling and each service's root sampler.
     trace_sample_ratio: float = Field(default=0.1, ge=0.0, le=1.0)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 GATEWAY_PORT = 8000
 ENVOY_ADMIN_PORT = 9901
+# The mcp service's Model Context Protocol endpoint (streamable HTTP), besides its gRPC port.
+MCP_HTTP_PORT = 8201
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class ServiceSpec:
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("mcp", 8001, ("tablemesh.mcp.v1.McpService",), uses_database=False),
+    ServiceSpec("airtable", 8002, ("tablemesh.airtable.v1.AirtableService",)),
+    ServiceSpec("llm", 8003, ("tablemesh.llm.v1.LlmService",)),
     ServiceSpec("platform", 8007, ("tablemesh.platform.v1.PlatformService",), uses_database=False),
     ServiceSpec("auth", 8009, ("tablemesh.auth.v1.AuthService",)),
     ServiceSpec("users", 8010, ("tablemesh.users.v1.UsersService",)),
@@ -91,6 +96,10 @@ def port_offset() -> int:
 
 def gateway_port() -> int:
     return GATEWAY_PORT + port_offset()
+
+
+def mcp_http_port() -> int:
+    return MCP_HTTP_PORT + port_offset()
 
 
 def envoy_admin_port() -> int:
