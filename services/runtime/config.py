@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     airtable_api_url: str = "https://api.airtable.com"
     # The Airtable personal access token, for the "airtable" backend.
     airtable_token: SecretStr | None = None
+    # The Airtable workspace new bases are created in (the "airtable" backend).
+    airtable_workspace_id: str = ""
     # Requests per second per base to Airtable (its documented limit is 5).
     airtable_requests_per_second: float = Field(default=5.0, gt=0, le=100)
     # The model provider: "openai" (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM,

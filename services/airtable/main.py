@@ -1,0 +1,40 @@
+"""Runs the airtable service: `python -m services.airtable.main`."""
+
+from __future__ import annotations
+
+import grpc
+from tablemesh.airtable.v1 import airtable_service_pb2_grpc as pb_grpc
+
+from services.airtable.backend import Backend
+from services.airtable.cache import CachedBackend
+from services.airtable.domain import Airtable
+from services.airtable.local_backend import LocalBackend
+from services.airtable.servicer import AirtableServicer
+from services.runtime.server import Deps, run
+
+
+def build_backend(deps: Deps) -> Backend:
+    """The backend TABLEMESH_AIRTABLE_BACKEND names, behind the Redis cache."""
+    backend: Backend
+    if deps.settings.airtable_backend == "airtable":
+        from services.airtable.remote_backend import RemoteBackend
+
+        remote = RemoteBackend.from_settings(deps.settings, deps.db)
+        deps.on_stop.append(remote.close)
+        backend = remote
+    else:
+        backend = LocalBackend(deps.db)
+    return CachedBackend(backend, deps.redis)
+
+
+def register(server: grpc.aio.Server, deps: Deps) -> None:
+    airtable = Airtable(build_backend(deps))
+    pb_grpc.add_AirtableServiceServicer_to_server(AirtableServicer(airtable), server)
+
+
+def main() -> None:
+    run("airtable", register)
+
+
+if __name__ == "__main__":
+    main()
