@@ -17,6 +17,7 @@ from typing import Any
 from services.gateway.clusters import build_clusters
 from services.gateway.http_rules import DESCRIPTOR_SET, ROOT, Method, load_methods
 from services.gateway.local_replies import local_reply_config
+from services.gateway.mcp_route import mcp_cluster, mcp_jwt_rule, mcp_route
 from services.gateway.routes import PROVIDER, build_jwt_rules, build_routes
 from services.runtime import registry
 from services.runtime.config import Settings, settings
@@ -73,7 +74,7 @@ def jwt_authn(conf: Settings, methods: list[Method]) -> Json:
     return {
         "@type": "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
         "providers": {PROVIDER: provider},
-        "rules": build_jwt_rules(methods),
+        "rules": [*build_jwt_rules(methods), mcp_jwt_rule(PROVIDER)],
         "bypass_cors_preflight": True,
     }
 
@@ -91,6 +92,9 @@ def transcoder(services: list[str]) -> Json:
             "always_print_primitive_fields": True,
         },
         "convert_grpc_status": True,
+        # Browsers and HTTP clients encode a space in a query as "+" (HTML forms); without
+        # this, "sort=Hours+desc" or a formula would arrive with literal plus signs.
+        "query_param_unescape_plus": True,
         # Only annotated routes are REST; without this any /pkg.Service/Method would be.
         "auto_mapping": False,
         # Without these, unknown paths and parameters leak upstream and come back as 503.
@@ -116,10 +120,14 @@ def substitutions(conf: Settings) -> dict[str, object]:
         "max_request_bytes": conf.max_request_bytes,
         "local_reply_config": local_reply_config(),
         "cors_policy": cors_policy(conf.cors_origins),
-        "routes": build_routes(by_cluster, conf.auth_rate_limit_per_minute),
+        # /mcp first: the routes end with a catch-all 404.
+        "routes": [
+            mcp_route(cors_policy(conf.cors_origins)),
+            *build_routes(by_cluster, conf.auth_rate_limit_per_minute),
+        ],
         "jwt_authn": jwt_authn(conf, methods),
         "transcoder": transcoder(services),
-        "clusters": build_clusters(conf.otel_exporter_otlp_endpoint),
+        "clusters": [*build_clusters(conf.otel_exporter_otlp_endpoint), mcp_cluster()],
         "trace_sample_percent": conf.trace_sample_ratio * 100,
     }
 
