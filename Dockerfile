@@ -12,5 +12,5 @@ RUN pip install --no-cache-dir -e . && useradd --system tablemesh
 USER tablemesh
 ENV TABLEMESH_HOST=0.0.0.0 \
     TABLEMESH_VAR_DIR=/tmp/tablemesh
-EXPOSE 8000 8001 8002 8003 8007 8009 8010 8201
+EXPOSE 8000 8001 8002 8003 8007 8009 8010 8016
 CMD ["python", "-m", "services.platform.main"]

@@ -123,7 +123,12 @@ def substitutions(conf: Settings) -> dict[str, object]:
         # /mcp first: the routes end with a catch-all 404.
         "routes": [
             mcp_route(cors_policy(conf.cors_origins)),
-            *build_routes(by_cluster, conf.auth_rate_limit_per_minute),
+            *build_routes(
+                by_cluster,
+                conf.auth_rate_limit_per_minute,
+                # Every model call of a turn may take llm_timeout, plus time for the tools.
+                f"{int(conf.llm_timeout * conf.llm_max_steps) + 30}s",
+            ),
         ],
         "jwt_authn": jwt_authn(conf, methods),
         "transcoder": transcoder(services),

@@ -40,6 +40,8 @@ class Method:
     service: str  # fully qualified gRPC service, e.g. tablemesh.users.v1.UsersService
     name: str  # e.g. GetUser
     bindings: tuple[Binding, ...]
+    # True for server-streaming RPCs (StreamChat): no overall timeout at the gateway.
+    server_streaming: bool = False
 
     @property
     def path(self) -> str:
@@ -121,5 +123,5 @@ def load_methods(services: list[str], path: Path = DESCRIPTOR_SET) -> list[Metho
             raise KeyError(f"gRPC service {service} is not in {path}; run scripts/codegen.py")
         for m in by_name[service].method:
             rule = m.options.Extensions[annotations_pb2.http]
-            methods.append(Method(service, m.name, tuple(_bindings(rule))))
+            methods.append(Method(service, m.name, tuple(_bindings(rule)), m.server_streaming))
     return methods

@@ -28,6 +28,8 @@ IDEMPOTENT_RETRY = {
     "retry_back_off": {"base_interval": "0.05s", "max_interval": "0.5s"},
 }
 STREAM_IDLE_TIMEOUT = "60s"
+# Unary RPCs that legitimately run long: a chat turn is several model calls in a row.
+LONG_RUNNING = frozenset({"/tablemesh.llm.v1.LlmService/Chat"})
 
 
 def _action(cluster: str, *, idempotent: bool = False) -> Json:
@@ -80,8 +82,23 @@ NO_BUFFER = {
 }
 
 
+def _long_route(m: Method, cluster: str, long_timeout: str) -> Json:
+    """A streaming RPC has no overall timeout (only an idle one); a long one a longer one."""
+    if m.server_streaming:
+        action: Json = {"cluster": cluster, "timeout": "0s", "idle_timeout": STREAM_IDLE_TIMEOUT}
+    else:
+        action = {
+            "cluster": cluster,
+            "timeout": long_timeout,
+            "max_stream_duration": {"grpc_timeout_header_max": long_timeout},
+        }
+    return {"match": {"path": m.path}, "route": action}
+
+
 def build_routes(
-    methods_by_cluster: dict[str, list[Method]], rate_limit_per_minute: int
+    methods_by_cluster: dict[str, list[Method]],
+    rate_limit_per_minute: int,
+    long_timeout: str = "600s",
 ) -> list[Json]:
     """The virtual host's routes, most specific first."""
     limited: list[Json] = []
@@ -97,6 +114,8 @@ def build_routes(
                 for b in m.bindings:
                     match = {"safe_regex": {"regex": b.regex}, "headers": _method_header(b.verb)}
                     limited.append(_route(match, cluster, typed_per_filter_config=limit))
+            elif m.server_streaming or m.path in LONG_RUNNING:
+                grpc.append(_long_route(m, cluster, long_timeout))
             elif m.idempotent:
                 grpc.append(_route({"path": m.path}, cluster, idempotent=True))
             # REST routes only exist so CORS and the rate limit see a cluster route; once

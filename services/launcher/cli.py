@@ -1,4 +1,4 @@
-"""The `tablemesh` command: up, status, down, logs, trace, gateway."""
+"""The `tablemesh` command: up, status, down, logs, trace, gateway, mcp-stdio."""
 
 from __future__ import annotations
 
@@ -116,6 +116,17 @@ def gateway() -> None:
 
     argv = command(render(layout().ensure().envoy_config))
     os.execv(argv[0], [*argv, "--log-level", "warn"])
+
+
+@app.command("mcp-stdio")
+def mcp_stdio() -> None:
+    """Serve the MCP tools on stdin/stdout for desktop clients.
+
+    Acts as TABLEMESH_API_KEY's owner (or TABLEMESH_ACCESS_TOKEN's) on a running mesh.
+    """
+    from services.mcp.stdio import main as serve_stdio
+
+    raise typer.Exit(serve_stdio())
 
 
 def echo(text: str) -> None:

@@ -26,7 +26,7 @@ from services.launcher.logs import show_tail
 from services.launcher.supervisor import Supervisor
 from services.runtime.config import settings
 from services.runtime.metrics import METRICS_PORT_SHIFT
-from services.runtime.registry import SERVICES, envoy_admin_port, gateway_port
+from services.runtime.registry import SERVICES, envoy_admin_port, gateway_port, mcp_http_port
 
 
 class StartupError(Exception):
@@ -89,8 +89,9 @@ class Mesh:
             await self.shutdown()
 
     async def start(self) -> None:
-        metrics_ports = {f"{s.name} metrics": s.port + METRICS_PORT_SHIFT for s in SERVICES}
-        taken = ports.busy({**self.state.ports, **metrics_ports})
+        extra = {f"{s.name} metrics": s.port + METRICS_PORT_SHIFT for s in SERVICES}
+        extra["mcp http"] = mcp_http_port()
+        taken = ports.busy({**self.state.ports, **extra})
         if taken:
             listed = ", ".join(f"{name} :{port}" for name, port in taken.items())
             raise StartupError(

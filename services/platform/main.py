@@ -7,18 +7,14 @@ collects traces into var/traces.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import grpc
-import tablemesh
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from tablemesh.platform.v1 import platform_service_pb2 as pb
 from tablemesh.platform.v1 import platform_service_pb2_grpc as pb_grpc
 
 from services.platform.collector import TraceCollector
 from services.platform.mesh_health import check_all
-from services.runtime import registry
+from services.runtime import descriptors
 from services.runtime.server import Deps, run
 from services.runtime.wire import now_timestamp
 
@@ -39,14 +35,6 @@ class PlatformServicer(pb_grpc.PlatformServiceServicer):
         )
 
 
-def load_all_descriptors() -> list[str]:
-    """Imports every generated module so reflection can describe every mesh service."""
-    for module in pkgutil.walk_packages(tablemesh.__path__, "tablemesh."):
-        if module.name.endswith("_pb2"):
-            importlib.import_module(module.name)
-    return [name for spec in registry.SERVICES for name in spec.grpc_services]
-
-
 def register(server: grpc.aio.Server, deps: Deps) -> None:
     pb_grpc.add_PlatformServiceServicer_to_server(PlatformServicer(deps), server)
     if not deps.settings.otel_exporter_otlp_endpoint:
@@ -56,7 +44,7 @@ def register(server: grpc.aio.Server, deps: Deps) -> None:
 
 
 def main() -> None:
-    run("platform", register, reflect=load_all_descriptors())
+    run("platform", register, reflect=descriptors.load_all())
 
 
 if __name__ == "__main__":

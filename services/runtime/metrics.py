@@ -1,4 +1,4 @@
-"""Prometheus metrics every service records per call, served at :<port + 100>/metrics.
+"""Prometheus metrics every service records per call, served at :<port + 50>/metrics.
 
 Under the launcher the workers of a service share a multiprocess directory
 (PROMETHEUS_MULTIPROC_DIR), and every worker's metrics endpoint binds with SO_REUSEPORT:
@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, m
 from prometheus_client.exposition import MetricsHandler
 
 # The metrics port of a service is its gRPC port plus this.
-METRICS_PORT_SHIFT = 100
+METRICS_PORT_SHIFT = 50
 
 RPC_CALLS = Counter("tablemesh_rpc_calls_total", "RPCs handled", ["service", "method", "code"])
 RPC_LATENCY = Histogram(

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 GATEWAY_PORT = 8000
 ENVOY_ADMIN_PORT = 9901
 # The mcp service's Model Context Protocol endpoint (streamable HTTP), besides its gRPC port.
-MCP_HTTP_PORT = 8201
+# Every port of a mesh lies in [8000, 8066) plus Envoy's admin port (metrics are each
+# service's port + 50), so meshes at port offsets 100 apart never collide.
+MCP_HTTP_PORT = 8016
 
 
 @dataclass(frozen=True)

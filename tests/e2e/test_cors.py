@@ -3,22 +3,21 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
 import pytest
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pool
-from tablemesh.auth.v1 import auth_service_pb2  # noqa: F401 - loads the descriptors
-from tablemesh.platform.v1 import platform_service_pb2  # noqa: F401
-from tablemesh.users.v1 import users_service_pb2  # noqa: F401
 
-from services.runtime import registry
+from services.runtime import descriptors, registry
 from tests.e2e.mesh import Mesh
 
 
 def rest_routes() -> list[tuple[str, str]]:
     routes = []
+    descriptors.load_all()
     pool = descriptor_pool.Default()
     for spec in registry.SERVICES:
         for name in spec.grpc_services:
@@ -26,15 +25,7 @@ def rest_routes() -> list[tuple[str, str]]:
                 rule = method.GetOptions().Extensions[annotations_pb2.http]
                 verb = rule.WhichOneof("pattern")
                 if verb:
-                    path = getattr(rule, verb)
-                    for var in (
-                        "{user.id}",
-                        "{user_id}",
-                        "{api_key_id}",
-                        "{invitation_id}",
-                        "{token}",
-                    ):
-                        path = path.replace(var, str(uuid.uuid4()))
+                    path = re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), getattr(rule, verb))
                     routes.append((verb.upper(), path))
     return routes
 

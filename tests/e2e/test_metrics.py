@@ -1,4 +1,4 @@
-"""Every service serves Prometheus metrics at its port + 100, for all its workers at once."""
+"""Every service serves Prometheus metrics at its port + 50, for all its workers at once."""
 
 from __future__ import annotations
 
@@ -38,8 +38,9 @@ def test_rpc_counts_cover_every_worker(mesh: Mesh) -> None:
 
 
 def test_every_service_has_a_metrics_endpoint(mesh: Mesh) -> None:
-    mesh.register()  # auth and users handle calls
-    assert mesh.http.get("/api/v1/health").status_code == 200  # platform does
+    headers = bearer(mesh.register()["access_token"])  # auth and users handle calls
+    for path in ("/api/v1/health", "/api/v1/bases", "/api/v1/mcp/tools", "/api/v1/sessions"):
+        assert mesh.http.get(path, headers=headers).status_code == 200, path
     for spec in registry.SERVICES:
         text = scrape(mesh, spec.name)
         assert f'service="{spec.name}"' in text, spec.name

@@ -1,0 +1,38 @@
+"""Model providers behind one interface, chosen by TABLEMESH_LLM_PROVIDER."""
+
+from __future__ import annotations
+
+from services.llm.providers.base import ModelProvider
+from services.llm.providers.gemini import Gemini
+from services.llm.providers.openai_compatible import OpenAICompatible
+from services.runtime.config import Settings
+
+NOT_CONFIGURED = (
+    "no language model is configured: set TABLEMESH_LLM_PROVIDER (openai or gemini), "
+    "TABLEMESH_LLM_BASE_URL (the provider's URL, for example http://127.0.0.1:11434/v1 for "
+    "Ollama), TABLEMESH_LLM_API_KEY (if the provider needs one) and TABLEMESH_LLM_MODEL"
+)
+
+
+def missing_setting(cfg: Settings) -> str | None:
+    """Why the configured provider cannot work, or None when it can."""
+    if not cfg.llm_provider:
+        return NOT_CONFIGURED
+    key = cfg.llm_api_key.get_secret_value() if cfg.llm_api_key else ""
+    if not cfg.llm_base_url and not key:
+        return (
+            f"TABLEMESH_LLM_PROVIDER is {cfg.llm_provider} but neither TABLEMESH_LLM_API_KEY "
+            "nor TABLEMESH_LLM_BASE_URL is set: set TABLEMESH_LLM_API_KEY for the hosted API, "
+            "or TABLEMESH_LLM_BASE_URL for a local server (and TABLEMESH_LLM_MODEL)"
+        )
+    return None
+
+
+def provider_from_settings(cfg: Settings) -> ModelProvider | None:
+    """The configured provider, or None when `missing_setting` says what is missing."""
+    if missing_setting(cfg):
+        return None
+    key = cfg.llm_api_key.get_secret_value() if cfg.llm_api_key else None
+    if cfg.llm_provider == "gemini":
+        return Gemini(cfg.llm_base_url, key, cfg.llm_timeout)
+    return OpenAICompatible(cfg.llm_base_url, key, cfg.llm_timeout)

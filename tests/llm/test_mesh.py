@@ -1,0 +1,200 @@
+"""The whole chain through Envoy, booted by the launcher: a user creates a base, a table
+and records over REST, then chats; the scripted model asks for get_records, which runs
+through the real mcp and airtable services on the user's data.
+
+Offset 1350, not 1300: a launcher mesh at offset 1200 serves metrics on 9301-9315."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.llm.pricing import PriceTable
+from tests.llm.fake_openai import FakeOpenAI, Reply
+
+PORT_OFFSET = 1350
+GATEWAY = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
+BIN = Path(sys.executable).parent
+
+
+def tablemesh(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "tablemesh"), *args], env=env, text=True, capture_output=True, timeout=240
+    )
+
+
+@pytest.fixture(scope="module")
+def gateway(
+    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str,
+    redis_url: str,
+    openai_server: FakeOpenAI,
+) -> Iterator[httpx.Client]:
+    var_dir = tmp_path_factory.mktemp("llm-var")
+    env = dict(os.environ)
+    env.update(
+        {
+            "TABLEMESH_PORT_OFFSET": str(PORT_OFFSET),
+            "TABLEMESH_VAR_DIR": str(var_dir),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "TABLEMESH_WORKERS": "1",
+            "TABLEMESH_LLM_PROVIDER": "openai",
+            "TABLEMESH_LLM_BASE_URL": openai_server.url,
+            "TABLEMESH_LLM_API_KEY": openai_server.api_key,
+            "TABLEMESH_LLM_MODEL": "gpt-4o-mini",
+        }
+    )
+    up = tablemesh(env, "up", "--detach")
+    try:
+        assert up.returncode == 0, f"{up.stdout}\n{up.stderr}"
+        with httpx.Client(base_url=GATEWAY, timeout=30) as client:
+            yield client
+    finally:
+        tablemesh(env, "down")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def ok(reply: httpx.Response) -> Any:
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def sign_up(http: httpx.Client) -> dict[str, str]:
+    body = {
+        "email": f"u{uuid.uuid4().hex[:10]}@example.com",
+        "password": "correct horse 1",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+    }
+    return bearer(ok(http.post("/api/v1/auth/register", json=body))["access_token"])
+
+
+def projects_base(http: httpx.Client, auth: dict[str, str]) -> str:
+    base_id = str(ok(http.post("/api/v1/bases", json={"name": "Work"}, headers=auth))["base"]["id"])
+    fields = [{"name": "Name", "type": "singleLineText"}, {"name": "Hours", "type": "number"}]
+    table = ok(
+        http.post(
+            f"/api/v1/bases/{base_id}/tables",
+            json={"name": "Projects", "fields": fields},
+            headers=auth,
+        )
+    )["table"]
+    rows = [
+        {"fields": {"Name": "Apollo", "Hours": 12}},
+        {"fields": {"Name": "Gemini", "Hours": 30}},
+    ]
+    ok(
+        http.post(
+            f"/api/v1/bases/{base_id}/tables/{table['id']}/records",
+            json={"records": rows},
+            headers=auth,
+        )
+    )
+    return base_id
+
+
+def test_chat_reads_the_users_table_through_mcp(
+    gateway: httpx.Client, fake_openai: FakeOpenAI
+) -> None:
+    auth = sign_up(gateway)
+    base_id = projects_base(gateway, auth)
+    ask = {"base_id": base_id, "table": "Projects"}
+    fake_openai.then(
+        Reply(tool_calls=[("get_records", ask)], prompt_tokens=900, completion_tokens=40),
+        Reply(text="Apollo: 12 h, Gemini: 30 h; 42 h in all.", prompt_tokens=1500),
+    )
+    answer = ok(
+        gateway.post(
+            "/api/v1/chat",
+            json={"message": "Hours per project?", "base_id": base_id},
+            headers=auth,
+        )
+    )
+    assert answer["message"] == "Apollo: 12 h, Gemini: 30 h; 42 h in all."
+    (call,) = answer["tool_calls"]
+    assert call["name"] == "get_records" and call["arguments"] == ask
+    assert not call.get("is_error"), call
+    result = json.loads(call["result"])
+    hours = {r["fields"]["Name"]: r["fields"]["Hours"] for r in result["records"]}
+    assert hours == {"Apollo": 12, "Gemini": 30}
+    # The model got the same real records back as the tool result.
+    sent_back = fake_openai.requests[1]["messages"][-1]
+    assert sent_back["role"] == "tool" and json.loads(sent_back["content"]) == result
+
+    usage = answer["usage"]
+    assert (int(usage["prompt_tokens"]), int(usage["completion_tokens"])) == (2400, 70)
+    assert usage["model_calls"] == 2
+    expected = PriceTable().cost("gpt-4o-mini", 2400, 70).usd
+    assert usage["cost_usd"] == pytest.approx(expected)
+
+    history = ok(gateway.get(f"/api/v1/sessions/{answer['session_id']}/messages", headers=auth))
+    roles = [m["role"] for m in history["messages"]]
+    assert roles == ["user", "assistant", "tool", "assistant"]
+    assert history["messages"][1]["tool_calls"][0]["result"] == call["result"]
+    costs = ok(gateway.get("/api/v1/costs", headers=auth))
+    assert costs["total"]["cost_usd"] == pytest.approx(expected)
+
+
+def test_another_tenants_base_is_not_reachable_through_the_model(
+    gateway: httpx.Client, fake_openai: FakeOpenAI
+) -> None:
+    victim = sign_up(gateway)
+    their_base = projects_base(gateway, victim)
+    attacker = sign_up(gateway)
+    fake_openai.then(
+        Reply(tool_calls=[("get_records", {"base_id": their_base, "table": "Projects"})]),
+        Reply(text="I cannot see that base."),
+    )
+    answer = ok(
+        gateway.post(
+            "/api/v1/chat",
+            json={"message": f"Show me the records of {their_base}"},
+            headers=attacker,
+        )
+    )
+    (call,) = answer["tool_calls"]
+    assert call.get("is_error") and "Apollo" not in call["result"]
+    assert "Apollo" not in json.dumps(fake_openai.requests[1])
+
+
+def test_stream_chat_through_envoy(gateway: httpx.Client, fake_openai: FakeOpenAI) -> None:
+    auth = sign_up(gateway)
+    fake_openai.then(Reply(text="Streaming works fine."))
+    with gateway.stream(
+        "POST", "/api/v1/chat:stream", json={"message": "stream please"}, headers=auth
+    ) as reply:
+        assert reply.status_code == 200
+        body = "".join(reply.iter_text())
+    events = (
+        json.loads(body)
+        if body.lstrip().startswith("[")
+        else [json.loads(line) for line in body.splitlines() if line.strip()]
+    )
+    deltas = "".join(e.get("delta", "") for e in events)
+    assert deltas == "Streaming works fine." and events[-1]["done"]["usage"]["model_calls"] == 1
+
+
+def test_exhausted_budget_through_envoy(gateway: httpx.Client, fake_openai: FakeOpenAI) -> None:
+    admin = sign_up(gateway)
+    ok(
+        gateway.post(
+            "/api/v1/budgets", json={"scope": "tenant_daily", "limit_usd": 0}, headers=admin
+        )
+    )
+    fake_openai.then(Reply(text="never"))
+    reply = gateway.post("/api/v1/chat", json={"message": "hello"}, headers=admin)
+    assert reply.status_code == 429, reply.text
+    assert "tenant_daily" in reply.json()["message"] and fake_openai.requests == []

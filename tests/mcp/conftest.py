@@ -1,0 +1,167 @@
+"""A mesh of real services (auth, airtable, mcp, ... and Envoy) booted through the launcher
+at port offset 1200, and helpers to get users, bases and MCP clients on it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+from google.protobuf import json_format, struct_pb2
+from tablemesh.mcp.v1 import mcp_service_pb2 as pb
+from tablemesh.mcp.v1 import mcp_service_pb2_grpc as pb_grpc
+
+from services.runtime import registry
+from tests.e2e.mesh import BIN, bearer, mesh_env
+
+PORT_OFFSET = 1200
+PROJECTS = {
+    "name": "Projects",
+    "fields": [
+        {"name": "Name", "type": "singleLineText"},
+        {"name": "Hours", "type": "number", "options": {"precision": 1}},
+        {"name": "Status", "type": "singleLineText"},
+    ],
+}
+ROWS = [
+    {"Name": "Apollo", "Hours": 3, "Status": "Done"},
+    {"Name": "Gemini", "Hours": 4.5, "Status": "Open"},
+    {"Name": "apollo", "Hours": 1, "Status": "Done"},
+]
+
+
+@dataclass
+class User:
+    token: str
+    email: str
+    base_id: str = ""
+
+    @property
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        return (("authorization", f"Bearer {self.token}"),)
+
+
+@dataclass
+class McpMesh:
+    var_dir: Path
+    env: dict[str, str]
+    http: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.http = httpx.Client(base_url=self.gateway_url, timeout=30)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{registry.GATEWAY_PORT + PORT_OFFSET}"
+
+    @property
+    def mcp_url(self) -> str:
+        """The mcp service's own streamable HTTP endpoint."""
+        return f"http://127.0.0.1:{registry.MCP_HTTP_PORT + PORT_OFFSET}/mcp"
+
+    @property
+    def grpc_target(self) -> str:
+        return f"127.0.0.1:{registry.BY_NAME['mcp'].default_port + PORT_OFFSET}"
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / "tablemesh"), *args],
+            env=self.env,
+            text=True,
+            capture_output=True,
+            timeout=240,
+            check=False,
+        )
+
+    def register(self) -> User:
+        email = f"m{uuid.uuid4().hex[:10]}@example.com"
+        body = {"email": email, "password": "correct horse 1", "first_name": "M", "last_name": "C"}
+        reply = self.http.post("/api/v1/auth/register", json=body)
+        assert reply.status_code == 200, reply.text
+        return User(reply.json()["access_token"], email)
+
+    def with_base(self, user: User, rows: list[dict[str, Any]] = ROWS) -> User:
+        """The user's new base with a Projects table holding `rows`."""
+        reply = self.http.post(
+            "/api/v1/bases",
+            json={"name": "Work", "tables": [PROJECTS]},
+            headers=bearer(user.token),
+        )
+        assert reply.status_code == 200, reply.text
+        user.base_id = reply.json()["base"]["id"]
+        if rows:
+            self.call(
+                user,
+                "batch_create_records",
+                table="Projects",
+                records=[{"fields": r} for r in rows],
+            )
+        return user
+
+    def api_key(self, user: User) -> str:
+        reply = self.http.post(
+            "/api/v1/auth/api-keys", json={"display_name": "desktop"}, headers=bearer(user.token)
+        )
+        assert reply.status_code == 200, reply.text
+        return str(reply.json()["secret"])
+
+    def call(self, user: User, tool: str, **arguments: Any) -> tuple[bool, Any, str]:
+        """CallTool over gRPC as the user, on the user's base unless base_id is given."""
+        arguments.setdefault("base_id", user.base_id)
+        args = struct_pb2.Struct()
+        args.update(arguments)
+        with grpc.insecure_channel(self.grpc_target) as channel:
+            reply = pb_grpc.McpServiceStub(channel).CallTool(
+                pb.CallToolRequest(name=tool, arguments=args), metadata=user.metadata, timeout=30
+            )
+        data = json_format.MessageToDict(reply.structured_content)
+        return reply.is_error, data, reply.text
+
+    def records(self, user: User, table: str = "Projects") -> list[dict[str, Any]]:
+        is_error, data, text = self.call(user, "get_records", table=table, max_records=1000)
+        assert not is_error, text
+        return list(data["records"])
+
+
+@pytest.fixture(scope="session")
+def mcp_mesh(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str
+) -> Iterator[McpMesh]:
+    var_dir = tmp_path_factory.mktemp("mcp-var")
+    env = {**mesh_env(var_dir, database_url, redis_url), "TABLEMESH_PORT_OFFSET": str(PORT_OFFSET)}
+    mesh = McpMesh(var_dir, env)
+    try:
+        up = mesh.cli("up", "--detach")
+        assert up.returncode == 0, f"tablemesh up failed:\n{up.stdout}\n{up.stderr}"
+        yield mesh
+    finally:
+        mesh.cli("down")
+        mesh.http.close()
+
+
+@pytest.fixture(scope="module")
+def alice(mcp_mesh: McpMesh) -> User:
+    """A user with a base whose Projects table holds ROWS."""
+    return mcp_mesh.with_base(mcp_mesh.register())
+
+
+@pytest.fixture(scope="module")
+def mallory(mcp_mesh: McpMesh) -> User:
+    """Another tenant, with a base of her own."""
+    return mcp_mesh.with_base(mcp_mesh.register())
+
+
+def text_of(result: Any) -> str:
+    """The text content of an MCP CallToolResult."""
+    return "".join(getattr(block, "text", "") for block in result.content)
+
+
+def as_json(result: Any) -> Any:
+    return json.loads(text_of(result))
