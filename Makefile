@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test lint gen bench clean
+.PHONY: up down status test lint gen bench bench-ai clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ gen: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.users_read
+
+bench-ai: $(STAMP)
+	$(BIN)/python -m bench.ai_chain
 
 clean:
 	rm -rf $(VENV) var

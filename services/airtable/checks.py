@@ -11,6 +11,7 @@ from typing import Any
 from services.airtable.fieldtypes import FIELD_TYPES, BadValue, check_options, clean_value
 from services.airtable.model import MAX_BATCH, Field, SortKey, Table, TableSpec, Write, looks_like
 from services.runtime.errors import Violations, invalid
+from services.runtime.validation import check_required
 
 MAX_NAME = 255
 
@@ -23,12 +24,7 @@ def check_id(prefix: str, name: str, value: str) -> None:
 
 
 def check_name(v: Violations, where: str, value: str) -> str:
-    name = value.strip()
-    if not name:
-        v.add(where, "is required")
-    elif len(name) > MAX_NAME:
-        v.add(where, f"must be at most {MAX_NAME} characters")
-    return name
+    return check_required(v, where, value, MAX_NAME)
 
 
 def check_field_spec(v: Violations, where: str, field: Field) -> Field:
