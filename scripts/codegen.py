@@ -7,10 +7,11 @@ committed generated/ matches a fresh run.
 
 from __future__ import annotations
 
-import shutil
+import fcntl
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,8 +24,32 @@ def our_protos() -> list[str]:
 
 
 def generate(out: Path) -> None:
-    if out.exists():
-        shutil.rmtree(out)
+    """Generates into a scratch directory, then brings `out` in line with it under a lock,
+    so concurrent runs never see a half-written or missing generated/."""
+    with tempfile.TemporaryDirectory() as scratch:
+        fresh = Path(scratch) / "generated"
+        _generate_into(fresh)
+        out.mkdir(parents=True, exist_ok=True)
+        with (out / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _sync(fresh, out)
+
+
+def _sync(fresh: Path, out: Path) -> None:
+    wanted = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+    for rel in sorted(wanted):
+        target = out / rel
+        data = (fresh / rel).read_bytes()
+        if not target.exists() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    for stale in [p for p in out.rglob("*") if p.is_file()]:
+        rel = stale.relative_to(out)
+        if rel not in wanted and rel.name != ".lock" and "__pycache__" not in rel.parts:
+            stale.unlink()
+
+
+def _generate_into(out: Path) -> None:
     out.mkdir(parents=True)
     bindir = Path(sysconfig.get_path("scripts"))
     env_path = f"{bindir}:{Path(sys.executable).parent}"
