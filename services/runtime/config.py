@@ -110,6 +110,15 @@ class Settings(BaseSettings):
     # Extra prices, JSON {"model": [usd_per_million_input, usd_per_million_output]}, on
     # top of the built-in price table.
     llm_prices: str = "{}"
+    # SMTP server for the notifications service's email; unset keeps email in the outbox.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    # The From address of every email.
+    smtp_from: str = "tablemesh <no-reply@localhost>"
+    # "starttls" (port 587), "tls" (implicit, port 465) or "none".
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     # Share of requests traced when the caller did not decide (a sampled traceparent
     # always is): Envoy's random sampling and each service's root sampler.
     trace_sample_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
