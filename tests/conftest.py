@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.runtime.cache import create_redis
 from services.runtime.db import create_engine
-from tests.datastores import fresh_database, redis_server
+from tests.datastores import PrivateStores, fresh_database, redis_server
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +23,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def private_stores(database_url: str, redis_url: str) -> Iterator[PrivateStores]:
+    """For tests that boot a whole mesh: `private_stores.new()` -> (database, redis) URLs."""
+    stores = PrivateStores(database_url, redis_url)
+    yield stores
+    stores.drop_all()
 
 
 @pytest.fixture(scope="session")

@@ -78,3 +78,39 @@ def redis_server(workdir: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def with_redis_db(url: str, index: int) -> str:
+    """The same Redis server, another logical database (0 to 15)."""
+    if url.startswith("unix://"):
+        path = url.split("?", 1)[0]
+        return f"{path}?db={index}"
+    base = url.split("?", 1)[0]
+    scheme, _, rest = base.partition("://")
+    host = rest.split("/", 1)[0]
+    return f"{scheme}://{host}/{index}"
+
+
+class PrivateStores:
+    """Each whole mesh a test boots gets its own database and Redis database: its saga
+    orchestrator, outbox relay and event stream must not pick up another mesh's work."""
+
+    def __init__(self, database_url: str, redis_url: str) -> None:
+        self._database_url = database_url
+        self._redis_url = redis_url
+        self._made: list[str] = []
+
+    def new(self) -> tuple[str, str]:
+        index = len(self._made) + 1
+        if index > 15:
+            raise RuntimeError("more meshes than Redis has databases")
+        name = f"tm_mesh_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self._database_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self._made.append(name)
+        return _with_database(self._database_url, name), with_redis_db(self._redis_url, index)
+
+    def drop_all(self) -> None:
+        with psycopg.connect(self._database_url, autocommit=True) as conn:
+            for name in self._made:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -104,6 +104,12 @@ class CachedBackend:
     ) -> tuple[Base, list[Table]]:
         return await self.inner.create_base(tenant_id, name, tables, request_id)
 
+    async def delete_base(self, tenant_id: str, base_id: str) -> None:
+        try:
+            await self.inner.delete_base(tenant_id, base_id)
+        finally:
+            await self._redis.delete(self._schema_key(tenant_id, base_id))
+
     async def get_schema(self, tenant_id: str, base_id: str) -> list[Table]:
         key = self._schema_key(tenant_id, base_id)
         if (raw := await self._redis.get(key)) is not None:

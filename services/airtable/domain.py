@@ -75,6 +75,12 @@ class Airtable:
         tables = [with_type_defaults(s) for s in clean or [DEFAULT_TABLE]]
         return await self.backend.create_base(caller.tenant_id, name, tables, request_id)
 
+    async def delete_base(self, caller: Caller, base_id: str) -> None:
+        """Admins and mesh services only (the onboarding saga undoes its sample base)."""
+        caller.require_admin()
+        checks.check_id("app", "base_id", base_id)
+        await self.backend.delete_base(caller.tenant_id, base_id)
+
     async def get_schema(self, caller: Caller, base_id: str) -> list[Table]:
         checks.check_id("app", "base_id", base_id)
         return await self.backend.get_schema(caller.tenant_id, base_id)

@@ -55,6 +55,16 @@ class Links:
             )
         return Base(base_id, name, "airtable", stamp)
 
+    async def unlink(self, tenant_id: str, base_id: str) -> bool:
+        """Forgets the tenant's link to a base; False when there was none."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                linked_bases.delete().where(
+                    linked_bases.c.base_id == base_id, linked_bases.c.tenant_id == tenant_id
+                )
+            )
+        return bool(result.rowcount)
+
     async def page(
         self, tenant_id: str, size: int, after: list[Any] | None
     ) -> tuple[list[Base], list[Any] | None]:

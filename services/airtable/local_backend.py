@@ -13,6 +13,8 @@ from services.airtable.local_records import LocalRecords
 from services.airtable.local_schema import (
     bases,
     field_to_json,
+    record_requests,
+    records,
     row_to_base,
     row_to_table,
     tables,
@@ -99,6 +101,17 @@ class LocalBackend(LocalRecords):
                 return seen
             raise
         return base, [_as_table(v) for v in values]
+
+    async def delete_base(self, tenant_id: str, base_id: str) -> None:
+        async with self._engine.begin() as conn:
+            await self._check_base(conn, tenant_id, base_id)
+            in_base = sa.select(tables.c.id).where(tables.c.base_id == base_id)
+            await conn.execute(records.delete().where(records.c.table_id.in_(in_base)))
+            await conn.execute(
+                record_requests.delete().where(record_requests.c.table_id.in_(in_base))
+            )
+            await conn.execute(tables.delete().where(tables.c.base_id == base_id))
+            await conn.execute(bases.delete().where(bases.c.id == base_id))
 
     async def get_schema(self, tenant_id: str, base_id: str) -> list[Table]:
         async with self._engine.connect() as conn:

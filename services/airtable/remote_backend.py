@@ -92,6 +92,11 @@ class RemoteBackend:
         base = await self.links.link(tenant_id, answer["id"], name, request_id)
         return base, [table_from(t) for t in answer.get("tables", [])]
 
+    async def delete_base(self, tenant_id: str, base_id: str) -> None:
+        # Airtable has no API to delete a base: the tenant lets go of it, Airtable keeps it.
+        if not await self.links.unlink(tenant_id, base_id):
+            raise NotFound(f"base {base_id} not found", reason="BASE_NOT_FOUND")
+
     async def get_schema(self, tenant_id: str, base_id: str) -> list[Table]:
         await self._own(tenant_id, base_id)
         path = f"/v0/meta/bases/{base_id}/tables"

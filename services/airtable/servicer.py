@@ -75,6 +75,12 @@ class AirtableServicer(pb_grpc.AirtableServiceServicer):
         )
         return pb.CreateBaseResponse(base=base_out(base), tables=[table_out(t) for t in tables])
 
+    async def DeleteBase(
+        self, request: pb.DeleteBaseRequest, context: Ctx
+    ) -> pb.DeleteBaseResponse:
+        await self.airtable.delete_base(current_caller(), request.base_id)
+        return pb.DeleteBaseResponse(base_id=request.base_id)
+
     async def GetBaseSchema(
         self, request: pb.GetBaseSchemaRequest, context: Ctx
     ) -> pb.GetBaseSchemaResponse:

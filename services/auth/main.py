@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import grpc
 from tablemesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
 
+from services.auth import outbox_relay
 from services.auth.app import build
 from services.auth.profiles import UsersProfiles
 from services.auth.servicer import AuthServicer
@@ -18,6 +22,15 @@ async def register(server: grpc.aio.Server, deps: Deps) -> None:
     # Auth verifies tokens against its own key store instead of calling its own GetJwks.
     deps.verifier.use_source(auth.keys.jwks)
     pb_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth, deps.verifier), server)
+    # Publishes user.registered (and other outbox events) to the mesh's event stream.
+    relay = asyncio.create_task(outbox_relay.run(deps.db, deps.redis))
+
+    async def stop_relay() -> None:
+        relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay
+
+    deps.on_stop.append(stop_relay)
 
 
 def main() -> None:

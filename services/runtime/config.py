@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDIS_URL", "TABLEMESH_REDIS_URL")
     )
+    # PostgreSQL connections each service process keeps open, and how many more it may
+    # open for a burst. Every process of every service counts against max_connections.
+    db_pool_size: int = Field(default=2, ge=1, le=100)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
     # Where logs, embedded data, keys and traces live.
     var_dir: Path = Path("var")
     # Address services bind to.
@@ -119,6 +123,19 @@ class Settings(BaseSettings):
     smtp_from: str = "tablemesh <no-reply@localhost>"
     # "starttls" (port 587), "tls" (implicit, port 465) or "none".
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    # Seconds a saga orchestrator's claim on a saga lasts; renewed while the saga runs,
+    # and how long a crashed orchestrator's sagas wait before another process resumes them.
+    saga_lease_seconds: float = Field(default=10.0, ge=0.5, le=3600)
+    # Seconds between an orchestrator's looks for unfinished sagas whose lease expired.
+    saga_poll_interval: float = Field(default=1.0, ge=0.05, le=600)
+    # Calls per saga step on UNAVAILABLE or DEADLINE_EXCEEDED before it fails for good.
+    saga_step_attempts: int = Field(default=5, ge=1, le=100)
+    # Calls per compensation before the saga is parked as needs_attention.
+    saga_compensation_attempts: int = Field(default=10, ge=1, le=1000)
+    # First back-off delay in seconds between retries (doubling, capped at 5 s).
+    saga_retry_delay: float = Field(default=0.2, ge=0.0, le=60)
+    # Seconds one call to a saga participant may take.
+    saga_call_timeout: float = Field(default=10.0, gt=0, le=300)
     # Share of requests traced when the caller did not decide (a sampled traceparent
     # always is): Envoy's random sampling and each service's root sampler.
     trace_sample_ratio: float = Field(default=0.1, ge=0.0, le=1.0)

@@ -25,9 +25,11 @@ def sqlalchemy_url(url: str) -> str:
     raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://...")
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 2, max_overflow: int = 10) -> AsyncEngine:
+    """A small kept pool plus overflow for bursts: a mesh runs many processes (services x
+    workers), and each kept connection counts against PostgreSQL's max_connections."""
     return create_async_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        sqlalchemy_url(url), pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
     )
 
 

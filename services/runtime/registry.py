@@ -51,8 +51,12 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("airtable", 8002, ("tablemesh.airtable.v1.AirtableService",)),
     ServiceSpec("llm", 8003, ("tablemesh.llm.v1.LlmService",)),
     ServiceSpec("platform", 8007, ("tablemesh.platform.v1.PlatformService",), uses_database=False),
+    ServiceSpec("saga", 8008, ("tablemesh.saga.v1.SagaService",)),
     ServiceSpec("auth", 8009, ("tablemesh.auth.v1.AuthService",)),
     ServiceSpec("users", 8010, ("tablemesh.users.v1.UsersService",)),
+    ServiceSpec("workspaces", 8011, ("tablemesh.workspaces.v1.WorkspacesService",)),
+    ServiceSpec("permissions", 8012, ("tablemesh.permissions.v1.PermissionsService",)),
+    ServiceSpec("notifications", 8013, ("tablemesh.notifications.v1.NotificationsService",)),
 )
 
 BY_NAME = {spec.name: spec for spec in SERVICES}

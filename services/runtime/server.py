@@ -108,7 +108,11 @@ async def serve(
     redis = create_redis(_require(cfg.redis_url, "REDIS_URL", name))
     engine = None
     if spec.uses_database:
-        engine = create_engine(_require(cfg.database_url, "DATABASE_URL", name))
+        engine = create_engine(
+            _require(cfg.database_url, "DATABASE_URL", name),
+            pool_size=cfg.db_pool_size,
+            max_overflow=cfg.db_max_overflow,
+        )
     clients = MeshClients()
     verifier = TokenVerifier(jwks_from_auth(clients), redis, cfg.jwt_issuer, cfg.jwt_audience)
     deps = Deps(name, cfg, redis, clients, verifier, engine)

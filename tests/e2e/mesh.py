@@ -30,6 +30,11 @@ class Mesh:
         self.http = httpx.Client(base_url=self.base_url, timeout=20)
 
     @property
+    def database_url(self) -> str:
+        """The mesh's own database (tests read stored state from it)."""
+        return self.env["DATABASE_URL"]
+
+    @property
     def gateway(self) -> str:
         return f"127.0.0.1:{registry.GATEWAY_PORT + PORT_OFFSET}"
 

@@ -55,11 +55,11 @@ def test_malformed_json(mesh: Mesh) -> None:
     assert_status(reply, 400, 3)
 
 
-def test_wrong_types(mesh: Mesh, database_url: str) -> None:
+def test_wrong_types(mesh: Mesh) -> None:
     body = good_registration(first_name={"not": "a string"})
     reply = mesh.http.post("/api/v1/auth/register", json=body)
     assert_status(reply, 400, 3)
-    assert stored_profiles(database_url, str(body["email"])) == 0
+    assert stored_profiles(mesh.database_url, str(body["email"])) == 0
 
 
 def test_missing_required_fields_are_all_named(mesh: Mesh) -> None:
@@ -75,22 +75,20 @@ def test_missing_required_fields_are_all_named(mesh: Mesh) -> None:
     ("overrides", "needle"),
     [({"email": "not-an-email"}, "email"), ({"password": "short"}, "password")],
 )
-def test_invalid_fields(
-    mesh: Mesh, database_url: str, overrides: dict[str, str], needle: str
-) -> None:
+def test_invalid_fields(mesh: Mesh, overrides: dict[str, str], needle: str) -> None:
     body = good_registration(**overrides)
     reply = mesh.http.post("/api/v1/auth/register", json=body)
     assert_status(reply, 400, 3, needle)
-    assert stored_profiles(database_url, str(body["email"])) == 0
+    assert stored_profiles(mesh.database_url, str(body["email"])) == 0
 
 
-def test_duplicate_email_is_409_and_stores_nothing_new(mesh: Mesh, database_url: str) -> None:
+def test_duplicate_email_is_409_and_stores_nothing_new(mesh: Mesh) -> None:
     account = mesh.register()
     reply = mesh.http.post(
         "/api/v1/auth/register", json=good_registration(email=account["email"].upper())
     )
     assert_status(reply, 409, 6, "already registered")
-    assert stored_profiles(database_url, account["email"]) == 1
+    assert stored_profiles(mesh.database_url, account["email"]) == 1
 
 
 def test_unknown_query_parameter(mesh: Mesh) -> None:
@@ -113,11 +111,11 @@ def test_unknown_order_by(mesh: Mesh) -> None:
     assert_status(reply, 400, 3, "order_by")
 
 
-def test_oversized_body(mesh: Mesh, database_url: str) -> None:
+def test_oversized_body(mesh: Mesh) -> None:
     body = good_registration(last_name="x" * 2_000_000)
     reply = mesh.http.post("/api/v1/auth/register", json=body)
     assert_status(reply, 413, 8)
-    assert stored_profiles(database_url, str(body["email"])) == 0
+    assert stored_profiles(mesh.database_url, str(body["email"])) == 0
 
 
 def test_unknown_route_is_json_404(mesh: Mesh) -> None:

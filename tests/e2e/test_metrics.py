@@ -39,7 +39,8 @@ def test_rpc_counts_cover_every_worker(mesh: Mesh) -> None:
 
 def test_every_service_has_a_metrics_endpoint(mesh: Mesh) -> None:
     headers = bearer(mesh.register()["access_token"])  # auth and users handle calls
-    for path in ("/api/v1/health", "/api/v1/bases", "/api/v1/mcp/tools", "/api/v1/sessions"):
+    paths = ("/api/v1/health", "/api/v1/bases", "/api/v1/mcp/tools", "/api/v1/sessions")
+    for path in (*paths, "/api/v1/saga-types"):
         assert mesh.http.get(path, headers=headers).status_code == 200, path
     for spec in registry.SERVICES:
         text = scrape(mesh, spec.name)

@@ -102,20 +102,20 @@ def test_hs256_signed_with_public_key_is_refused(mesh: Mesh) -> None:
         refused(mesh, f"{signing_input}.{b64(mac)}")
 
 
-def test_expired_and_wrong_audience_are_refused(mesh: Mesh, database_url: str) -> None:
+def test_expired_and_wrong_audience_are_refused(mesh: Mesh) -> None:
     claims = claims_of(mesh.register()["access_token"])
     now = int(time.time())
-    refused(mesh, forge(database_url, claims, iat=now - 3600, exp=now - 60))
+    refused(mesh, forge(mesh.database_url, claims, iat=now - 3600, exp=now - 60))
     # Envoy answers a token for another audience with 403 (it is valid, just not for us);
     # the services themselves answer UNAUTHENTICATED.
     refused(
         mesh,
-        forge(database_url, claims, aud="someone-else"),
+        forge(mesh.database_url, claims, aud="someone-else"),
         http_status=403,
         gateway_code=grpc.StatusCode.PERMISSION_DENIED,
     )
     # The forging itself works: the same key with good claims is accepted.
-    good = forge(database_url, claims)
+    good = forge(mesh.database_url, claims)
     assert mesh.http.get("/api/v1/users/me", headers=bearer(good)).status_code == 200
 
 

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from services.llm.pricing import PriceTable
+from tests.datastores import PrivateStores
 from tests.llm.fake_openai import FakeOpenAI, Reply
 
 PORT_OFFSET = 1350
@@ -35,10 +36,10 @@ def tablemesh(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
 @pytest.fixture(scope="module")
 def gateway(
     tmp_path_factory: pytest.TempPathFactory,
-    database_url: str,
-    redis_url: str,
+    private_stores: PrivateStores,
     openai_server: FakeOpenAI,
 ) -> Iterator[httpx.Client]:
+    database_url, redis_url = private_stores.new()
     var_dir = tmp_path_factory.mktemp("llm-var")
     env = dict(os.environ)
     env.update(

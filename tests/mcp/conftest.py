@@ -19,6 +19,7 @@ from tablemesh.mcp.v1 import mcp_service_pb2 as pb
 from tablemesh.mcp.v1 import mcp_service_pb2_grpc as pb_grpc
 
 from services.runtime import registry
+from tests.datastores import PrivateStores
 from tests.e2e.mesh import BIN, bearer, mesh_env
 
 PORT_OFFSET = 1200
@@ -132,8 +133,9 @@ class McpMesh:
 
 @pytest.fixture(scope="session")
 def mcp_mesh(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str
+    tmp_path_factory: pytest.TempPathFactory, private_stores: PrivateStores
 ) -> Iterator[McpMesh]:
+    database_url, redis_url = private_stores.new()
     var_dir = tmp_path_factory.mktemp("mcp-var")
     env = {**mesh_env(var_dir, database_url, redis_url), "TABLEMESH_PORT_OFFSET": str(PORT_OFFSET)}
     mesh = McpMesh(var_dir, env)

@@ -28,7 +28,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,tablemesh/airtable/v1/airtable_service.proto\x12\x15tablemesh.airtable.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"b\n\x04\x42\x61se\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x03 \x01(\t\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"n\n\x05\x46ield\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12(\n\x07options\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\".\n\x04View\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\"\xaa\x01\n\x05Table\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x18\n\x10primary_field_id\x18\x04 \x01(\t\x12,\n\x06\x66ields\x18\x05 \x03(\x0b\x32\x1c.tablemesh.airtable.v1.Field\x12*\n\x05views\x18\x06 \x03(\x0b\x32\x1b.tablemesh.airtable.v1.View\"n\n\x06Record\x12\n\n\x02id\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12/\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"9\n\x10ListBasesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"X\n\x11ListBasesResponse\x12*\n\x05\x62\x61ses\x18\x01 \x03(\x0b\x32\x1b.tablemesh.airtable.v1.Base\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"h\n\tTableSpec\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x32\n\x06\x66ields\x18\x03 \x03(\x0b\x32\x1c.tablemesh.airtable.v1.FieldB\x04\xe2\x41\x01\x02\"m\n\x11\x43reateBaseRequest\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x30\n\x06tables\x18\x02 \x03(\x0b\x32 .tablemesh.airtable.v1.TableSpec\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"m\n\x12\x43reateBaseResponse\x12)\n\x04\x62\x61se\x18\x01 \x01(\x0b\x32\x1b.tablemesh.airtable.v1.Base\x12,\n\x06tables\x18\x02 \x03(\x0b\x32\x1c.tablemesh.airtable.v1.Table\"-\n\x14GetBaseSchemaRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"E\n\x15GetBaseSchemaResponse\x12,\n\x06tables\x18\x01 \x03(\x0b\x32\x1c.tablemesh.airtable.v1.Table\"\x88\x01\n\x12\x43reateTableRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x32\n\x06\x66ields\x18\x04 \x03(\x0b\x32\x1c.tablemesh.airtable.v1.FieldB\x04\xe2\x41\x01\x02\"B\n\x13\x43reateTableResponse\x12+\n\x05table\x18\x01 \x01(\x0b\x32\x1c.tablemesh.airtable.v1.Table\"\xaa\x01\n\x12\x43reateFieldRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04type\x18\x04 \x01(\tB\x04\xe2\x41\x01\x02\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12(\n\x07options\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\"B\n\x13\x43reateFieldResponse\x12+\n\x05\x66ield\x18\x01 \x01(\x0b\x32\x1c.tablemesh.airtable.v1.Field\"\xb1\x01\n\x12ListRecordsRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x19\n\x11\x66ilter_by_formula\x18\x03 \x01(\t\x12\x0c\n\x04sort\x18\x04 \x03(\t\x12\x0e\n\x06\x66ields\x18\x05 \x03(\t\x12\x0c\n\x04view\x18\x06 \x01(\t\x12\x11\n\tpage_size\x18\x07 \x01(\x05\x12\x12\n\npage_token\x18\x08 \x01(\t\"^\n\x13ListRecordsResponse\x12.\n\x07records\x18\x01 \x03(\x0b\x32\x1d.tablemesh.airtable.v1.Record\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"Z\n\x10GetRecordRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\trecord_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\"B\n\x11GetRecordResponse\x12-\n\x06record\x18\x01 \x01(\x0b\x32\x1d.tablemesh.airtable.v1.Record\":\n\tNewRecord\x12-\n\x06\x66ields\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x02\"\xa4\x01\n\x14\x43reateRecordsRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x37\n\x07records\x18\x03 \x03(\x0b\x32 .tablemesh.airtable.v1.NewRecordB\x04\xe2\x41\x01\x02\x12\x10\n\x08typecast\x18\x04 \x01(\x08\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"G\n\x15\x43reateRecordsResponse\x12.\n\x07records\x18\x01 \x03(\x0b\x32\x1d.tablemesh.airtable.v1.Record\"O\n\x0cRecordUpdate\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12-\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x02\"\xa4\x01\n\x14UpdateRecordsRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12:\n\x07records\x18\x03 \x03(\x0b\x32#.tablemesh.airtable.v1.RecordUpdateB\x04\xe2\x41\x01\x02\x12\x10\n\x08typecast\x18\x04 \x01(\x08\x12\x0f\n\x07replace\x18\x05 \x01(\x08\"G\n\x15UpdateRecordsResponse\x12.\n\x07records\x18\x01 \x03(\x0b\x32\x1d.tablemesh.airtable.v1.Record\"_\n\x14\x44\x65leteRecordsRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x18\n\nrecord_ids\x18\x03 \x03(\tB\x04\xe2\x41\x01\x02\"+\n\x15\x44\x65leteRecordsResponse\x12\x12\n\nrecord_ids\x18\x01 \x03(\t2\x98\x0c\n\x0f\x41irtableService\x12u\n\tListBases\x12\'.tablemesh.airtable.v1.ListBasesRequest\x1a(.tablemesh.airtable.v1.ListBasesResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/api/v1/bases\x12{\n\nCreateBase\x12(.tablemesh.airtable.v1.CreateBaseRequest\x1a).tablemesh.airtable.v1.CreateBaseResponse\"\x18\x82\xd3\xe4\x93\x02\x12\"\r/api/v1/bases:\x01*\x12\x92\x01\n\rGetBaseSchema\x12+.tablemesh.airtable.v1.GetBaseSchemaRequest\x1a,.tablemesh.airtable.v1.GetBaseSchemaResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/api/v1/bases/{base_id}/tables\x12\x8f\x01\n\x0b\x43reateTable\x12).tablemesh.airtable.v1.CreateTableRequest\x1a*.tablemesh.airtable.v1.CreateTableResponse\")\x82\xd3\xe4\x93\x02#\"\x1e/api/v1/bases/{base_id}/tables:\x01*\x12\xa1\x01\n\x0b\x43reateField\x12).tablemesh.airtable.v1.CreateFieldRequest\x1a*.tablemesh.airtable.v1.CreateFieldResponse\";\x82\xd3\xe4\x93\x02\x35\"0/api/v1/bases/{base_id}/tables/{table_id}/fields:\x01*\x12\x9f\x01\n\x0bListRecords\x12).tablemesh.airtable.v1.ListRecordsRequest\x1a*.tablemesh.airtable.v1.ListRecordsResponse\"9\x82\xd3\xe4\x93\x02\x33\x12\x31/api/v1/bases/{base_id}/tables/{table_id}/records\x12\xa5\x01\n\tGetRecord\x12\'.tablemesh.airtable.v1.GetRecordRequest\x1a(.tablemesh.airtable.v1.GetRecordResponse\"E\x82\xd3\xe4\x93\x02?\x12=/api/v1/bases/{base_id}/tables/{table_id}/records/{record_id}\x12\xa8\x01\n\rCreateRecords\x12+.tablemesh.airtable.v1.CreateRecordsRequest\x1a,.tablemesh.airtable.v1.CreateRecordsResponse\"<\x82\xd3\xe4\x93\x02\x36\"1/api/v1/bases/{base_id}/tables/{table_id}/records:\x01*\x12\xa8\x01\n\rUpdateRecords\x12+.tablemesh.airtable.v1.UpdateRecordsRequest\x1a,.tablemesh.airtable.v1.UpdateRecordsResponse\"<\x82\xd3\xe4\x93\x02\x36\x32\x31/api/v1/bases/{base_id}/tables/{table_id}/records:\x01*\x12\xa5\x01\n\rDeleteRecords\x12+.tablemesh.airtable.v1.DeleteRecordsRequest\x1a,.tablemesh.airtable.v1.DeleteRecordsResponse\"9\x82\xd3\xe4\x93\x02\x33*1/api/v1/bases/{base_id}/tables/{table_id}/recordsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,tablemesh/airtable/v1/airtable_service.proto\x12\x15tablemesh.airtable.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"b\n\x04\x42\x61se\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x03 \x01(\t\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"n\n\x05\x46ield\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12(\n\x07options\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\".\n\x04View\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\"\xaa\x01\n\x05Table\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x18\n\x10primary_field_id\x18\x04 \x01(\t\x12,\n\x06\x66ields\x18\x05 \x03(\x0b\x32\x1c.tablemesh.airtable.v1.Field\x12*\n\x05views\x18\x06 \x03(\x0b\x32\x1b.tablemesh.airtable.v1.View\"n\n\x06Record\x12\n\n\x02id\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12/\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"9\n\x10ListBasesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"X\n\x11ListBasesResponse\x12*\n\x05\x62\x61ses\x18\x01 \x03(\x0b\x32\x1b.tablemesh.airtable.v1.Base\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"h\n\tTableSpec\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x32\n\x06\x66ields\x18\x03 \x03(\x0b\x32\x1c.tablemesh.airtable.v1.FieldB\x04\xe2\x41\x01\x02\"m\n\x11\x43reateBaseRequest\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x30\n\x06tables\x18\x02 \x03(\x0b\x32 .tablemesh.airtable.v1.TableSpec\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"m\n\x12\x43reateBaseResponse\x12)\n\x04\x62\x61se\x18\x01 \x01(\x0b\x32\x1b.tablemesh.airtable.v1.Base\x12,\n\x06tables\x18\x02 \x03(\x0b\x32\x1c.tablemesh.airtable.v1.Table\"*\n\x11\x44\x65leteBaseRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"%\n\x12\x44\x65leteBaseResponse\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\"-\n\x14GetBaseSchemaRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"E\n\x15GetBaseSchemaResponse\x12,\n\x06tables\x18\x01 \x03(\x0b\x32\x1c.tablemesh.airtable.v1.Table\"\x88\x01\n\x12\x43reateTableRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x32\n\x06\x66ields\x18\x04 \x03(\x0b\x32\x1c.tablemesh.airtable.v1.FieldB\x04\xe2\x41\x01\x02\"B\n\x13\x43reateTableResponse\x12+\n\x05table\x18\x01 \x01(\x0b\x32\x1c.tablemesh.airtable.v1.Table\"\xaa\x01\n\x12\x43reateFieldRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\x04type\x18\x04 \x01(\tB\x04\xe2\x41\x01\x02\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12(\n\x07options\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\"B\n\x13\x43reateFieldResponse\x12+\n\x05\x66ield\x18\x01 \x01(\x0b\x32\x1c.tablemesh.airtable.v1.Field\"\xb1\x01\n\x12ListRecordsRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x19\n\x11\x66ilter_by_formula\x18\x03 \x01(\t\x12\x0c\n\x04sort\x18\x04 \x03(\t\x12\x0e\n\x06\x66ields\x18\x05 \x03(\t\x12\x0c\n\x04view\x18\x06 \x01(\t\x12\x11\n\tpage_size\x18\x07 \x01(\x05\x12\x12\n\npage_token\x18\x08 \x01(\t\"^\n\x13ListRecordsResponse\x12.\n\x07records\x18\x01 \x03(\x0b\x32\x1d.tablemesh.airtable.v1.Record\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"Z\n\x10GetRecordRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\trecord_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\"B\n\x11GetRecordResponse\x12-\n\x06record\x18\x01 \x01(\x0b\x32\x1d.tablemesh.airtable.v1.Record\":\n\tNewRecord\x12-\n\x06\x66ields\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x02\"\xa4\x01\n\x14\x43reateRecordsRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x37\n\x07records\x18\x03 \x03(\x0b\x32 .tablemesh.airtable.v1.NewRecordB\x04\xe2\x41\x01\x02\x12\x10\n\x08typecast\x18\x04 \x01(\x08\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"G\n\x15\x43reateRecordsResponse\x12.\n\x07records\x18\x01 \x03(\x0b\x32\x1d.tablemesh.airtable.v1.Record\"O\n\x0cRecordUpdate\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12-\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x02\"\xa4\x01\n\x14UpdateRecordsRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12:\n\x07records\x18\x03 \x03(\x0b\x32#.tablemesh.airtable.v1.RecordUpdateB\x04\xe2\x41\x01\x02\x12\x10\n\x08typecast\x18\x04 \x01(\x08\x12\x0f\n\x07replace\x18\x05 \x01(\x08\"G\n\x15UpdateRecordsResponse\x12.\n\x07records\x18\x01 \x03(\x0b\x32\x1d.tablemesh.airtable.v1.Record\"_\n\x14\x44\x65leteRecordsRequest\x12\x15\n\x07\x62\x61se_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08table_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x18\n\nrecord_ids\x18\x03 \x03(\tB\x04\xe2\x41\x01\x02\"+\n\x15\x44\x65leteRecordsResponse\x12\x12\n\nrecord_ids\x18\x01 \x03(\t2\x9d\r\n\x0f\x41irtableService\x12u\n\tListBases\x12\'.tablemesh.airtable.v1.ListBasesRequest\x1a(.tablemesh.airtable.v1.ListBasesResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/api/v1/bases\x12{\n\nCreateBase\x12(.tablemesh.airtable.v1.CreateBaseRequest\x1a).tablemesh.airtable.v1.CreateBaseResponse\"\x18\x82\xd3\xe4\x93\x02\x12\"\r/api/v1/bases:\x01*\x12\x82\x01\n\nDeleteBase\x12(.tablemesh.airtable.v1.DeleteBaseRequest\x1a).tablemesh.airtable.v1.DeleteBaseResponse\"\x1f\x82\xd3\xe4\x93\x02\x19*\x17/api/v1/bases/{base_id}\x12\x92\x01\n\rGetBaseSchema\x12+.tablemesh.airtable.v1.GetBaseSchemaRequest\x1a,.tablemesh.airtable.v1.GetBaseSchemaResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/api/v1/bases/{base_id}/tables\x12\x8f\x01\n\x0b\x43reateTable\x12).tablemesh.airtable.v1.CreateTableRequest\x1a*.tablemesh.airtable.v1.CreateTableResponse\")\x82\xd3\xe4\x93\x02#\"\x1e/api/v1/bases/{base_id}/tables:\x01*\x12\xa1\x01\n\x0b\x43reateField\x12).tablemesh.airtable.v1.CreateFieldRequest\x1a*.tablemesh.airtable.v1.CreateFieldResponse\";\x82\xd3\xe4\x93\x02\x35\"0/api/v1/bases/{base_id}/tables/{table_id}/fields:\x01*\x12\x9f\x01\n\x0bListRecords\x12).tablemesh.airtable.v1.ListRecordsRequest\x1a*.tablemesh.airtable.v1.ListRecordsResponse\"9\x82\xd3\xe4\x93\x02\x33\x12\x31/api/v1/bases/{base_id}/tables/{table_id}/records\x12\xa5\x01\n\tGetRecord\x12\'.tablemesh.airtable.v1.GetRecordRequest\x1a(.tablemesh.airtable.v1.GetRecordResponse\"E\x82\xd3\xe4\x93\x02?\x12=/api/v1/bases/{base_id}/tables/{table_id}/records/{record_id}\x12\xa8\x01\n\rCreateRecords\x12+.tablemesh.airtable.v1.CreateRecordsRequest\x1a,.tablemesh.airtable.v1.CreateRecordsResponse\"<\x82\xd3\xe4\x93\x02\x36\"1/api/v1/bases/{base_id}/tables/{table_id}/records:\x01*\x12\xa8\x01\n\rUpdateRecords\x12+.tablemesh.airtable.v1.UpdateRecordsRequest\x1a,.tablemesh.airtable.v1.UpdateRecordsResponse\"<\x82\xd3\xe4\x93\x02\x36\x32\x31/api/v1/bases/{base_id}/tables/{table_id}/records:\x01*\x12\xa5\x01\n\rDeleteRecords\x12+.tablemesh.airtable.v1.DeleteRecordsRequest\x1a,.tablemesh.airtable.v1.DeleteRecordsResponse\"9\x82\xd3\xe4\x93\x02\x33*1/api/v1/bases/{base_id}/tables/{table_id}/recordsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,6 +41,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TABLESPEC'].fields_by_name['fields']._serialized_options = b'\342A\001\002'
   _globals['_CREATEBASEREQUEST'].fields_by_name['name']._loaded_options = None
   _globals['_CREATEBASEREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
+  _globals['_DELETEBASEREQUEST'].fields_by_name['base_id']._loaded_options = None
+  _globals['_DELETEBASEREQUEST'].fields_by_name['base_id']._serialized_options = b'\342A\001\002'
   _globals['_GETBASESCHEMAREQUEST'].fields_by_name['base_id']._loaded_options = None
   _globals['_GETBASESCHEMAREQUEST'].fields_by_name['base_id']._serialized_options = b'\342A\001\002'
   _globals['_CREATETABLEREQUEST'].fields_by_name['base_id']._loaded_options = None
@@ -95,6 +97,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AIRTABLESERVICE'].methods_by_name['ListBases']._serialized_options = b'\202\323\344\223\002\017\022\r/api/v1/bases'
   _globals['_AIRTABLESERVICE'].methods_by_name['CreateBase']._loaded_options = None
   _globals['_AIRTABLESERVICE'].methods_by_name['CreateBase']._serialized_options = b'\202\323\344\223\002\022\"\r/api/v1/bases:\001*'
+  _globals['_AIRTABLESERVICE'].methods_by_name['DeleteBase']._loaded_options = None
+  _globals['_AIRTABLESERVICE'].methods_by_name['DeleteBase']._serialized_options = b'\202\323\344\223\002\031*\027/api/v1/bases/{base_id}'
   _globals['_AIRTABLESERVICE'].methods_by_name['GetBaseSchema']._loaded_options = None
   _globals['_AIRTABLESERVICE'].methods_by_name['GetBaseSchema']._serialized_options = b'\202\323\344\223\002 \022\036/api/v1/bases/{base_id}/tables'
   _globals['_AIRTABLESERVICE'].methods_by_name['CreateTable']._loaded_options = None
@@ -131,42 +135,46 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATEBASEREQUEST']._serialized_end=1106
   _globals['_CREATEBASERESPONSE']._serialized_start=1108
   _globals['_CREATEBASERESPONSE']._serialized_end=1217
-  _globals['_GETBASESCHEMAREQUEST']._serialized_start=1219
-  _globals['_GETBASESCHEMAREQUEST']._serialized_end=1264
-  _globals['_GETBASESCHEMARESPONSE']._serialized_start=1266
-  _globals['_GETBASESCHEMARESPONSE']._serialized_end=1335
-  _globals['_CREATETABLEREQUEST']._serialized_start=1338
-  _globals['_CREATETABLEREQUEST']._serialized_end=1474
-  _globals['_CREATETABLERESPONSE']._serialized_start=1476
-  _globals['_CREATETABLERESPONSE']._serialized_end=1542
-  _globals['_CREATEFIELDREQUEST']._serialized_start=1545
-  _globals['_CREATEFIELDREQUEST']._serialized_end=1715
-  _globals['_CREATEFIELDRESPONSE']._serialized_start=1717
-  _globals['_CREATEFIELDRESPONSE']._serialized_end=1783
-  _globals['_LISTRECORDSREQUEST']._serialized_start=1786
-  _globals['_LISTRECORDSREQUEST']._serialized_end=1963
-  _globals['_LISTRECORDSRESPONSE']._serialized_start=1965
-  _globals['_LISTRECORDSRESPONSE']._serialized_end=2059
-  _globals['_GETRECORDREQUEST']._serialized_start=2061
-  _globals['_GETRECORDREQUEST']._serialized_end=2151
-  _globals['_GETRECORDRESPONSE']._serialized_start=2153
-  _globals['_GETRECORDRESPONSE']._serialized_end=2219
-  _globals['_NEWRECORD']._serialized_start=2221
-  _globals['_NEWRECORD']._serialized_end=2279
-  _globals['_CREATERECORDSREQUEST']._serialized_start=2282
-  _globals['_CREATERECORDSREQUEST']._serialized_end=2446
-  _globals['_CREATERECORDSRESPONSE']._serialized_start=2448
-  _globals['_CREATERECORDSRESPONSE']._serialized_end=2519
-  _globals['_RECORDUPDATE']._serialized_start=2521
-  _globals['_RECORDUPDATE']._serialized_end=2600
-  _globals['_UPDATERECORDSREQUEST']._serialized_start=2603
-  _globals['_UPDATERECORDSREQUEST']._serialized_end=2767
-  _globals['_UPDATERECORDSRESPONSE']._serialized_start=2769
-  _globals['_UPDATERECORDSRESPONSE']._serialized_end=2840
-  _globals['_DELETERECORDSREQUEST']._serialized_start=2842
-  _globals['_DELETERECORDSREQUEST']._serialized_end=2937
-  _globals['_DELETERECORDSRESPONSE']._serialized_start=2939
-  _globals['_DELETERECORDSRESPONSE']._serialized_end=2982
-  _globals['_AIRTABLESERVICE']._serialized_start=2985
-  _globals['_AIRTABLESERVICE']._serialized_end=4545
+  _globals['_DELETEBASEREQUEST']._serialized_start=1219
+  _globals['_DELETEBASEREQUEST']._serialized_end=1261
+  _globals['_DELETEBASERESPONSE']._serialized_start=1263
+  _globals['_DELETEBASERESPONSE']._serialized_end=1300
+  _globals['_GETBASESCHEMAREQUEST']._serialized_start=1302
+  _globals['_GETBASESCHEMAREQUEST']._serialized_end=1347
+  _globals['_GETBASESCHEMARESPONSE']._serialized_start=1349
+  _globals['_GETBASESCHEMARESPONSE']._serialized_end=1418
+  _globals['_CREATETABLEREQUEST']._serialized_start=1421
+  _globals['_CREATETABLEREQUEST']._serialized_end=1557
+  _globals['_CREATETABLERESPONSE']._serialized_start=1559
+  _globals['_CREATETABLERESPONSE']._serialized_end=1625
+  _globals['_CREATEFIELDREQUEST']._serialized_start=1628
+  _globals['_CREATEFIELDREQUEST']._serialized_end=1798
+  _globals['_CREATEFIELDRESPONSE']._serialized_start=1800
+  _globals['_CREATEFIELDRESPONSE']._serialized_end=1866
+  _globals['_LISTRECORDSREQUEST']._serialized_start=1869
+  _globals['_LISTRECORDSREQUEST']._serialized_end=2046
+  _globals['_LISTRECORDSRESPONSE']._serialized_start=2048
+  _globals['_LISTRECORDSRESPONSE']._serialized_end=2142
+  _globals['_GETRECORDREQUEST']._serialized_start=2144
+  _globals['_GETRECORDREQUEST']._serialized_end=2234
+  _globals['_GETRECORDRESPONSE']._serialized_start=2236
+  _globals['_GETRECORDRESPONSE']._serialized_end=2302
+  _globals['_NEWRECORD']._serialized_start=2304
+  _globals['_NEWRECORD']._serialized_end=2362
+  _globals['_CREATERECORDSREQUEST']._serialized_start=2365
+  _globals['_CREATERECORDSREQUEST']._serialized_end=2529
+  _globals['_CREATERECORDSRESPONSE']._serialized_start=2531
+  _globals['_CREATERECORDSRESPONSE']._serialized_end=2602
+  _globals['_RECORDUPDATE']._serialized_start=2604
+  _globals['_RECORDUPDATE']._serialized_end=2683
+  _globals['_UPDATERECORDSREQUEST']._serialized_start=2686
+  _globals['_UPDATERECORDSREQUEST']._serialized_end=2850
+  _globals['_UPDATERECORDSRESPONSE']._serialized_start=2852
+  _globals['_UPDATERECORDSRESPONSE']._serialized_end=2923
+  _globals['_DELETERECORDSREQUEST']._serialized_start=2925
+  _globals['_DELETERECORDSREQUEST']._serialized_end=3020
+  _globals['_DELETERECORDSRESPONSE']._serialized_start=3022
+  _globals['_DELETERECORDSRESPONSE']._serialized_end=3065
+  _globals['_AIRTABLESERVICE']._serialized_start=3068
+  _globals['_AIRTABLESERVICE']._serialized_end=4761
 # @@protoc_insertion_point(module_scope)

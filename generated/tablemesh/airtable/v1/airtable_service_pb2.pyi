@@ -360,6 +360,50 @@ class CreateBaseResponse(_message.Message):
 Global___CreateBaseResponse: _TypeAlias = CreateBaseResponse  # noqa: Y015
 
 @_typing.final
+class DeleteBaseRequest(_message.Message):
+    """DeleteBaseRequest names the base to delete."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BASE_ID_FIELD_NUMBER: _builtins.int
+    base_id: _builtins.str
+    """The base's id."""
+    def __init__(
+        self,
+        *,
+        base_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_id", b"base_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteBaseRequest: _TypeAlias = DeleteBaseRequest  # noqa: Y015
+
+@_typing.final
+class DeleteBaseResponse(_message.Message):
+    """DeleteBaseResponse confirms the deletion."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BASE_ID_FIELD_NUMBER: _builtins.int
+    base_id: _builtins.str
+    """The id of the deleted base."""
+    def __init__(
+        self,
+        *,
+        base_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_id", b"base_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteBaseResponse: _TypeAlias = DeleteBaseResponse  # noqa: Y015
+
+@_typing.final
 class GetBaseSchemaRequest(_message.Message):
     """GetBaseSchemaRequest names a base."""
 

@@ -47,6 +47,11 @@ class AirtableServiceStub:
                 request_serializer=tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.CreateBaseRequest.SerializeToString,
                 response_deserializer=tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.CreateBaseResponse.FromString,
                 _registered_method=True)
+        self.DeleteBase = channel.unary_unary(
+                '/tablemesh.airtable.v1.AirtableService/DeleteBase',
+                request_serializer=tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.DeleteBaseRequest.SerializeToString,
+                response_deserializer=tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.DeleteBaseResponse.FromString,
+                _registered_method=True)
         self.GetBaseSchema = channel.unary_unary(
                 '/tablemesh.airtable.v1.AirtableService/GetBaseSchema',
                 request_serializer=tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.GetBaseSchemaRequest.SerializeToString,
@@ -104,6 +109,15 @@ class AirtableServiceServicer:
 
     def CreateBase(self, request, context):
         """CreateBase creates a base, optionally with its first tables.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteBase(self, request, context):
+        """DeleteBase removes a base with its tables and records. With the airtable backend the
+        base is only unlinked from the tenant (Airtable has no API to delete a base). A base
+        that does not exist, or was already deleted, answers NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -179,6 +193,11 @@ def add_AirtableServiceServicer_to_server(servicer, server):
                     servicer.CreateBase,
                     request_deserializer=tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.CreateBaseRequest.FromString,
                     response_serializer=tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.CreateBaseResponse.SerializeToString,
+            ),
+            'DeleteBase': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteBase,
+                    request_deserializer=tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.DeleteBaseRequest.FromString,
+                    response_serializer=tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.DeleteBaseResponse.SerializeToString,
             ),
             'GetBaseSchema': grpc.unary_unary_rpc_method_handler(
                     servicer.GetBaseSchema,
@@ -278,6 +297,33 @@ class AirtableService:
             '/tablemesh.airtable.v1.AirtableService/CreateBase',
             tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.CreateBaseRequest.SerializeToString,
             tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.CreateBaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteBase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tablemesh.airtable.v1.AirtableService/DeleteBase',
+            tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.DeleteBaseRequest.SerializeToString,
+            tablemesh_dot_airtable_dot_v1_dot_airtable__service__pb2.DeleteBaseResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -40,6 +40,11 @@ class AirtableServiceStub:
     """ListBases lists the bases the caller's tenant can use."""
     CreateBase: _grpc.UnaryUnaryMultiCallable[_airtable_service_pb2.CreateBaseRequest, _airtable_service_pb2.CreateBaseResponse]
     """CreateBase creates a base, optionally with its first tables."""
+    DeleteBase: _grpc.UnaryUnaryMultiCallable[_airtable_service_pb2.DeleteBaseRequest, _airtable_service_pb2.DeleteBaseResponse]
+    """DeleteBase removes a base with its tables and records. With the airtable backend the
+    base is only unlinked from the tenant (Airtable has no API to delete a base). A base
+    that does not exist, or was already deleted, answers NOT_FOUND.
+    """
     GetBaseSchema: _grpc.UnaryUnaryMultiCallable[_airtable_service_pb2.GetBaseSchemaRequest, _airtable_service_pb2.GetBaseSchemaResponse]
     """GetBaseSchema returns every table of a base with its fields and views."""
     CreateTable: _grpc.UnaryUnaryMultiCallable[_airtable_service_pb2.CreateTableRequest, _airtable_service_pb2.CreateTableResponse]
@@ -73,6 +78,11 @@ class AirtableServiceAsyncStub(AirtableServiceStub):
     """ListBases lists the bases the caller's tenant can use."""
     CreateBase: _aio.UnaryUnaryMultiCallable[_airtable_service_pb2.CreateBaseRequest, _airtable_service_pb2.CreateBaseResponse]  # type: ignore[assignment]
     """CreateBase creates a base, optionally with its first tables."""
+    DeleteBase: _aio.UnaryUnaryMultiCallable[_airtable_service_pb2.DeleteBaseRequest, _airtable_service_pb2.DeleteBaseResponse]  # type: ignore[assignment]
+    """DeleteBase removes a base with its tables and records. With the airtable backend the
+    base is only unlinked from the tenant (Airtable has no API to delete a base). A base
+    that does not exist, or was already deleted, answers NOT_FOUND.
+    """
     GetBaseSchema: _aio.UnaryUnaryMultiCallable[_airtable_service_pb2.GetBaseSchemaRequest, _airtable_service_pb2.GetBaseSchemaResponse]  # type: ignore[assignment]
     """GetBaseSchema returns every table of a base with its fields and views."""
     CreateTable: _aio.UnaryUnaryMultiCallable[_airtable_service_pb2.CreateTableRequest, _airtable_service_pb2.CreateTableResponse]  # type: ignore[assignment]
@@ -115,6 +125,17 @@ class AirtableServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_airtable_service_pb2.CreateBaseResponse, _abc.Awaitable[_airtable_service_pb2.CreateBaseResponse]]:
         """CreateBase creates a base, optionally with its first tables."""
+
+    @_abc_1.abstractmethod
+    def DeleteBase(
+        self,
+        request: _airtable_service_pb2.DeleteBaseRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_airtable_service_pb2.DeleteBaseResponse, _abc.Awaitable[_airtable_service_pb2.DeleteBaseResponse]]:
+        """DeleteBase removes a base with its tables and records. With the airtable backend the
+        base is only unlinked from the tenant (Airtable has no API to delete a base). A base
+        that does not exist, or was already deleted, answers NOT_FOUND.
+        """
 
     @_abc_1.abstractmethod
     def GetBaseSchema(

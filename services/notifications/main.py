@@ -1,0 +1,39 @@
+"""Runs the notifications service: `python -m services.notifications.main`."""
+
+from __future__ import annotations
+
+import grpc
+from tablemesh.notifications.v1 import notifications_service_pb2_grpc as pb_grpc
+
+from services.notifications.catalog import Catalog
+from services.notifications.domain import Notifications
+from services.notifications.mailer import Deliverer, stop_task
+from services.notifications.outbox import OutboxStore
+from services.notifications.servicer import NotificationsServicer
+from services.notifications.store import NotificationStore
+from services.notifications.template_store import TemplateStore
+from services.runtime.server import Deps, run
+
+
+def register(server: grpc.aio.Server, deps: Deps) -> None:
+    catalog = Catalog(TemplateStore(deps.db))
+    deliverer = Deliverer(OutboxStore(deps.db))
+    notifications = Notifications(NotificationStore(deps.db), catalog, deliverer)
+    pb_grpc.add_NotificationsServiceServicer_to_server(
+        NotificationsServicer(notifications, catalog), server
+    )
+    # Retries pending and failed emails in the background, with back-off.
+    retries = deliverer.start()
+
+    async def stop_retries() -> None:
+        await stop_task(retries)
+
+    deps.on_stop.append(stop_retries)
+
+
+def main() -> None:
+    run("notifications", register)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Runs the permissions service: `python -m services.permissions.main`."""
+
+from __future__ import annotations
+
+import grpc
+from tablemesh.permissions.v1 import permissions_service_pb2_grpc as pb_grpc
+
+from services.permissions.domain import Permissions
+from services.permissions.servicer import PermissionsServicer
+from services.permissions.store import PermissionStore
+from services.runtime.server import Deps, run
+
+
+def register(server: grpc.aio.Server, deps: Deps) -> None:
+    permissions = Permissions(PermissionStore(deps.db))
+    pb_grpc.add_PermissionsServiceServicer_to_server(PermissionsServicer(permissions), server)
+
+
+def main() -> None:
+    run("permissions", register)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Runs the saga service: `python -m services.saga.main`.
+
+Besides the API, each process runs an orchestrator (claims and resumes sagas) and a
+consumer of the "tablemesh:events" stream (starts onboarding on user.registered).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import grpc
+from tablemesh.saga.v1 import saga_service_pb2_grpc as pb_grpc
+
+from services.runtime.server import Deps, run
+from services.saga.app import build
+from services.saga.servicer import SagaServicer
+
+
+def register(server: grpc.aio.Server, deps: Deps) -> None:
+    app = build(deps.db, deps.redis, deps.clients, deps.settings)
+    pb_grpc.add_SagaServiceServicer_to_server(SagaServicer(app.sagas), server)
+    app.orchestrator.start()
+    consumer = asyncio.create_task(app.events.run())
+
+    async def stop() -> None:
+        consumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer
+        await app.orchestrator.stop()
+
+    deps.on_stop.append(stop)
+
+
+def main() -> None:
+    run("saga", register)
+
+
+if __name__ == "__main__":
+    main()

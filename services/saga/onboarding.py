@@ -1,0 +1,180 @@
+"""The user_onboarding saga: profile -> workspace -> owner role -> sample base -> welcome.
+
+Every call carries the step's idempotency key as request_id, so a retry after a lost reply
+returns what the first call made. Compensations undo in reverse order; the profile is the
+person's account and is never deleted (its step has no compensation).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from tablemesh.airtable.v1 import airtable_service_pb2 as air_pb
+from tablemesh.airtable.v1 import airtable_service_pb2_grpc as air_grpc
+from tablemesh.notifications.v1 import notifications_service_pb2 as note_pb
+from tablemesh.notifications.v1 import notifications_service_pb2_grpc as note_grpc
+from tablemesh.permissions.v1 import permissions_service_pb2 as perm_pb
+from tablemesh.permissions.v1 import permissions_service_pb2_grpc as perm_grpc
+from tablemesh.users.v1 import users_service_pb2 as users_pb
+from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
+from tablemesh.workspaces.v1 import workspaces_service_pb2 as ws_pb
+from tablemesh.workspaces.v1 import workspaces_service_pb2_grpc as ws_grpc
+
+from services.runtime.errors import Violations
+from services.runtime.validation import check_email
+from services.saga.definitions import SagaDef, StepContext, StepDef
+from services.saga.inputs import check_text, check_uuid_field
+
+SAMPLE_BASE = "Sample base"
+SAMPLE_TABLE = air_pb.TableSpec(
+    name="Tasks",
+    description="A first table to try things with.",
+    fields=[
+        air_pb.Field(name="Name", type="singleLineText"),
+        air_pb.Field(name="Notes", type="multilineText"),
+        air_pb.Field(name="Done", type="checkbox"),
+    ],
+)
+
+
+def check_input(v: Violations, data: dict[str, Any]) -> None:
+    check_uuid_field(v, data, "user_id")
+    check_email(v, "input.email", str(data.get("email", "")))
+    check_text(v, data, "first_name")
+    check_text(v, data, "last_name")
+    if data.get("role", "admin") not in ("admin", "member", "viewer"):
+        v.add("input.role", "must be admin, member or viewer")
+
+
+async def create_profile(ctx: StepContext) -> dict[str, Any]:
+    """Ensures the profile: registration normally made it already, then it is only read."""
+    users = ctx.stub(users_grpc.UsersServiceStub, "users")
+    user = users_pb.User(
+        id=ctx.input["user_id"],
+        email=ctx.input["email"],
+        first_name=ctx.input["first_name"],
+        last_name=ctx.input["last_name"],
+        role=ctx.input.get("role", "admin"),
+    )
+    request = users_pb.CreateUserRequest(
+        user=user, tenant_id=ctx.saga.tenant_id, request_id=ctx.key
+    )
+    try:
+        reply = await users.CreateUser(request, metadata=await ctx.auth(), timeout=ctx.timeout)
+        return {"user_id": reply.user.id, "created": True}
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.ALREADY_EXISTS:
+            raise
+    found = await users.GetUser(
+        users_pb.GetUserRequest(user_id=user.id), metadata=await ctx.auth(), timeout=ctx.timeout
+    )
+    return {"user_id": found.user.id, "created": False}
+
+
+def workspace_name(ctx: StepContext) -> str:
+    return f"{ctx.input['first_name']}'s workspace"
+
+
+async def create_workspace(ctx: StepContext) -> dict[str, Any]:
+    stub = ctx.stub(ws_grpc.WorkspacesServiceStub, "workspaces")
+    workspace = ws_pb.Workspace(
+        name=workspace_name(ctx),
+        description="Created for you when you signed up.",
+        owner_user_id=ctx.input["user_id"],
+    )
+    reply = await stub.CreateWorkspace(
+        ws_pb.CreateWorkspaceRequest(workspace=workspace, request_id=ctx.key),
+        metadata=await ctx.auth(),
+        timeout=ctx.timeout,
+    )
+    return {"workspace_id": reply.workspace.id, "name": reply.workspace.name}
+
+
+async def delete_workspace(ctx: StepContext, result: dict[str, Any]) -> None:
+    stub = ctx.stub(ws_grpc.WorkspacesServiceStub, "workspaces")
+    await stub.DeleteWorkspace(
+        ws_pb.DeleteWorkspaceRequest(workspace_id=result["workspace_id"]),
+        metadata=await ctx.auth(),
+        timeout=ctx.timeout,
+    )
+
+
+async def grant_owner(ctx: StepContext) -> dict[str, Any]:
+    stub = ctx.stub(perm_grpc.PermissionsServiceStub, "permissions")
+    request = perm_pb.GrantRequest(
+        subject=ctx.input["user_id"],
+        resource=f"workspace:{ctx.results['create_workspace']['workspace_id']}",
+        role="owner",
+        request_id=ctx.key,
+    )
+    reply = await stub.Grant(request, metadata=await ctx.auth(), timeout=ctx.timeout)
+    return {"permission_id": reply.permission.id, "resource": reply.permission.resource}
+
+
+async def revoke_owner(ctx: StepContext, result: dict[str, Any]) -> None:
+    stub = ctx.stub(perm_grpc.PermissionsServiceStub, "permissions")
+    await stub.Revoke(
+        perm_pb.RevokeRequest(permission_id=result["permission_id"]),
+        metadata=await ctx.auth(),
+        timeout=ctx.timeout,
+    )
+
+
+async def create_sample_base(ctx: StepContext) -> dict[str, Any]:
+    stub = ctx.stub(air_grpc.AirtableServiceStub, "airtable")
+    request = air_pb.CreateBaseRequest(name=SAMPLE_BASE, tables=[SAMPLE_TABLE], request_id=ctx.key)
+    reply = await stub.CreateBase(request, metadata=await ctx.auth(), timeout=ctx.timeout)
+    return {"base_id": reply.base.id, "tables": [t.id for t in reply.tables]}
+
+
+async def delete_sample_base(ctx: StepContext, result: dict[str, Any]) -> None:
+    stub = ctx.stub(air_grpc.AirtableServiceStub, "airtable")
+    await stub.DeleteBase(
+        air_pb.DeleteBaseRequest(base_id=result["base_id"]),
+        metadata=await ctx.auth(),
+        timeout=ctx.timeout,
+    )
+
+
+async def send_welcome(ctx: StepContext) -> dict[str, Any]:
+    stub = ctx.stub(note_grpc.NotificationsServiceStub, "notifications")
+    request = note_pb.SendRequest(
+        request_id=ctx.key,
+        recipient_user_id=ctx.input["user_id"],
+        recipient_email=ctx.input["email"],
+        channels=["email", "in_app"],
+        template="welcome",
+        variables={
+            "first_name": ctx.input["first_name"],
+            "workspace_name": ctx.results["create_workspace"]["name"],
+        },
+    )
+    reply = await stub.Send(request, metadata=await ctx.auth(), timeout=ctx.timeout)
+    return {"notification_id": reply.notification.id, "request_id": ctx.key}
+
+
+async def delete_welcome(ctx: StepContext, result: dict[str, Any]) -> None:
+    stub = ctx.stub(note_grpc.NotificationsServiceStub, "notifications")
+    # By the Send's request_id: works even when the Send's reply never arrived.
+    await stub.DeleteNotification(
+        note_pb.DeleteNotificationRequest(request_id=result["request_id"]),
+        metadata=await ctx.auth(),
+        timeout=ctx.timeout,
+    )
+
+
+USER_ONBOARDING = SagaDef(
+    name="user_onboarding",
+    description="Sets up a new user's world: profile, default workspace, owner role, "
+    "sample base and welcome notification.",
+    steps=(
+        StepDef("create_profile", create_profile),
+        StepDef("create_workspace", create_workspace, delete_workspace),
+        StepDef("grant_owner", grant_owner, revoke_owner),
+        StepDef("create_sample_base", create_sample_base, delete_sample_base),
+        StepDef("send_welcome", send_welcome, delete_welcome, undo_by_key=True),
+    ),
+    required_input=("user_id", "email", "first_name", "last_name"),
+    check_input=check_input,
+)

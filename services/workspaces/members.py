@@ -1,0 +1,136 @@
+"""Workspace members (roles kept by the permissions service) and linked Airtable bases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.runtime import pagination
+from services.runtime.errors import FailedPrecondition, NotFound, Violations, invalid
+from services.runtime.identity import Caller
+from services.runtime.validation import check_uuid
+from services.workspaces.domain import Workspaces, page_size
+from services.workspaces.model import BASE_ID, MAX_REQUEST_ID, ROLES, LinkedBase, Member
+from services.workspaces.store import WorkspaceStore
+
+
+def check_role(v: Violations, value: str) -> str:
+    if value not in ROLES:
+        v.add("role", f"must be one of {', '.join(ROLES)}")
+    return value
+
+
+def check_base_id(v: Violations, value: str) -> str:
+    if not value:
+        v.add("base_id", "is required")
+    elif not BASE_ID.match(value):
+        v.add("base_id", "must be 'app' followed by 14 letters or digits")
+    return value
+
+
+class Members:
+    def __init__(self, workspaces: Workspaces) -> None:
+        self.workspaces = workspaces
+        self.access = workspaces.access
+
+    async def add(
+        self, caller: Caller, workspace_id: str, user_id: str, role: str, request_id: str
+    ) -> Member:
+        v = Violations()
+        user_id = check_uuid(v, "user_id", user_id)
+        check_role(v, role)
+        if len(request_id) > MAX_REQUEST_ID:
+            v.add("request_id", f"must be at most {MAX_REQUEST_ID} characters")
+        v.raise_if_any()
+        workspace = await self.workspaces.authorize(caller, workspace_id, "admin")
+        return await self.access.grant(workspace.id, user_id, role, request_id)
+
+    async def list_page(
+        self, caller: Caller, workspace_id: str, requested_size: int, page_token: str
+    ) -> tuple[list[Member], str]:
+        v = Violations()
+        size = page_size(v, requested_size)
+        v.raise_if_any()
+        workspace = await self.workspaces.authorize(caller, workspace_id, "read")
+        return await self.access.members(workspace.id, size, page_token)
+
+    async def _existing(self, workspace_id: str, user_id: str) -> Member:
+        member = await self.access.member(workspace_id, user_id)
+        if member is None:
+            raise NotFound(
+                f"user {user_id} is not a member of workspace {workspace_id}",
+                reason="MEMBER_NOT_FOUND",
+            )
+        return member
+
+    async def _keep_an_owner(self, workspace_id: str, leaving: Member) -> None:
+        if leaving.role != "owner":
+            return
+        owners, token = [], ""
+        while True:
+            found, token = await self.access.members(workspace_id, 100, token)
+            owners += [m for m in found if m.role == "owner" and m.user_id != leaving.user_id]
+            if owners or not token:
+                break
+        if not owners:
+            raise FailedPrecondition(
+                f"user {leaving.user_id} is the last owner of workspace {workspace_id}",
+                reason="LAST_OWNER",
+            )
+
+    async def update_role(
+        self, caller: Caller, workspace_id: str, user_id: str, role: str
+    ) -> Member:
+        v = Violations()
+        user_id = check_uuid(v, "user_id", user_id)
+        check_role(v, role)
+        v.raise_if_any()
+        workspace = await self.workspaces.authorize(caller, workspace_id, "admin")
+        member = await self._existing(workspace.id, user_id)
+        if member.role == role:
+            return member
+        if role != "owner":
+            await self._keep_an_owner(workspace.id, member)
+        return await self.access.grant(workspace.id, user_id, role, "")
+
+    async def remove(self, caller: Caller, workspace_id: str, user_id: str) -> None:
+        v = Violations()
+        user_id = check_uuid(v, "user_id", user_id)
+        v.raise_if_any()
+        workspace = await self.workspaces.authorize(caller, workspace_id, "admin")
+        member = await self.access.member(workspace.id, user_id)
+        if member is None:
+            return
+        await self._keep_an_owner(workspace.id, member)
+        await self.access.revoke(member.permission_id)
+
+
+class Bases:
+    def __init__(self, workspaces: Workspaces, store: WorkspaceStore) -> None:
+        self.workspaces = workspaces
+        self.store = store
+
+    async def link(self, caller: Caller, workspace_id: str, base_id: str) -> LinkedBase:
+        v = Violations()
+        check_base_id(v, base_id)
+        v.raise_if_any()
+        workspace = await self.workspaces.authorize(caller, workspace_id, "write")
+        link = LinkedBase(base_id, caller.user_id, datetime.now(UTC))
+        return await self.store.link(caller.tenant_id, workspace.id, link)
+
+    async def unlink(self, caller: Caller, workspace_id: str, base_id: str) -> None:
+        if not base_id:
+            raise invalid("base_id", "is required")
+        workspace = await self.workspaces.authorize(caller, workspace_id, "write")
+        await self.store.unlink(caller.tenant_id, workspace.id, base_id)
+
+    async def list_page(
+        self, caller: Caller, workspace_id: str, requested_size: int, page_token: str
+    ) -> tuple[list[LinkedBase], str]:
+        v = Violations()
+        size = page_size(v, requested_size)
+        v.raise_if_any()
+        workspace = await self.workspaces.authorize(caller, workspace_id, "read")
+        fp = pagination.fingerprint(workspace=workspace.id)
+        after = pagination.decode_token(page_token, fp)
+        found, last = await self.store.bases(caller.tenant_id, workspace.id, size, after)
+        return found, pagination.encode_token(last, fp) if last else ""

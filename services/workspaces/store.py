@@ -1,0 +1,183 @@
+"""PostgreSQL storage of workspaces and their linked bases (schema "workspaces")."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.workspaces.model import LinkedBase, Workspace
+
+metadata = sa.MetaData(schema="workspaces")
+UUID = postgresql.UUID(as_uuid=False)
+workspaces = sa.Table(
+    "workspaces",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("tenant_id", UUID),
+    *(sa.Column(name, sa.Text) for name in ("name", "description", "owner_user_id", "request_id")),
+    *(
+        sa.Column(name, sa.DateTime(timezone=True))
+        for name in ("created_at", "updated_at", "deleted_at")
+    ),
+)
+linked_bases = sa.Table(
+    "linked_bases",
+    metadata,
+    sa.Column("workspace_id", UUID, primary_key=True),
+    sa.Column("base_id", sa.Text, primary_key=True),
+    sa.Column("tenant_id", UUID),
+    sa.Column("linked_by", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True)),
+)
+FIELDS = [f.name for f in fields(Workspace)]
+Key = list[Any] | None
+
+
+def _workspace(row: Any) -> Workspace:
+    return Workspace(**{name: getattr(row, name) for name in FIELDS})
+
+
+def _after(columns: tuple[Any, Any], after: Key) -> sa.ColumnElement[bool]:
+    if after is None:
+        return sa.true()
+    bound = sa.tuple_(
+        sa.literal(datetime.fromisoformat(after[0]), columns[0].type),
+        sa.literal(after[1], columns[1].type),
+    )
+    return sa.tuple_(*columns) > bound
+
+
+class WorkspaceStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get(self, tenant_id: str, workspace_id: str) -> Workspace | None:
+        """The tenant's workspace by id, deleted ones included."""
+        query = sa.select(workspaces).where(
+            workspaces.c.tenant_id == tenant_id, workspaces.c.id == workspace_id
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return _workspace(row) if row else None
+
+    async def by_request(self, tenant_id: str, request_id: str) -> Workspace | None:
+        query = sa.select(workspaces).where(
+            workspaces.c.tenant_id == tenant_id, workspaces.c.request_id == request_id
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return _workspace(row) if row else None
+
+    async def insert(self, workspace: Workspace, request_id: str | None) -> Workspace:
+        """Inserts, or returns the workspace an earlier call with the request id created."""
+        values = {name: getattr(workspace, name) for name in FIELDS}
+        query = postgresql.insert(workspaces).values(**values, request_id=request_id)
+        if request_id:
+            query = query.on_conflict_do_nothing(
+                index_elements=["tenant_id", "request_id"],
+                index_where=workspaces.c.request_id.is_not(None),
+            )
+        async with self._engine.begin() as conn:
+            inserted = (await conn.execute(query.returning(workspaces.c.id))).first()
+        if inserted is None and request_id:
+            seen = await self.by_request(workspace.tenant_id, request_id)
+            if seen is None:  # purged in between by a failed create: try once more
+                return await self.insert(workspace, request_id)
+            return seen
+        return workspace
+
+    async def update(self, tenant_id: str, workspace_id: str, changes: dict[str, Any]) -> Workspace:
+        query = (
+            workspaces.update()
+            .where(workspaces.c.tenant_id == tenant_id, workspaces.c.id == workspace_id)
+            .values(**changes)
+            .returning(*workspaces.c)
+        )
+        async with self._engine.begin() as conn:
+            return _workspace((await conn.execute(query)).one())
+
+    async def purge(self, tenant_id: str, workspace_id: str) -> None:
+        """Removes a workspace for good (one whose creation could not be completed)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                linked_bases.delete().where(linked_bases.c.workspace_id == workspace_id)
+            )
+            await conn.execute(
+                workspaces.delete().where(
+                    workspaces.c.tenant_id == tenant_id, workspaces.c.id == workspace_id
+                )
+            )
+
+    async def page(
+        self, tenant_id: str, ids: list[str] | None, size: int, after: Key
+    ) -> tuple[list[Workspace], Key]:
+        """Live workspaces oldest first (only `ids` when given), and the last row's key when
+        more follow."""
+        cols = (workspaces.c.created_at, workspaces.c.id)
+        query = sa.select(workspaces).where(
+            workspaces.c.tenant_id == tenant_id,
+            workspaces.c.deleted_at.is_(None),
+            _after(cols, after),
+        )
+        if ids is not None:
+            query = query.where(workspaces.c.id.in_(ids))
+        query = query.order_by(*cols).limit(size + 1)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        found = [_workspace(r) for r in rows[:size]]
+        last = [found[-1].created_at.isoformat(), found[-1].id] if len(rows) > size else None
+        return found, last
+
+    async def link(self, tenant_id: str, workspace_id: str, link: LinkedBase) -> LinkedBase:
+        insert = (
+            postgresql.insert(linked_bases)
+            .values(
+                tenant_id=tenant_id,
+                workspace_id=workspace_id,
+                base_id=link.base_id,
+                linked_by=link.linked_by,
+                created_at=link.created_at,
+            )
+            .on_conflict_do_nothing()
+        )
+        select = sa.select(linked_bases).where(
+            linked_bases.c.workspace_id == workspace_id, linked_bases.c.base_id == link.base_id
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(insert)
+            row = (await conn.execute(select)).one()
+        return LinkedBase(row.base_id, row.linked_by, row.created_at)
+
+    async def unlink(self, tenant_id: str, workspace_id: str, base_id: str) -> None:
+        query = linked_bases.delete().where(
+            linked_bases.c.tenant_id == tenant_id,
+            linked_bases.c.workspace_id == workspace_id,
+            linked_bases.c.base_id == base_id,
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(query)
+
+    async def bases(
+        self, tenant_id: str, workspace_id: str, size: int, after: Key
+    ) -> tuple[list[LinkedBase], Key]:
+        cols = (linked_bases.c.created_at, linked_bases.c.base_id)
+        query = (
+            sa.select(linked_bases)
+            .where(
+                linked_bases.c.tenant_id == tenant_id,
+                linked_bases.c.workspace_id == workspace_id,
+                _after(cols, after),
+            )
+            .order_by(*cols)
+            .limit(size + 1)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        found = [LinkedBase(r.base_id, r.linked_by, r.created_at) for r in rows[:size]]
+        last = [found[-1].created_at.isoformat(), found[-1].base_id] if len(rows) > size else None
+        return found, last

@@ -1,0 +1,69 @@
+"""Registering sets up the new admin's world across services, as one durable saga."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.e2e.mesh import Mesh, bearer
+
+
+def onboarding_of(mesh: Mesh, headers: dict[str, str]) -> dict[str, Any]:
+    """The caller's user_onboarding saga once it has finished (it runs asynchronously)."""
+    saga: dict[str, Any] = {}
+    for _ in range(120):
+        listed = mesh.http.get("/api/v1/sagas", headers=headers)
+        assert listed.status_code == 200, listed.text
+        sagas = [s for s in listed.json()["sagas"] if s["type"] == "user_onboarding"]
+        if sagas and sagas[0]["state"] not in ("running", "compensating"):
+            saga = sagas[0]
+            break
+        time.sleep(0.25)
+    assert saga, "the onboarding saga did not finish within 30 s"
+    reply = mesh.http.get(f"/api/v1/sagas/{saga['id']}", headers=headers)
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json()["saga"])
+
+
+def test_register_sets_up_everything(mesh: Mesh) -> None:
+    account = mesh.register()
+    user_id = account["principal"]["user_id"]
+    headers = bearer(account["access_token"])
+    saga = onboarding_of(mesh, headers)
+    assert saga["state"] == "completed", saga
+    assert [s["state"] for s in saga["steps"]] == ["done"] * len(saga["steps"])
+    assert len(saga["steps"]) == 5
+
+    profile = mesh.http.get("/api/v1/users/me", headers=headers).json()["user"]
+    assert profile["id"] == user_id
+    workspaces = mesh.http.get("/api/v1/workspaces", headers=headers).json()["workspaces"]
+    assert len(workspaces) == 1 and workspaces[0]["owner_user_id"] == user_id
+    grants = mesh.http.get(
+        "/api/v1/permissions", headers=headers, params={"subject": user_id}
+    ).json()["permissions"]
+    assert any(
+        g["role"] == "owner" and g["resource"] == f"workspace:{workspaces[0]['id']}" for g in grants
+    ), grants
+    bases = mesh.http.get("/api/v1/bases", headers=headers).json()["bases"]
+    assert len(bases) == 1
+    notes = mesh.http.get("/api/v1/notifications", headers=headers).json()["notifications"]
+    assert len(notes) == 1 and notes[0]["template"] == "welcome"
+
+
+def test_another_tenant_cannot_see_the_saga(mesh: Mesh) -> None:
+    owner = bearer(mesh.register()["access_token"])
+    saga = onboarding_of(mesh, owner)
+    intruder = bearer(mesh.register()["access_token"])
+    assert mesh.http.get(f"/api/v1/sagas/{saga['id']}", headers=intruder).status_code == 404
+    cancel = mesh.http.post(f"/api/v1/sagas/{saga['id']}:cancel", headers=owner, json={})
+    assert cancel.status_code == 400 and "finished" in cancel.json()["message"]
+
+
+def test_bad_saga_requests(mesh: Mesh) -> None:
+    headers = bearer(mesh.register()["access_token"])
+    unknown = mesh.http.post(
+        "/api/v1/sagas", headers=headers, json={"type": "world_domination", "input": {}}
+    )
+    assert unknown.status_code == 400 and "world_domination" in unknown.json()["message"]
+    types = mesh.http.get("/api/v1/saga-types", headers=headers).json()
+    assert {t["name"] for t in types["saga_types"]} >= {"user_onboarding", "airtable_integration"}

@@ -1,0 +1,163 @@
+"""Notifications through Envoy, in a whole mesh booted by the launcher on
+TABLEMESH_PORT_OFFSET=1600 ports: REST for people, native gRPC for a mesh service, and the
+email reaching the test SMTP server from the real service process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+from tablemesh.auth.v1 import auth_service_pb2 as auth_pb
+from tablemesh.auth.v1.auth_service_pb2_grpc import AuthServiceStub
+from tablemesh.notifications.v1 import notifications_service_pb2 as pb
+from tablemesh.notifications.v1.notifications_service_pb2_grpc import NotificationsServiceStub
+
+from services.runtime import registry
+from tests.datastores import PrivateStores
+from tests.notifications.conftest import Mailbox, SmtpServer
+
+OFFSET = 1600
+GATEWAY = f"127.0.0.1:{registry.GATEWAY_PORT + OFFSET}"
+SECRET = "notifications-rest-test-secret"
+BIN = Path(sys.executable).parent
+
+
+def tablemesh(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "tablemesh"), *args], env=env, text=True, capture_output=True, timeout=180
+    )
+
+
+@pytest.fixture(scope="module")
+def gateway(
+    tmp_path_factory: pytest.TempPathFactory,
+    private_stores: PrivateStores,
+    smtp_server: SmtpServer,
+) -> Iterator[httpx.Client]:
+    database_url, redis_url = private_stores.new()
+    var_dir = tmp_path_factory.mktemp("notifications-var")
+    env = {
+        **os.environ,
+        "TABLEMESH_PORT_OFFSET": str(OFFSET),
+        "TABLEMESH_VAR_DIR": str(var_dir),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "TABLEMESH_SERVICE_SECRET": SECRET,
+        "TABLEMESH_SHUTDOWN_GRACE": "2",
+        "TABLEMESH_SMTP_HOST": "127.0.0.1",
+        "TABLEMESH_SMTP_PORT": str(smtp_server.port),
+        "TABLEMESH_SMTP_SECURITY": "none",
+        "TABLEMESH_SMTP_FROM": "Tablemesh <mesh@tablemesh.test>",
+    }
+    started = tablemesh(env, "up", "--detach")
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        with httpx.Client(base_url=f"http://{GATEWAY}", timeout=20) as client:
+            yield client
+    finally:
+        tablemesh(env, "down")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def register(http: httpx.Client) -> dict[str, Any]:
+    email = f"r-{uuid.uuid4().hex[:10]}@example.com"
+    reply = http.post(
+        "/api/v1/auth/register",
+        json={"email": email, "password": "correct horse 1", "first_name": "Ada", "last_name": "L"},
+    )
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json())
+
+
+def send_as_saga(tenant_id: str, request: pb.SendRequest) -> pb.Notification:
+    with grpc.insecure_channel(GATEWAY) as channel:
+        token = (
+            AuthServiceStub(channel)
+            .IssueServiceToken(
+                auth_pb.IssueServiceTokenRequest(
+                    service_name="saga", service_secret=SECRET, tenant_id=tenant_id
+                ),
+                timeout=10,
+            )
+            .access_token
+        )
+        reply = NotificationsServiceStub(channel).Send(
+            request, metadata=(("authorization", f"Bearer {token}"),), timeout=20
+        )
+    return reply.notification
+
+
+def test_in_app_and_email_through_the_gateway(gateway: httpx.Client, mailbox: Mailbox) -> None:
+    ada = register(gateway)
+    principal = ada["principal"]
+    # Onboarding may send its own welcome too: this test looks only for its own marker.
+    marker = uuid.uuid4().hex[:8]
+    sent = send_as_saga(
+        principal["tenant_id"],
+        pb.SendRequest(
+            request_id=f"{uuid.uuid4()}:check",
+            recipient_user_id=principal["user_id"],
+            recipient_email=principal["email"],
+            channels=["in_app", "email"],
+            template="password_changed",
+            variables={"first_name": marker, "changed_at": "today"},
+        ),
+    )
+    assert sent.email_state == "sent"
+    [got] = [m for m in mailbox.to(principal["email"]) if marker in str(m.message)]
+    assert got.message["From"] == "Tablemesh <mesh@tablemesh.test>"
+    assert got.message["Subject"] == "Your tablemesh password was changed"
+
+    me = bearer(ada["access_token"])
+
+    def unread_ids() -> list[str]:
+        listed = gateway.get("/api/v1/notifications", params={"unread_only": "true"}, headers=me)
+        assert listed.status_code == 200, listed.text
+        items = listed.json().get("notifications", [])
+        assert listed.json().get("unread_count", 0) == len(items)
+        return [n["id"] for n in items]
+
+    assert sent.id in unread_ids()
+    other = register(gateway)
+    refused = gateway.post(
+        f"/api/v1/notifications/{sent.id}:read", json={}, headers=bearer(other["access_token"])
+    )
+    assert refused.status_code == 404, refused.text
+    read = gateway.post(f"/api/v1/notifications/{sent.id}:read", json={}, headers=me)
+    assert read.status_code == 200 and read.json()["notification"]["read"] is True
+    assert sent.id not in unread_ids()
+    assert gateway.get("/api/v1/notifications").status_code == 401
+
+
+def test_templates_through_the_gateway(gateway: httpx.Client) -> None:
+    admin = bearer(register(gateway)["access_token"])
+    bad = gateway.post(
+        "/api/v1/notifications/templates",
+        json={"name": "Bad!", "subject": "", "body": "x"},
+        headers=admin,
+    )
+    assert bad.status_code == 400, bad.text
+    created = gateway.post(
+        "/api/v1/notifications/templates",
+        json={"name": "digest", "subject": "Digest for $day", "body": "$count new"},
+        headers=admin,
+    )
+    assert created.status_code == 200, created.text
+    patched = gateway.patch(
+        "/api/v1/notifications/templates/digest", json={"body": "$count new items"}, headers=admin
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["template"]["subject"] == "Digest for $day"
+    listed = gateway.get("/api/v1/notifications/templates", headers=admin)
+    assert {"digest", "welcome"} <= {t["name"] for t in listed.json()["templates"]}

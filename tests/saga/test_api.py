@@ -1,0 +1,116 @@
+"""Bad input and tenant isolation at the saga API, and the user.registered trigger:
+auth's outbox relay to the Redis stream, and the saga service's consumer group."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.auth import outbox_relay
+from services.auth.store import outbox
+from services.runtime.db import migrate
+from services.runtime.errors import InvalidArgument, NotFound, PermissionDenied
+from services.saga.app import SagaApp
+from services.saga.events import GROUP, STREAM
+from services.saga.store import sagas
+from tests.saga.test_engine import admin, finished, person
+
+
+async def count(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(sa.select(sa.func.count()).select_from(sagas))).scalar_one())
+
+
+@pytest.mark.parametrize(
+    ("type_", "data", "field"),
+    [
+        ("", person(), "type"),
+        ("make_coffee", person(), "type"),
+        ("user_onboarding", None, "input"),
+        ("user_onboarding", {**person(), "user_id": "42"}, "input.user_id"),
+        ("user_onboarding", {**person(), "email": "nope"}, "input.email"),
+        ("user_onboarding", {**person(), "first_name": 7}, "input.first_name"),
+        ("airtable_integration", {"user_id": str(uuid.uuid4())}, "input.base_id"),
+    ],
+)
+async def test_bad_input_stores_nothing(
+    app: SagaApp, engine: AsyncEngine, type_: str, data: dict | None, field: str
+) -> None:
+    before = await count(engine)
+    with pytest.raises(InvalidArgument) as error:
+        await app.sagas.start(admin(str(uuid.uuid4())), type_, data, "")
+    assert field in [f for f, _ in error.value.violations]
+    assert await count(engine) == before
+
+
+async def test_other_tenants_and_members(app: SagaApp) -> None:
+    owner = admin(str(uuid.uuid4()))
+    saga = await app.sagas.start(owner, "user_onboarding", person(), "")
+    stranger = admin(str(uuid.uuid4()))
+    for action in (app.sagas.get, app.sagas.cancel):
+        with pytest.raises(NotFound):
+            await action(stranger, saga.id)
+    with pytest.raises(NotFound):
+        await app.sagas.get(owner, "not-a-uuid")
+    member = dataclasses.replace(admin(owner.tenant_id), role="member")
+    with pytest.raises(PermissionDenied):
+        await app.sagas.start(member, "user_onboarding", person(), "")
+    assert (await app.sagas.get(member, saga.id)).id == saga.id
+    listed, _ = await app.sagas.list_page(stranger, 0, "", "", "")
+    assert saga.id not in [s.id for s in listed]
+    await finished(app, saga.id)
+
+
+async def test_user_registered_flows_from_outbox_to_one_saga(
+    app: SagaApp, engine: AsyncEngine, redis: Redis, database_url: str
+) -> None:
+    migrate("auth", database_url)
+    await redis.delete(STREAM)
+    user = person()
+    tenant = str(uuid.uuid4())
+    async with engine.begin() as conn:
+        row = await conn.execute(
+            outbox.insert()
+            .values(
+                topic="user.registered",
+                payload={**user, "tenant_id": tenant},
+                created_at=sa.func.now(),
+            )
+            .returning(outbox.c.id)
+        )
+        event_id = row.scalar_one()
+    assert await outbox_relay.publish_batch(engine, redis) >= 1
+    async with engine.connect() as conn:
+        stamped = await conn.execute(
+            sa.select(outbox.c.published_at).where(outbox.c.id == event_id)
+        )
+        assert stamped.scalar_one() is not None
+    # Published twice (a relay crash before its commit): still one saga.
+    entries: Any = await redis.xrange(STREAM)
+    mine = [f for _, f in entries if f["id"] == str(event_id)]
+    await redis.xadd(STREAM, mine[0])
+    consumer = asyncio.create_task(app.events.run())
+    try:
+        for _ in range(100):
+            found = await app.sagas.store.by_request(tenant, f"event:{event_id}")
+            if (
+                found is not None
+                and await redis.xpending(STREAM, GROUP)
+                and ((await redis.xpending(STREAM, GROUP))["pending"] == 0)
+            ):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        consumer.cancel()
+    assert found is not None and json.dumps(found.input["user_id"]) == json.dumps(user["user_id"])
+    listed, _ = await app.sagas.list_page(admin(tenant), 0, "", "user_onboarding", "")
+    assert len(listed) == 1
+    await finished(app, found.id)

@@ -1,0 +1,168 @@
+"""The orchestrator against real gRPC test participants: happy path, retries, a lost
+reply, failure for good with reverse compensation, parking, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import grpc
+import pytest
+from tablemesh.users.v1 import users_service_pb2 as users_pb
+
+from services.runtime.errors import FailedPrecondition
+from services.runtime.identity import Caller
+from services.saga import model as m
+from services.saga.app import SagaApp
+from tests.saga.participants import World
+
+UNDO_ORDER = ["DeleteNotification", "DeleteBase", "Revoke", "DeleteWorkspace"]
+
+
+def person() -> dict[str, Any]:
+    return {
+        "user_id": str(uuid.uuid4()),
+        "email": f"p{uuid.uuid4().hex[:8]}@example.com",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+    }
+
+
+def admin(tenant: str) -> Caller:
+    return Caller(str(uuid.uuid4()), tenant, "admin", "a@example.com", "jti", 2**40, "t")
+
+
+async def finished(app: SagaApp, saga_id: str, wait: float = 15) -> m.Saga:
+    for _ in range(int(wait / 0.05)):
+        saga = await app.sagas.store.get(saga_id)
+        assert saga is not None
+        if saga.finished:
+            return saga
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"saga {saga_id} did not finish: {saga}")
+
+
+async def onboard(app: SagaApp, request_id: str = "") -> m.Saga:
+    tenant = str(uuid.uuid4())
+    saga = await app.sagas.start_for(tenant, "user_onboarding", person(), request_id)
+    return await finished(app, saga.id)
+
+
+async def test_happy_path_every_step_done_once(
+    app: SagaApp, world: tuple[World, dict[str, str]]
+) -> None:
+    w, _ = world
+    saga = await onboard(app, "evt-1")
+    assert saga.state == m.COMPLETED, saga
+    assert [s.state for s in saga.steps] == [m.DONE] * 5
+    assert all(s.attempts == 1 and s.finished_at for s in saga.steps)
+    assert saga.step("create_sample_base").result["base_id"].startswith("app")  # type: ignore[index]
+    assert w.live() == {"workspaces": 1, "grants": 1, "bases": 1, "notes": 1}
+    again = await app.sagas.start_for(saga.tenant_id, "user_onboarding", person(), "evt-1")
+    assert again.id == saga.id  # the same request id starts nothing new
+
+
+async def test_existing_profile_is_kept_and_reused(
+    app: SagaApp, world: tuple[World, dict[str, str]]
+) -> None:
+    w, _ = world
+    data = person()
+    # Registration made the profile already.
+    w.profiles[data["user_id"]] = users_pb.User(id=data["user_id"], email=data["email"])
+    saga = await app.sagas.start_for(str(uuid.uuid4()), "user_onboarding", data, "")
+    saga = await finished(app, saga.id)
+    assert saga.state == m.COMPLETED
+    assert saga.step("create_profile").result == {"user_id": data["user_id"], "created": False}
+
+
+async def test_transient_failures_are_retried(
+    app: SagaApp, world: tuple[World, dict[str, str]]
+) -> None:
+    w, _ = world
+    w.fail_next["CreateWorkspace"] = [grpc.StatusCode.UNAVAILABLE] * 2
+    saga = await onboard(app)
+    assert saga.state == m.COMPLETED
+    assert saga.step("create_workspace").attempts == 3
+    assert w.applied["CreateWorkspace"] == 1
+
+
+async def test_lost_reply_is_replayed_without_a_second_effect(
+    app: SagaApp, world: tuple[World, dict[str, str]]
+) -> None:
+    w, _ = world
+    w.hold["Grant"] = 1.0  # applied, but the reply outlives the 0.5 s call deadline
+    saga = await onboard(app)
+    assert saga.state == m.COMPLETED
+    assert saga.step("grant_owner").attempts == 2
+    assert w.calls["Grant"] == 2 and w.applied["Grant"] == 1
+    assert w.live()["grants"] == 1
+
+
+async def test_failure_for_good_compensates_in_reverse(
+    app: SagaApp, world: tuple[World, dict[str, str]]
+) -> None:
+    w, _ = world
+    w.fail_always["Send"] = grpc.StatusCode.INVALID_ARGUMENT
+    saga = await onboard(app)
+    assert saga.state == m.COMPENSATED, saga
+    assert "send_welcome" in saga.error and "INVALID_ARGUMENT" in saga.error
+    states = {s.name: s.state for s in saga.steps}
+    assert states == {
+        "create_profile": m.DONE,  # the account's profile is never deleted
+        "create_workspace": m.STEP_COMPENSATED,
+        "grant_owner": m.STEP_COMPENSATED,
+        "create_sample_base": m.STEP_COMPENSATED,
+        "send_welcome": m.FAILED,
+    }
+    undo = [c for c in w.order if c in UNDO_ORDER]
+    assert undo == ["DeleteBase", "Revoke", "DeleteWorkspace"]
+    assert w.live() == {"workspaces": 0, "grants": 0, "bases": 0, "notes": 0}
+    assert w.calls["Send"] == 1  # not retried: INVALID_ARGUMENT is final
+
+
+async def test_ambiguous_failure_is_undone_too(
+    app: SagaApp, world: tuple[World, dict[str, str]]
+) -> None:
+    w, _ = world
+    # Send applies but its reply is lost, then Send is unavailable until retries run out:
+    # the notification exists although the step failed, so it must be undone as well.
+    w.hold["Send"] = 1.0
+    started = await app.sagas.start_for(str(uuid.uuid4()), "user_onboarding", person(), "")
+    await asyncio.wait_for(w.held.wait(), 5)
+    w.fail_always["Send"] = grpc.StatusCode.UNAVAILABLE  # later attempts: unavailable
+    saga = await finished(app, started.id)
+    assert saga.state == m.COMPENSATED
+    assert saga.step("send_welcome").state == m.STEP_COMPENSATED
+    assert w.live() == {"workspaces": 0, "grants": 0, "bases": 0, "notes": 0}
+
+
+async def test_compensation_that_keeps_failing_is_parked(
+    app: SagaApp, world: tuple[World, dict[str, str]]
+) -> None:
+    w, _ = world
+    w.fail_always["CreateBase"] = grpc.StatusCode.FAILED_PRECONDITION
+    w.fail_always["Revoke"] = grpc.StatusCode.UNAVAILABLE
+    saga = await onboard(app)
+    assert saga.state == m.NEEDS_ATTENTION
+    assert saga.step("grant_owner").state == m.STEP_NEEDS_ATTENTION
+    assert saga.step("grant_owner").compensation_attempts == 3
+    assert saga.step("create_workspace").state == m.DONE  # not undone past the parked step
+    assert w.calls["DeleteWorkspace"] == 0
+
+
+async def test_cancel_compensates_and_finished_sagas_refuse(
+    app: SagaApp, world: tuple[World, dict[str, str]]
+) -> None:
+    w, _ = world
+    w.hold["CreateWorkspace"] = 0.3
+    tenant = str(uuid.uuid4())
+    started = await app.sagas.start_for(tenant, "user_onboarding", person(), "")
+    await asyncio.wait_for(w.held.wait(), 5)
+    cancelled = await app.sagas.cancel(admin(tenant), started.id)
+    assert cancelled.cancel_requested
+    saga = await finished(app, started.id)
+    assert saga.state == m.CANCELLED
+    assert w.live() == {"workspaces": 0, "grants": 0, "bases": 0, "notes": 0}
+    with pytest.raises(FailedPrecondition):
+        await app.sagas.cancel(admin(tenant), started.id)

@@ -1,0 +1,190 @@
+"""Workspaces and permissions through Envoy's REST routes, on a mesh booted by the launcher
+at port offset 1500: tokens from real registrations and invitations."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.datastores import PrivateStores
+
+PORT_OFFSET = 1500
+GATEWAY = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
+BIN = Path(sys.executable).parent
+
+
+def tablemesh(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "tablemesh"), *args], env=env, text=True, capture_output=True, timeout=240
+    )
+
+
+@pytest.fixture(scope="module")
+def http(
+    tmp_path_factory: pytest.TempPathFactory, private_stores: PrivateStores
+) -> Iterator[httpx.Client]:
+    database_url, redis_url = private_stores.new()
+    var_dir = tmp_path_factory.mktemp("workspaces-var")
+    env = dict(os.environ)
+    env.update(
+        {
+            "TABLEMESH_PORT_OFFSET": str(PORT_OFFSET),
+            "TABLEMESH_VAR_DIR": str(var_dir),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "TABLEMESH_WORKERS": "1",
+            "TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE": "1000",
+        }
+    )
+    up = tablemesh(env, "up", "--detach")
+    try:
+        assert up.returncode == 0, f"{up.stdout}\n{up.stderr}"
+        with httpx.Client(base_url=GATEWAY, timeout=30) as client:
+            yield client
+    finally:
+        tablemesh(env, "down")
+
+
+def ok(reply: httpx.Response) -> Any:
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def bearer(account: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {account['access_token']}"}
+
+
+def register(http: httpx.Client) -> dict[str, Any]:
+    body = {
+        "email": f"u{uuid.uuid4().hex[:10]}@example.com",
+        "password": "correct horse 1",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+    }
+    return dict(ok(http.post("/api/v1/auth/register", json=body)))
+
+
+def invite(http: httpx.Client, admin: dict[str, Any]) -> dict[str, Any]:
+    email = f"i{uuid.uuid4().hex[:10]}@example.com"
+    made = ok(
+        http.post(
+            "/api/v1/auth/invitations",
+            json={"email": email, "role": "member"},
+            headers=bearer(admin),
+        )
+    )
+    body = {"password": "member pass 1", "first_name": "Grace", "last_name": "Hopper"}
+    return dict(ok(http.post(f"/api/v1/auth/invitations/{made['token']}:accept", json=body)))
+
+
+def violations(reply: httpx.Response) -> set[str]:
+    return {
+        v["field"] for d in reply.json().get("details", []) for v in d.get("field_violations", [])
+    }
+
+
+def test_workspace_life_through_rest(http: httpx.Client) -> None:
+    admin = register(http)
+    member = invite(http, admin)
+    member_id = member["principal"]["user_id"]
+
+    made = ok(http.post("/api/v1/workspaces", json={"name": "Team"}, headers=bearer(admin)))
+    ws = made["workspace"]
+    assert ws["owner_user_id"] == admin["principal"]["user_id"]
+    path = f"/api/v1/workspaces/{ws['id']}"
+
+    # Not a member yet: the workspace does not exist for them.
+    assert http.get(path, headers=bearer(member)).status_code == 404
+    added = ok(
+        http.post(
+            f"{path}/members", json={"user_id": member_id, "role": "viewer"}, headers=bearer(admin)
+        )
+    )
+    assert added["member"]["role"] == "viewer"
+    assert ok(http.get(path, headers=bearer(member)))["workspace"]["name"] == "Team"
+    refused = http.patch(path, json={"name": "Mine"}, headers=bearer(member))
+    assert refused.status_code == 403, refused.text
+
+    renamed = http.patch(f"{path}?update_mask=name", json={"name": "Team 2"}, headers=bearer(admin))
+    assert ok(renamed)["workspace"]["name"] == "Team 2"
+    ok(http.patch(f"{path}/members/{member_id}", json={"role": "member"}, headers=bearer(admin)))
+    linked = http.post(
+        f"{path}/bases", json={"base_id": "appAbCdEfGh123456"}, headers=bearer(member)
+    )
+    assert ok(linked)["linked_base"]["base_id"] == "appAbCdEfGh123456"
+    bases = ok(http.get(f"{path}/bases", headers=bearer(member)))["linked_bases"]
+    assert [b["base_id"] for b in bases] == ["appAbCdEfGh123456"]
+    roles = ok(http.get(f"{path}/members", headers=bearer(member)))["members"]
+    assert sorted(m["role"] for m in roles) == ["member", "owner"]
+
+    check = ok(
+        http.post(
+            "/api/v1/permissions:check",
+            json={"subject": member_id, "resource": f"workspace:{ws['id']}", "action": "write"},
+            headers=bearer(member),
+        )
+    )
+    assert check["allowed"] is True and check["role"] == "member"
+    listed = ok(
+        http.get(
+            "/api/v1/permissions",
+            params={"resource": f"workspace:{ws['id']}"},
+            headers=bearer(admin),
+        )
+    )["permissions"]
+    viewer_entry = next(p for p in listed if p["subject"] == member_id)
+    ok(
+        http.post(
+            f"/api/v1/permissions/{viewer_entry['id']}:revoke", json={}, headers=bearer(admin)
+        )
+    )
+    ok(
+        http.post(
+            f"/api/v1/permissions/{viewer_entry['id']}:revoke", json={}, headers=bearer(admin)
+        )
+    )
+    assert http.get(path, headers=bearer(member)).status_code == 404
+
+    ok(http.delete(path, headers=bearer(admin)))
+    ok(http.delete(path, headers=bearer(admin)))
+    assert http.get(path, headers=bearer(admin)).status_code == 404
+
+
+def test_bad_input_and_other_tenants_through_rest(http: httpx.Client) -> None:
+    admin, stranger = register(http), register(http)
+    empty = http.post("/api/v1/workspaces", json={"name": ""}, headers=bearer(admin))
+    assert empty.status_code == 400 and violations(empty) == {"workspace.name"}
+    ws = ok(http.post("/api/v1/workspaces", json={"name": "Mine"}, headers=bearer(admin)))
+    path = f"/api/v1/workspaces/{ws['workspace']['id']}"
+    bad_base = http.post(f"{path}/bases", json={"base_id": "app1"}, headers=bearer(admin))
+    assert bad_base.status_code == 400 and violations(bad_base) == {"base_id"}
+    bad_check = http.post(
+        "/api/v1/permissions:check",
+        json={"subject": "x", "resource": "planet:1", "action": "fly"},
+        headers=bearer(admin),
+    )
+    assert bad_check.status_code == 400
+    assert violations(bad_check) == {"subject", "resource", "action"}
+    assert http.get(path, headers=bearer(stranger)).status_code == 404
+    assert http.patch(path, json={"name": "x"}, headers=bearer(stranger)).status_code == 404
+    foreign = http.post(
+        "/api/v1/permissions:check",
+        json={
+            "subject": stranger["principal"]["user_id"],
+            "resource": f"workspace:{ws['workspace']['id']}",
+            "action": "read",
+        },
+        headers=bearer(stranger),
+    )
+    assert ok(foreign)["allowed"] is False
+    assert http.get("/api/v1/workspaces", headers={}).status_code == 401
+    mine = ok(http.get("/api/v1/workspaces", headers=bearer(admin)))["workspaces"]
+    assert ws["workspace"]["id"] in {w["id"] for w in mine}
