@@ -30,7 +30,8 @@ def generate(out: Path) -> None:
         fresh = Path(scratch) / "generated"
         _generate_into(fresh)
         out.mkdir(parents=True, exist_ok=True)
-        with (out / ".lock").open("w") as lock:
+        # The lock sits beside generated/, not in it: it is no generated file.
+        with out.with_name(out.name + ".lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             _sync(fresh, out)
 
@@ -45,7 +46,7 @@ def _sync(fresh: Path, out: Path) -> None:
             target.write_bytes(data)
     for stale in [p for p in out.rglob("*") if p.is_file()]:
         rel = stale.relative_to(out)
-        if rel not in wanted and rel.name != ".lock" and "__pycache__" not in rel.parts:
+        if rel not in wanted and "__pycache__" not in rel.parts:
             stale.unlink()
 
 
