@@ -17,6 +17,7 @@ from tablemesh.notifications.v1 import notifications_service_pb2_grpc as note_gr
 from services.runtime.errors import Violations
 from services.saga.definitions import SagaDef, Skipped, StepContext, StepDef
 from services.saga.inputs import check_text, check_uuid_field
+from services.saga.notify import delete_sent_notification
 
 # Pages of records read per table by the initial sync, at most.
 SYNC_PAGE_LIMIT = 100
@@ -88,15 +89,6 @@ async def notify(ctx: StepContext) -> dict[str, Any]:
     return {"notification_id": reply.notification.id, "request_id": ctx.key}
 
 
-async def delete_notice(ctx: StepContext, result: dict[str, Any]) -> None:
-    stub = ctx.stub(note_grpc.NotificationsServiceStub, "notifications")
-    await stub.DeleteNotification(
-        note_pb.DeleteNotificationRequest(request_id=result["request_id"]),
-        metadata=await ctx.auth(),
-        timeout=ctx.timeout,
-    )
-
-
 AIRTABLE_INTEGRATION = SagaDef(
     name="airtable_integration",
     description="Connects an Airtable base: checks access, reads its schema, (webhook: "
@@ -106,7 +98,7 @@ AIRTABLE_INTEGRATION = SagaDef(
         StepDef("fetch_schema", fetch_schema),
         StepDef("create_webhook", create_webhook),
         StepDef("initial_sync", initial_sync),
-        StepDef("notify", notify, delete_notice, undo_by_key=True),
+        StepDef("notify", notify, delete_sent_notification, undo_by_key=True),
     ),
     required_input=("base_id", "user_id"),
     check_input=check_input,

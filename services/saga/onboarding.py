@@ -25,6 +25,7 @@ from services.runtime.errors import Violations
 from services.runtime.validation import check_email
 from services.saga.definitions import SagaDef, StepContext, StepDef
 from services.saga.inputs import check_text, check_uuid_field
+from services.saga.notify import delete_sent_notification
 
 SAMPLE_BASE = "Sample base"
 SAMPLE_TABLE = air_pb.TableSpec(
@@ -154,16 +155,6 @@ async def send_welcome(ctx: StepContext) -> dict[str, Any]:
     return {"notification_id": reply.notification.id, "request_id": ctx.key}
 
 
-async def delete_welcome(ctx: StepContext, result: dict[str, Any]) -> None:
-    stub = ctx.stub(note_grpc.NotificationsServiceStub, "notifications")
-    # By the Send's request_id: works even when the Send's reply never arrived.
-    await stub.DeleteNotification(
-        note_pb.DeleteNotificationRequest(request_id=result["request_id"]),
-        metadata=await ctx.auth(),
-        timeout=ctx.timeout,
-    )
-
-
 USER_ONBOARDING = SagaDef(
     name="user_onboarding",
     description="Sets up a new user's world: profile, default workspace, owner role, "
@@ -173,7 +164,7 @@ USER_ONBOARDING = SagaDef(
         StepDef("create_workspace", create_workspace, delete_workspace),
         StepDef("grant_owner", grant_owner, revoke_owner),
         StepDef("create_sample_base", create_sample_base, delete_sample_base),
-        StepDef("send_welcome", send_welcome, delete_welcome, undo_by_key=True),
+        StepDef("send_welcome", send_welcome, delete_sent_notification, undo_by_key=True),
     ),
     required_input=("user_id", "email", "first_name", "last_name"),
     check_input=check_input,
