@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test lint gen bench bench-ai clean
+.PHONY: up down status test lint gen bench bench-ai bench-sagas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench: $(STAMP)
 
 bench-ai: $(STAMP)
 	$(BIN)/python -m bench.ai_chain
+
+bench-sagas: $(STAMP)
+	$(BIN)/python -m bench.sagas
 
 clean:
 	rm -rf $(VENV) var
