@@ -11,7 +11,7 @@ import sys
 import typer
 from rich.console import Console
 
-from services.launcher import background, report, trace_view
+from services.launcher import background, faults_cli, report, trace_view
 from services.launcher import state as statefile
 from services.launcher.layout import layout
 from services.launcher.logs import follow, tail
@@ -21,6 +21,7 @@ from services.runtime.registry import SERVICES
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Run the tablemesh mesh.")
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
+app.add_typer(faults_cli.app, name="faults")
 # Logs `tablemesh logs` knows besides the services'.
 OTHER_LOGS = ("envoy", "redis", "postgres", "launcher")
 

@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     saga_retry_delay: float = Field(default=0.2, ge=0.0, le=60)
     # Seconds one call to a saga participant may take.
     saga_call_timeout: float = Field(default=10.0, gt=0, le=300)
+    # Lets services inject the faults in Redis key tablemesh:faults (chaos drills, tests);
+    # never switch it on in production.
+    fault_injection: bool = False
     # Share of requests traced when the caller did not decide (a sampled traceparent
     # always is): Envoy's random sampling and each service's root sampler.
     trace_sample_ratio: float = Field(default=0.1, ge=0.0, le=1.0)

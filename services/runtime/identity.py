@@ -68,6 +68,11 @@ def maybe_caller() -> Caller | None:
     return _current.get()
 
 
+def current_caller_or_none() -> Caller | None:
+    """The verified caller, or None on a public call made without a token."""
+    return _current.get()
+
+
 def set_caller(caller: Caller | None) -> contextvars.Token[Caller | None]:
     return _current.set(caller)
 

@@ -21,6 +21,7 @@ from opentelemetry import trace
 from services.runtime import logs, metrics, registry, tracing
 from services.runtime.clients import incoming_deadline
 from services.runtime.errors import DomainError, Unauthenticated
+from services.runtime.faults import FaultInjector
 from services.runtime.identity import TokenVerifier, set_caller
 
 log = logs.get("access")
@@ -51,9 +52,13 @@ def _quiet(behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
 
 
 class MeshInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, service: str, verifier: TokenVerifier) -> None:
+    def __init__(
+        self, service: str, verifier: TokenVerifier, faults: FaultInjector | None = None
+    ) -> None:
         self._service = service
         self._verifier = verifier
+        # Injected faults for chaos drills (None, and free, unless they are switched on).
+        self._faults = faults
         # Wrapped handlers by method: built once, not on every call.
         self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
 
@@ -149,9 +154,13 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
     def _wrap_unary(
         self, method: str, behavior: Callable[..., Awaitable[Any]]
     ) -> Callable[..., Any]:
+        faults = self._faults
+
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
             async with self._call(method, context):
-                return await behavior(request, context)
+                if faults is None:
+                    return await behavior(request, context)
+                return await faults.around(method, request, lambda: behavior(request, context))
 
         return wrapper
 

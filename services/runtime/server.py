@@ -29,6 +29,7 @@ from services.runtime.cache import create_redis
 from services.runtime.clients import MeshClients
 from services.runtime.config import Settings, settings
 from services.runtime.db import create_engine
+from services.runtime.faults import FaultInjector
 from services.runtime.identity import JwksSource, TokenVerifier
 from services.runtime.interceptors import VERSION, MeshInterceptor
 
@@ -116,9 +117,10 @@ async def serve(
     clients = MeshClients()
     verifier = TokenVerifier(jwks_from_auth(clients), redis, cfg.jwt_issuer, cfg.jwt_audience)
     deps = Deps(name, cfg, redis, clients, verifier, engine)
+    faults = FaultInjector(redis) if cfg.fault_injection else None
 
     server = grpc.aio.server(
-        interceptors=[MeshInterceptor(name, deps.verifier)],
+        interceptors=[MeshInterceptor(name, deps.verifier, faults)],
         options=[("grpc.so_reuseport", 1), ("grpc.max_receive_message_length", 8 << 20)],
     )
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
