@@ -10,7 +10,7 @@ from typing import Any
 
 from services.airtable.fieldtypes import FIELD_TYPES, BadValue, check_options, clean_value
 from services.airtable.model import MAX_BATCH, Field, SortKey, Table, TableSpec, Write, looks_like
-from services.runtime.errors import Violations, invalid
+from services.runtime.errors import FailedPrecondition, Violations, invalid
 from services.runtime.validation import check_required
 
 MAX_NAME = 255
@@ -117,3 +117,11 @@ def check_record_ids(v: Violations, ids: list[str], where: str, suffix: str) -> 
             v.add(name, f"must be an id like recXXXXXXXXXXXXXX, got {record_id[:40]!r}")
         elif record_id in ids[:i]:
             v.add(name, f"{record_id} is named twice")
+
+
+def base_deleted(base_id: str, request_id: str) -> FailedPrecondition:
+    """A CreateBase replayed after its base was deleted (a saga's late call): refused, so a
+    deleted base never comes back; the kept row is the request id's tombstone."""
+    return FailedPrecondition(
+        f"base {base_id}, made by request {request_id}, has been deleted", reason="BASE_DELETED"
+    )

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.airtable.checks import base_deleted
 from services.airtable.local_schema import linked_bases, record_requests
 from services.airtable.model import Base
 
@@ -21,14 +22,16 @@ def _base(row: Any) -> Base:
     return Base(row.base_id, row.name, "airtable", row.created_at)
 
 
+def _live(tenant_id: str) -> sa.ColumnElement[bool]:
+    return sa.and_(linked_bases.c.tenant_id == tenant_id, linked_bases.c.deleted_at.is_(None))
+
+
 class Links:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
     async def owned(self, tenant_id: str, base_id: str) -> Base | None:
-        query = sa.select(linked_bases).where(
-            linked_bases.c.base_id == base_id, linked_bases.c.tenant_id == tenant_id
-        )
+        query = sa.select(linked_bases).where(linked_bases.c.base_id == base_id, _live(tenant_id))
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
         return _base(row) if row else None
@@ -39,6 +42,8 @@ class Links:
         )
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
+        if row is not None and row.deleted_at is not None:
+            raise base_deleted(row.base_id, request_id)
         return _base(row) if row else None
 
     async def link(self, tenant_id: str, base_id: str, name: str, request_id: str) -> Base:
@@ -59,16 +64,16 @@ class Links:
         """Forgets the tenant's link to a base; False when there was none."""
         async with self._engine.begin() as conn:
             result = await conn.execute(
-                linked_bases.delete().where(
-                    linked_bases.c.base_id == base_id, linked_bases.c.tenant_id == tenant_id
-                )
+                linked_bases.update()
+                .where(linked_bases.c.base_id == base_id, _live(tenant_id))
+                .values(deleted_at=datetime.now(UTC))
             )
         return bool(result.rowcount)
 
     async def page(
         self, tenant_id: str, size: int, after: list[Any] | None
     ) -> tuple[list[Base], list[Any] | None]:
-        query = sa.select(linked_bases).where(linked_bases.c.tenant_id == tenant_id)
+        query = sa.select(linked_bases).where(_live(tenant_id))
         if after is not None:
             bound = sa.tuple_(sa.literal(datetime.fromisoformat(after[0])), sa.literal(after[1]))
             query = query.where(

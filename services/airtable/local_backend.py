@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.airtable.checks import base_deleted
 from services.airtable.local_records import LocalRecords
 from services.airtable.local_schema import (
     bases,
@@ -52,7 +53,7 @@ class LocalBackend(LocalRecords):
     async def list_bases(
         self, tenant_id: str, page_size: int, after: list[Any] | None
     ) -> tuple[list[Base], list[Any] | None]:
-        query = sa.select(bases).where(bases.c.tenant_id == tenant_id)
+        query = sa.select(bases).where(bases.c.tenant_id == tenant_id, bases.c.deleted_at.is_(None))
         if after is not None:
             bound = sa.tuple_(sa.literal(datetime.fromisoformat(after[0])), sa.literal(after[1]))
             query = query.where(sa.tuple_(bases.c.created_at, bases.c.id) > bound)
@@ -73,6 +74,8 @@ class LocalBackend(LocalRecords):
             row = (await conn.execute(query)).first()
         if row is None:
             return None
+        if row.deleted_at is not None:
+            raise base_deleted(row.id, request_id)
         return row_to_base(row), await self.get_schema(tenant_id, row.id)
 
     async def create_base(
@@ -111,7 +114,7 @@ class LocalBackend(LocalRecords):
                 record_requests.delete().where(record_requests.c.table_id.in_(in_base))
             )
             await conn.execute(tables.delete().where(tables.c.base_id == base_id))
-            await conn.execute(bases.delete().where(bases.c.id == base_id))
+            await conn.execute(bases.update().where(bases.c.id == base_id).values(deleted_at=now()))
 
     async def get_schema(self, tenant_id: str, base_id: str) -> list[Table]:
         async with self._engine.connect() as conn:
@@ -124,7 +127,9 @@ class LocalBackend(LocalRecords):
             return [row_to_table(r) for r in (await conn.execute(query)).all()]
 
     async def _check_base(self, conn: AsyncConnection, tenant_id: str, base_id: str) -> None:
-        query = sa.select(bases.c.id).where(bases.c.id == base_id, bases.c.tenant_id == tenant_id)
+        query = sa.select(bases.c.id).where(
+            bases.c.id == base_id, bases.c.tenant_id == tenant_id, bases.c.deleted_at.is_(None)
+        )
         if (await conn.execute(query.with_for_update())).first() is None:
             raise base_not_found(base_id)
 

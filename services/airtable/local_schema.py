@@ -20,6 +20,8 @@ bases = sa.Table(
     sa.Column("name", sa.Text),
     sa.Column("request_id", sa.Text),
     sa.Column("created_at", stamp),
+    # Set when the base is deleted: the row stays as the tombstone of its request id.
+    sa.Column("deleted_at", stamp),
 )
 tables = sa.Table(
     "tables",
@@ -53,6 +55,8 @@ linked_bases = sa.Table(
     sa.Column("name", sa.Text),
     sa.Column("request_id", sa.Text),
     sa.Column("created_at", stamp),
+    # Set when the tenant lets go of the base: the row stays as its request id's tombstone.
+    sa.Column("deleted_at", stamp),
 )
 record_requests = sa.Table(
     "record_requests",

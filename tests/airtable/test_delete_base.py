@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 from services.airtable.domain import Airtable
-from services.runtime.errors import InvalidArgument, NotFound, PermissionDenied
+from services.runtime.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from tests.airtable.conftest import caller
 from tests.airtable.test_behaviour import PROJECTS, ROWS
 
@@ -25,6 +30,18 @@ async def test_delete_base_removes_it_and_repeats_as_not_found(airtable: Airtabl
     assert base.id not in [b.id for b in listed]
     with pytest.raises(NotFound):
         await airtable.delete_base(admin, base.id)
+
+
+async def test_a_late_create_after_the_delete_makes_nothing(airtable: Airtable) -> None:
+    """A saga's CreateBase that arrives after its compensation deleted the base (the
+    deleted row is the tombstone of the request id) is refused, and no base appears."""
+    admin = caller(role="admin")
+    base, _ = await airtable.create_base(admin, "Sample", [PROJECTS], "saga:1:create_base")
+    await airtable.delete_base(admin, base.id)
+    with pytest.raises(FailedPrecondition, match="has been deleted"):
+        await airtable.create_base(admin, "Sample", [PROJECTS], "saga:1:create_base")
+    listed, _ = await airtable.list_bases(admin, 100, "")
+    assert listed == []
 
 
 async def test_delete_base_scoped_and_checked(airtable: Airtable) -> None:
