@@ -125,8 +125,7 @@ class Permissions:
         v.raise_if_any()
         if request_id and (seen := await self.store.by_request(caller.tenant_id, request_id)):
             return seen
-        if not await self._may_claim_first_owner(caller, subject, resource, role):
-            await self._require_manager(caller, resource, role)
+        await self._require_manager(caller, resource, role)
         stamp = now()
         entry = Permission(
             id=str(uuid.uuid4()),
@@ -141,18 +140,6 @@ class Permissions:
             updated_at=stamp,
         )
         return await self.store.grant(entry, request_id)
-
-    async def _may_claim_first_owner(
-        self, caller: Caller, subject: str, resource: str, role: str
-    ) -> bool:
-        """A user may make themselves the first owner of a workspace nobody ever held a role
-        on: that is how the workspaces service gives a new workspace its creator as owner."""
-        return (
-            role == "owner"
-            and subject == caller.user_id
-            and resource.startswith("workspace:")
-            and not await self.store.ever_held(caller.tenant_id, resource)
-        )
 
     async def revoke(self, caller: Caller, permission_id: str) -> None:
         v = Violations()

@@ -2,7 +2,9 @@
 
 Members are role assignments the permissions service keeps on "workspace:<id>"; calls
 carry the caller's own token (the mesh client propagates it), so permissions applies its
-own rules as well.
+own rules as well. The one exception is the grant that makes a new workspace's creator its
+owner: nobody may hand out that role before the workspace has an owner, so the workspaces
+service makes that grant as its own service identity in the workspace's tenant.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from services.runtime.errors import (
     Unauthenticated,
     Unavailable,
 )
+from services.runtime.service_identity import ServiceTokens
 from services.workspaces.model import Member, resource
 
 # How many of a user's workspace roles ListWorkspaces considers.
@@ -40,20 +43,24 @@ PASSED_ON: dict[grpc.StatusCode, type[DomainError]] = {
 }
 
 
+def _refusal(exc: grpc.aio.AioRpcError) -> DomainError:
+    """Our own error for a failed permissions call: its refusals pass through, and anything
+    else is UNAVAILABLE, which callers (the saga among them) may retry."""
+    kind = PASSED_ON.get(exc.code())
+    if kind is not None:
+        return kind(exc.details() or "refused by the permissions service")
+    return Unavailable(
+        "the permissions service could not answer; try again", reason="PERMISSIONS_UNAVAILABLE"
+    )
+
+
 @contextlib.contextmanager
 def _answers() -> Iterator[None]:
-    """Turns a failed permissions call into our own error: its refusals pass through, and
-    anything else is UNAVAILABLE, which callers (the saga among them) may retry."""
+    """Turns a permissions call failing inside the block into our own error."""
     try:
         yield
     except grpc.aio.AioRpcError as exc:
-        kind = PASSED_ON.get(exc.code())
-        if kind is not None:
-            raise kind(exc.details() or "refused by the permissions service") from exc
-        raise Unavailable(
-            "the permissions service could not answer; try again",
-            reason="PERMISSIONS_UNAVAILABLE",
-        ) from exc
+        raise _refusal(exc) from exc
 
 
 def _member(p: pb.Permission) -> Member:
@@ -67,8 +74,9 @@ def _member(p: pb.Permission) -> Member:
 
 
 class Access:
-    def __init__(self, clients: MeshClients) -> None:
+    def __init__(self, clients: MeshClients, tokens: ServiceTokens) -> None:
         self._clients = clients
+        self._tokens = tokens
 
     @property
     def _stub(self) -> pb_grpc.PermissionsServiceStub:
@@ -86,6 +94,39 @@ class Access:
         with _answers():
             reply = await self._stub.Grant(request)
         return _member(reply.permission)
+
+    async def grant_owner(
+        self, tenant_id: str, workspace_id: str, user_id: str, request_id: str
+    ) -> Member:
+        """Makes the user the owner of a new workspace, as the workspaces service itself."""
+        request = pb.GrantRequest(
+            subject=user_id, resource=resource(workspace_id), role="owner", request_id=request_id
+        )
+        # A cached token may no longer be accepted (after a key rotation, say): then the
+        # grant is tried once more with a new one.
+        for _ in range(2):
+            metadata = await self._as_service(tenant_id)
+            try:
+                reply = await self._stub.Grant(request, metadata=metadata)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
+                    raise _refusal(exc) from exc
+                self._tokens.forget(tenant_id)
+                continue
+            return _member(reply.permission)
+        raise Unavailable(
+            "the permissions service does not accept the workspaces service's token",
+            reason="SERVICE_TOKEN_REFUSED",
+        )
+
+    async def _as_service(self, tenant_id: str) -> list[tuple[str, str]]:
+        try:
+            return await self._tokens.metadata(tenant_id)
+        except grpc.aio.AioRpcError as exc:
+            raise Unavailable(
+                "the workspaces service could not get its service token; try again",
+                reason="SERVICE_TOKEN_UNAVAILABLE",
+            ) from exc
 
     async def member(self, workspace_id: str, user_id: str) -> Member | None:
         request = pb.ListPermissionsRequest(subject=user_id, resource=resource(workspace_id))

@@ -6,9 +6,12 @@ workspace is reported as not found, like an id that does not exist.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+
+import grpc
 
 from services.runtime import pagination
 from services.runtime.errors import DomainError, NotFound, PermissionDenied, Violations
@@ -98,17 +101,31 @@ class Workspaces:
             request_id or None,
         )
         if workspace.deleted_at is None:
-            await self._grant_owner(workspace)
+            await self._grant_owner(workspace, retryable=bool(request_id))
         return workspace
 
-    async def _grant_owner(self, workspace: Workspace) -> None:
-        """Idempotent, so a retry after a lost reply grants once. If the grant fails, the
-        workspace goes too: a failed create leaves nothing behind, and a retry starts over."""
+    async def _grant_owner(self, workspace: Workspace, retryable: bool) -> None:
+        """The one grant made as the workspaces service itself (see Access.grant_owner). It
+        is idempotent, so a retry after a lost reply grants once.
+
+        If permissions refused, the workspace goes too and nothing is left. If its answer
+        was lost (UNAVAILABLE), the grant may have taken effect: a create with a request id
+        keeps the workspace, and the caller's retry (a saga's, say) finds it and grants
+        again; one without a request id cannot be retried, so its grant is revoked, best
+        effort, before the workspace goes."""
         try:
-            await self.access.grant(
-                workspace.id, workspace.owner_user_id, "owner", f"workspace-owner:{workspace.id}"
+            await self.access.grant_owner(
+                workspace.tenant_id,
+                workspace.id,
+                workspace.owner_user_id,
+                f"workspace-owner:{workspace.id}",
             )
-        except DomainError:
+        except DomainError as exc:
+            if exc.code == grpc.StatusCode.UNAVAILABLE:
+                if retryable:
+                    raise
+                with contextlib.suppress(DomainError):
+                    await self.access.revoke_all(workspace.id)
             await self.store.purge(workspace.tenant_id, workspace.id)
             raise
 

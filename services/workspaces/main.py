@@ -6,8 +6,10 @@ import grpc
 from tablemesh.workspaces.v1 import workspaces_service_pb2_grpc as pb_grpc
 
 from services.runtime.server import Deps, run
+from services.runtime.service_identity import ServiceTokens
 from services.workspaces.access import Access
 from services.workspaces.domain import Workspaces
+from services.workspaces.lookups import Lookups
 from services.workspaces.members import Bases, Members
 from services.workspaces.servicer import WorkspacesServicer
 from services.workspaces.store import WorkspaceStore
@@ -15,8 +17,13 @@ from services.workspaces.store import WorkspaceStore
 
 def register(server: grpc.aio.Server, deps: Deps) -> None:
     store = WorkspaceStore(deps.db)
-    workspaces = Workspaces(store, Access(deps.clients))
-    servicer = WorkspacesServicer(workspaces, Members(workspaces), Bases(workspaces, store))
+    secret = deps.settings.service_secret.get_secret_value()
+    tokens = ServiceTokens(deps.clients, "workspaces", secret)
+    workspaces = Workspaces(store, Access(deps.clients, tokens))
+    lookups = Lookups(deps.clients)
+    servicer = WorkspacesServicer(
+        workspaces, Members(workspaces, lookups), Bases(workspaces, store, lookups)
+    )
     pb_grpc.add_WorkspacesServiceServicer_to_server(servicer, server)
 
 

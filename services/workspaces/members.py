@@ -9,6 +9,7 @@ from services.runtime.errors import FailedPrecondition, NotFound, Violations, in
 from services.runtime.identity import Caller
 from services.runtime.validation import check_uuid
 from services.workspaces.domain import Workspaces, page_size
+from services.workspaces.lookups import Lookups
 from services.workspaces.model import BASE_ID, MAX_REQUEST_ID, ROLES, LinkedBase, Member
 from services.workspaces.store import WorkspaceStore
 
@@ -28,9 +29,10 @@ def check_base_id(v: Violations, value: str) -> str:
 
 
 class Members:
-    def __init__(self, workspaces: Workspaces) -> None:
+    def __init__(self, workspaces: Workspaces, lookups: Lookups) -> None:
         self.workspaces = workspaces
         self.access = workspaces.access
+        self.lookups = lookups
 
     async def add(
         self, caller: Caller, workspace_id: str, user_id: str, role: str, request_id: str
@@ -42,6 +44,7 @@ class Members:
             v.add("request_id", f"must be at most {MAX_REQUEST_ID} characters")
         v.raise_if_any()
         workspace = await self.workspaces.authorize(caller, workspace_id, "admin")
+        await self.lookups.require_user(user_id)
         return await self.access.grant(workspace.id, user_id, role, request_id)
 
     async def list_page(
@@ -105,15 +108,17 @@ class Members:
 
 
 class Bases:
-    def __init__(self, workspaces: Workspaces, store: WorkspaceStore) -> None:
+    def __init__(self, workspaces: Workspaces, store: WorkspaceStore, lookups: Lookups) -> None:
         self.workspaces = workspaces
         self.store = store
+        self.lookups = lookups
 
     async def link(self, caller: Caller, workspace_id: str, base_id: str) -> LinkedBase:
         v = Violations()
         check_base_id(v, base_id)
         v.raise_if_any()
         workspace = await self.workspaces.authorize(caller, workspace_id, "write")
+        await self.lookups.require_base(base_id)
         link = LinkedBase(base_id, caller.user_id, datetime.now(UTC))
         return await self.store.link(caller.tenant_id, workspace.id, link)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
@@ -11,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.permissions.domain import Permissions
 from services.permissions.model import Permission
-from services.permissions.store import PermissionStore, entries
-from services.runtime.db import migrate
+from services.permissions.store import entries
 from services.runtime.errors import InvalidArgument, PermissionDenied
 from services.runtime.identity import Caller
 
@@ -23,12 +21,6 @@ def caller(role: str, tenant: str, user_id: str | None = None) -> Caller:
 
 def workspace() -> str:
     return f"workspace:{uuid.uuid4()}"
-
-
-@pytest.fixture(scope="module")
-async def perms(database_url: str, engine: AsyncEngine) -> AsyncIterator[Permissions]:
-    migrate("permissions", database_url)
-    yield Permissions(PermissionStore(engine))
 
 
 async def count(engine: AsyncEngine, tenant: str) -> int:
@@ -140,11 +132,15 @@ async def test_tenant_admins_act_on_their_tenants_resources_only(perms: Permissi
     assert not (await perms.check(admin, admin.user_id, res, "read")).allowed
 
 
-async def test_who_may_grant(perms: Permissions) -> None:
+async def test_who_may_grant(perms: Permissions, engine: AsyncEngine) -> None:
     tenant, res = str(uuid.uuid4()), workspace()
     owner = caller("member", tenant)
-    # The first owner of a fresh workspace may claim it; nobody may claim it afterwards.
-    await grant(perms, owner, owner.user_id, res, "owner")
+    # Nobody makes themselves owner, not even of a resource nobody ever held: a new
+    # workspace gets its first owner from the workspaces service's own identity.
+    with pytest.raises(PermissionDenied, match="only owners and admins"):
+        await grant(perms, owner, owner.user_id, res, "owner")
+    assert await count(engine, tenant) == 0
+    await grant(perms, caller("service", tenant), owner.user_id, res, "owner")
     intruder = caller("member", tenant)
     with pytest.raises(PermissionDenied):
         await grant(perms, intruder, intruder.user_id, res, "owner")

@@ -1,120 +1,143 @@
-"""The workspaces domain with a real permissions service: its servicer behind the mesh
-interceptor on a gRPC socket, reached through the mesh client layer with signed tokens."""
+"""The workspaces domain against the real services it calls, each in this process on
+TABLEMESH_PORT_OFFSET=500 ports (tests/inprocess.py): auth (the workspaces service's own
+tokens), users, permissions and airtable. The test's callers carry tokens signed by auth's
+own key and code, and the users they add to workspaces have real profiles."""
 
 from __future__ import annotations
 
-import json
-import os
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
-import grpc
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tablemesh.permissions.v1 import permissions_service_pb2_grpc as perm_grpc
+from tablemesh.airtable.v1 import airtable_service_pb2 as air_pb
+from tablemesh.airtable.v1 import airtable_service_pb2_grpc as air_grpc
+from tablemesh.users.v1 import users_service_pb2 as users_pb
+from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
 
-from services.permissions.domain import Permissions
-from services.permissions.servicer import PermissionsServicer
-from services.permissions.store import PermissionStore
+from services.airtable import main as airtable_main
+from services.auth import main as auth_main
+from services.auth.keys import KeyStore
+from services.auth.tokens import AccessTokens, Principal
+from services.permissions import main as permissions_main
 from services.runtime.clients import MeshClients
 from services.runtime.config import settings
 from services.runtime.db import migrate
-from services.runtime.identity import Caller, TokenVerifier, set_caller
-from services.runtime.interceptors import MeshInterceptor
+from services.runtime.identity import Caller, set_caller
+from services.runtime.server import Deps
+from services.runtime.service_identity import ServiceTokens
+from services.users import main as users_main
 from services.workspaces.access import Access
 from services.workspaces.domain import Workspaces
+from services.workspaces.lookups import Lookups
 from services.workspaces.members import Bases, Members
 from services.workspaces.store import WorkspaceStore
+from tests.inprocess import running_services
 
-KID = "workspaces-test"
-ADDR_VARIABLE = "TABLEMESH_PERMISSIONS_ADDR"
-ActAs = Callable[..., Caller]
+# Its own offset: meshes of other test modules may run at the same time.
+ENV = {
+    "TABLEMESH_PORT_OFFSET": "500",
+    "TABLEMESH_AIRTABLE_BACKEND": "local",
+    "TABLEMESH_ARGON2_MEMORY_KIB": "64",
+    "TABLEMESH_ARGON2_TIME_COST": "1",
+}
+SERVICES = (
+    ("auth", auth_main.register),
+    ("users", users_main.register),
+    ("permissions", permissions_main.register),
+    ("airtable", airtable_main.register),
+)
+ActAs = Callable[..., Awaitable[Caller]]
 
 
 @pytest.fixture(scope="module")
-def signing_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
+async def mesh(database_url: str, redis_url: str) -> AsyncIterator[list[Deps]]:
+    async with running_services(SERVICES, database_url, redis_url, ENV) as deps:
+        yield deps
 
 
-@pytest.fixture(scope="module")
-async def permissions_address(
-    database_url: str, engine: AsyncEngine, redis: Redis, signing_key: Ed25519PrivateKey
-) -> AsyncIterator[str]:
-    migrate("permissions", database_url)
-    jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(signing_key.public_key()))
-    jwks = {"keys": [{**jwk, "kid": KID, "alg": "EdDSA", "use": "sig"}]}
+@dataclass
+class Actors:
+    """Callers and the things they refer to, made the way the mesh makes them."""
 
-    async def source() -> dict[str, Any]:
-        return jwks
+    access: AccessTokens
+    clients: MeshClients
 
-    cfg = settings()
-    verifier = TokenVerifier(source, redis, cfg.jwt_issuer, cfg.jwt_audience)
-    server = grpc.aio.server(interceptors=[MeshInterceptor("permissions", verifier)])
-    servicer = PermissionsServicer(Permissions(PermissionStore(engine)))
-    perm_grpc.add_PermissionsServiceServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    before = os.environ.get(ADDR_VARIABLE)
-    os.environ[ADDR_VARIABLE] = f"127.0.0.1:{port}"
-    yield os.environ[ADDR_VARIABLE]
-    if before is None:
-        os.environ.pop(ADDR_VARIABLE, None)
-    else:
-        os.environ[ADDR_VARIABLE] = before
-    await server.stop(0)
+    async def _as_service(self, tenant: str) -> list[tuple[str, str]]:
+        token = await self.access.service_token("saga", tenant)
+        return [("authorization", f"Bearer {token.token}")]
 
-
-@pytest.fixture
-def act_as(signing_key: Ed25519PrivateKey) -> ActAs:
-    """Makes the test's calls come from a caller with a real signed token."""
-    cfg = settings()
-
-    def make(role: str, tenant: str, user_id: str | None = None) -> Caller:
-        now = int(time.time())
-        subject = user_id or (role if role == "service" else str(uuid.uuid4()))
-        token_id = str(uuid.uuid4())
-        claims = {
-            "sub": subject,
-            "tenant_id": tenant,
-            "role": role,
-            "email": "x@example.com",
-            "iat": now,
-            "exp": now + 600,
-            "jti": token_id,
-            "iss": cfg.jwt_issuer,
-            "aud": cfg.jwt_audience,
-        }
-        token = jwt.encode(claims, signing_key, algorithm="EdDSA", headers={"kid": KID})
-        caller = Caller(subject, tenant, role, "x@example.com", token_id, now + 600, token)
+    async def act_as(self, role: str, tenant: str, user_id: str | None = None) -> Caller:
+        """Makes the test's calls come from this caller: a mesh service, a given user, or
+        (with no user id) a new user of the tenant with a profile."""
+        if role == "service":
+            subject, email = "service:saga", ""
+            token = await self.access.service_token("saga", tenant)
+        else:
+            subject, email = user_id or await self.new_user(tenant), "x@example.com"
+            token = await self.access.sign(Principal(subject, tenant, email, role))
+        caller = Caller(subject, tenant, role, email, token.token_id, token.expires_at, token.token)
         set_caller(caller)
         return caller
 
-    return make
+    async def new_user(self, tenant: str) -> str:
+        """A user with a profile in the tenant, created by a mesh service as onboarding does."""
+        user_id = str(uuid.uuid4())
+        user = users_pb.User(
+            id=user_id, email=f"{user_id}@example.com", first_name="Ada", last_name="Lovelace"
+        )
+        stub = self.clients.stub(users_grpc.UsersServiceStub, "users")
+        request = users_pb.CreateUserRequest(user=user)
+        await stub.CreateUser(request, metadata=await self._as_service(tenant))
+        return user_id
+
+    async def new_base(self, tenant: str) -> str:
+        """A base of the tenant in the airtable service."""
+        stub = self.clients.stub(air_grpc.AirtableServiceStub, "airtable")
+        request = air_pb.CreateBaseRequest(name="Projects")
+        reply = await stub.CreateBase(request, metadata=await self._as_service(tenant))
+        return reply.base.id
 
 
 @pytest.fixture(scope="module")
-async def clients(permissions_address: str) -> AsyncIterator[MeshClients]:
-    mesh = MeshClients()
-    yield mesh
-    await mesh.close()
+async def clients(mesh: list[Deps]) -> AsyncIterator[MeshClients]:
+    mesh_clients = MeshClients()
+    yield mesh_clients
+    await mesh_clients.close()
+
+
+@pytest.fixture(scope="module")
+def actors(mesh: list[Deps], clients: MeshClients) -> Actors:
+    cfg = settings()
+    keys = KeyStore(mesh[0].db, cfg.jwt_algorithm, cfg.service_secret.get_secret_value())
+    return Actors(AccessTokens(keys, cfg), clients)
+
+
+@pytest.fixture
+def act_as(actors: Actors) -> ActAs:
+    return actors.act_as
+
+
+def build(engine: AsyncEngine, clients: MeshClients) -> Workspaces:
+    """The workspaces domain as services/workspaces/main.py wires it."""
+    secret = settings().service_secret.get_secret_value()
+    return Workspaces(
+        WorkspaceStore(engine), Access(clients, ServiceTokens(clients, "workspaces", secret))
+    )
 
 
 @pytest.fixture(scope="module")
 async def workspaces(database_url: str, engine: AsyncEngine, clients: MeshClients) -> Workspaces:
     migrate("workspaces", database_url)
-    return Workspaces(WorkspaceStore(engine), Access(clients))
+    return build(engine, clients)
 
 
 @pytest.fixture(scope="module")
-def members(workspaces: Workspaces) -> Members:
-    return Members(workspaces)
+def members(workspaces: Workspaces, clients: MeshClients) -> Members:
+    return Members(workspaces, Lookups(clients))
 
 
 @pytest.fixture(scope="module")
-def bases(workspaces: Workspaces) -> Bases:
-    return Bases(workspaces, workspaces.store)
+def bases(workspaces: Workspaces, clients: MeshClients) -> Bases:
+    return Bases(workspaces, workspaces.store, Lookups(clients))

@@ -9,12 +9,12 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.datastores import PrivateStores
+from tests.workspaces.rest import bearer, invite, new_base, ok, register, status, violations
 
 PORT_OFFSET = 1500
 GATEWAY = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
@@ -53,44 +53,6 @@ def http(
         tablemesh(env, "down")
 
 
-def ok(reply: httpx.Response) -> Any:
-    assert reply.status_code == 200, reply.text
-    return reply.json()
-
-
-def bearer(account: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {account['access_token']}"}
-
-
-def register(http: httpx.Client) -> dict[str, Any]:
-    body = {
-        "email": f"u{uuid.uuid4().hex[:10]}@example.com",
-        "password": "correct horse 1",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-    }
-    return dict(ok(http.post("/api/v1/auth/register", json=body)))
-
-
-def invite(http: httpx.Client, admin: dict[str, Any]) -> dict[str, Any]:
-    email = f"i{uuid.uuid4().hex[:10]}@example.com"
-    made = ok(
-        http.post(
-            "/api/v1/auth/invitations",
-            json={"email": email, "role": "member"},
-            headers=bearer(admin),
-        )
-    )
-    body = {"password": "member pass 1", "first_name": "Grace", "last_name": "Hopper"}
-    return dict(ok(http.post(f"/api/v1/auth/invitations/{made['token']}:accept", json=body)))
-
-
-def violations(reply: httpx.Response) -> set[str]:
-    return {
-        v["field"] for d in reply.json().get("details", []) for v in d.get("field_violations", [])
-    }
-
-
 def test_workspace_life_through_rest(http: httpx.Client) -> None:
     admin = register(http)
     member = invite(http, admin)
@@ -116,12 +78,11 @@ def test_workspace_life_through_rest(http: httpx.Client) -> None:
     renamed = http.patch(f"{path}?update_mask=name", json={"name": "Team 2"}, headers=bearer(admin))
     assert ok(renamed)["workspace"]["name"] == "Team 2"
     ok(http.patch(f"{path}/members/{member_id}", json={"role": "member"}, headers=bearer(admin)))
-    linked = http.post(
-        f"{path}/bases", json={"base_id": "appAbCdEfGh123456"}, headers=bearer(member)
-    )
-    assert ok(linked)["linked_base"]["base_id"] == "appAbCdEfGh123456"
+    base_id = new_base(http, member)
+    linked = http.post(f"{path}/bases", json={"base_id": base_id}, headers=bearer(member))
+    assert ok(linked)["linked_base"]["base_id"] == base_id
     bases = ok(http.get(f"{path}/bases", headers=bearer(member)))["linked_bases"]
-    assert [b["base_id"] for b in bases] == ["appAbCdEfGh123456"]
+    assert [b["base_id"] for b in bases] == [base_id]
     roles = ok(http.get(f"{path}/members", headers=bearer(member)))["members"]
     assert sorted(m["role"] for m in roles) == ["member", "owner"]
 
@@ -188,3 +149,36 @@ def test_bad_input_and_other_tenants_through_rest(http: httpx.Client) -> None:
     assert http.get("/api/v1/workspaces", headers={}).status_code == 401
     mine = ok(http.get("/api/v1/workspaces", headers=bearer(admin)))["workspaces"]
     assert ws["workspace"]["id"] in {w["id"] for w in mine}
+
+
+def test_unknown_members_and_bases_are_not_found_through_rest(http: httpx.Client) -> None:
+    admin, stranger = register(http), register(http)
+    ws = ok(http.post("/api/v1/workspaces", json={"name": "Refs"}, headers=bearer(admin)))
+    path = f"/api/v1/workspaces/{ws['workspace']['id']}"
+    members_before = ok(http.get(f"{path}/members", headers=bearer(admin)))["members"]
+    # An unknown user id, and a user of another tenant, are both "not found".
+    for user_id in (str(uuid.uuid4()), stranger["principal"]["user_id"]):
+        body = {"user_id": user_id, "role": "member"}
+        added = http.post(f"{path}/members", json=body, headers=bearer(admin))
+        assert status(added) == (404, 5, f"user {user_id} not found", "USER_NOT_FOUND")
+    assert ok(http.get(f"{path}/members", headers=bearer(admin)))["members"] == members_before
+    for base_id in ("appZZZZZZZZZZZZZZ", new_base(http, stranger)):
+        linked = http.post(f"{path}/bases", json={"base_id": base_id}, headers=bearer(admin))
+        assert status(linked) == (404, 5, f"base {base_id} not found", "BASE_NOT_FOUND")
+    assert ok(http.get(f"{path}/bases", headers=bearer(admin))).get("linked_bases", []) == []
+
+    # A user of the tenant and a base of the tenant are accepted.
+    member = invite(http, admin)
+    body = {"user_id": member["principal"]["user_id"], "role": "viewer"}
+    ok(http.post(f"{path}/members", json=body, headers=bearer(admin)))
+    base_id = new_base(http, admin)
+    ok(http.post(f"{path}/bases", json={"base_id": base_id}, headers=bearer(admin)))
+    assert len(ok(http.get(f"{path}/members", headers=bearer(admin)))["members"]) == 2
+    linked = ok(http.get(f"{path}/bases", headers=bearer(admin)))["linked_bases"]
+    assert [b["base_id"] for b in linked] == [base_id]
+
+    # Nobody makes themselves owner of a workspace, a fresh one included.
+    for resource in (f"workspace:{uuid.uuid4()}", f"workspace:{ws['workspace']['id']}"):
+        claim = {"subject": member["principal"]["user_id"], "resource": resource, "role": "owner"}
+        refused = http.post("/api/v1/permissions", json=claim, headers=bearer(member))
+        assert refused.status_code == 403, refused.text

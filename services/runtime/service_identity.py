@@ -1,0 +1,67 @@
+"""How a service calls the mesh as itself: a service identity within one tenant.
+
+Service tokens come from auth's IssueServiceToken (given the service's name and the shared
+service secret) and are cached per tenant until shortly before they expire. They go out as
+explicit authorization metadata, which the runtime's client layer forwards instead of the
+token of whoever called this service.
+
+Failures of IssueServiceToken reach the caller as the gRPC error auth answered, so that a
+caller can tell a retryable one (UNAVAILABLE) from a refusal.
+"""
+
+from __future__ import annotations
+
+import time
+
+from tablemesh.auth.v1 import auth_service_pb2 as auth_pb
+from tablemesh.auth.v1 import auth_service_pb2_grpc as auth_grpc
+
+from services.runtime.clients import DEFAULT_TIMEOUT, MeshClients
+
+# Renew a cached token this many seconds before it expires (at most half its lifetime).
+EXPIRY_MARGIN = 60.0
+# Tokens of this many tenants at most are kept; past that the cache starts afresh.
+CACHE_LIMIT = 10_000
+
+
+class ServiceTokens:
+    """The service tokens of one mesh service, one per tenant it acts in."""
+
+    def __init__(
+        self,
+        clients: MeshClients,
+        service_name: str,
+        service_secret: str,
+        call_timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.clients = clients
+        self.service_name = service_name
+        self._secret = service_secret
+        self.call_timeout = call_timeout
+        self._tokens: dict[str, tuple[str, float]] = {}
+
+    async def token(self, tenant_id: str) -> str:
+        """A valid token of this service in the tenant, from the cache while it lasts."""
+        cached = self._tokens.get(tenant_id)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        auth = self.clients.stub(auth_grpc.AuthServiceStub, "auth")
+        reply = await auth.IssueServiceToken(
+            auth_pb.IssueServiceTokenRequest(
+                service_name=self.service_name, service_secret=self._secret, tenant_id=tenant_id
+            ),
+            timeout=self.call_timeout,
+        )
+        valid_for = max(1.0, reply.expires_in - min(EXPIRY_MARGIN, reply.expires_in / 2))
+        if len(self._tokens) >= CACHE_LIMIT:
+            self._tokens.clear()
+        self._tokens[tenant_id] = (reply.access_token, time.monotonic() + valid_for)
+        return reply.access_token
+
+    def forget(self, tenant_id: str) -> None:
+        """Drops a cached token the mesh refused (for example after a key rotation)."""
+        self._tokens.pop(tenant_id, None)
+
+    async def metadata(self, tenant_id: str) -> list[tuple[str, str]]:
+        """The call metadata that makes a stub call go out as this service in the tenant."""
+        return [("authorization", f"Bearer {await self.token(tenant_id)}")]
