@@ -1,5 +1,10 @@
 """Starts user_onboarding for every `user.registered` on the "tablemesh:events" stream.
 
+Only a registration (a new tenant's first admin) is onboarded. A person who accepted an
+invitation (`"via": "invitation"`) joins a tenant that already has its workspaces and
+bases; giving them a second default workspace and sample base would only clutter it, so
+their event is acknowledged without a saga (their admin adds them to workspaces).
+
 A consumer group delivers each event to one orchestrator process; it is acknowledged only
 once its saga is durably in the log. Starting is idempotent by the event's outbox id (the
 saga's request_id), so an event delivered twice (a crash before XACK, or a relay that
@@ -58,6 +63,8 @@ class EventConsumer:
         except (KeyError, ValueError, TypeError):
             log.error("unusable user.registered event", fields=sorted(fields))
             return True
+        if payload.get("via") == "invitation":
+            return True  # joins an existing tenant: nothing to set up (see above)
         try:
             saga = await self.sagas.start_for(
                 tenant_id, "user_onboarding", onboarding_input(payload), f"event:{event_id}"

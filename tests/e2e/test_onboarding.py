@@ -67,3 +67,21 @@ def test_bad_saga_requests(mesh: Mesh) -> None:
     assert unknown.status_code == 400 and "world_domination" in unknown.json()["message"]
     types = mesh.http.get("/api/v1/saga-types", headers=headers).json()
     assert {t["name"] for t in types["saga_types"]} >= {"user_onboarding", "airtable_integration"}
+
+
+def test_an_invited_member_joins_without_a_second_workspace(mesh: Mesh) -> None:
+    """Only a registration (a new tenant) is onboarded; an invited member joins the
+    tenant's existing workspaces, so their tenant gains no workspace, base or saga."""
+    admin = mesh.register()
+    headers = bearer(admin["access_token"])
+    assert onboarding_of(mesh, headers)["state"] == "completed"
+    member = mesh.invite(admin["access_token"])
+    # A registration after the invitation has been onboarded: the member's event, earlier
+    # on the same stream, has been handled by then.
+    assert onboarding_of(mesh, bearer(mesh.register()["access_token"]))["state"] == "completed"
+    sagas = mesh.http.get("/api/v1/sagas", headers=headers).json()["sagas"]
+    assert [s["input"]["user_id"] for s in sagas] == [admin["principal"]["user_id"]]
+    assert len(mesh.http.get("/api/v1/workspaces", headers=headers).json()["workspaces"]) == 1
+    assert len(mesh.http.get("/api/v1/bases", headers=headers).json()["bases"]) == 1
+    member_headers = bearer(member["access_token"])
+    assert mesh.http.get("/api/v1/users/me", headers=member_headers).status_code == 200

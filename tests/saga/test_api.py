@@ -114,3 +114,13 @@ async def test_user_registered_flows_from_outbox_to_one_saga(
     listed, _ = await app.sagas.list_page(admin(tenant), 0, "", "user_onboarding", "")
     assert len(listed) == 1
     await finished(app, found.id)
+
+
+async def test_an_accepted_invitation_starts_no_onboarding(app: SagaApp) -> None:
+    tenant = str(uuid.uuid4())
+    payload = {**person(), "tenant_id": tenant, "role": "member", "via": "invitation"}
+    event = {"topic": "user.registered", "id": "77", "payload": json.dumps(payload)}
+    assert await app.events.handle(event) is True  # acknowledged
+    assert await app.sagas.store.by_request(tenant, "event:77") is None
+    listed, _ = await app.sagas.list_page(admin(tenant), 0, "", "", "")
+    assert listed == []
