@@ -26,6 +26,10 @@ class Mesh:
     env: dict[str, str]
     http: httpx.Client = field(init=False)
 
+    @property
+    def offset(self) -> int:
+        return int(self.env["TABLEMESH_PORT_OFFSET"])
+
     def __post_init__(self) -> None:
         self.http = httpx.Client(base_url=self.base_url, timeout=20)
 
@@ -36,14 +40,14 @@ class Mesh:
 
     @property
     def gateway(self) -> str:
-        return f"127.0.0.1:{registry.GATEWAY_PORT + PORT_OFFSET}"
+        return f"127.0.0.1:{registry.GATEWAY_PORT + self.offset}"
 
     @property
     def base_url(self) -> str:
         return f"http://{self.gateway}"
 
     def port(self, service: str) -> int:
-        return registry.BY_NAME[service].default_port + PORT_OFFSET
+        return registry.BY_NAME[service].default_port + self.offset
 
     def cli(
         self, *args: str, check: bool = True, timeout: float = 180
@@ -99,11 +103,13 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def mesh_env(var_dir: Path, database_url: str, redis_url: str) -> dict[str, str]:
+def mesh_env(
+    var_dir: Path, database_url: str, redis_url: str, offset: int = PORT_OFFSET
+) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
-            "TABLEMESH_PORT_OFFSET": str(PORT_OFFSET),
+            "TABLEMESH_PORT_OFFSET": str(offset),
             "TABLEMESH_VAR_DIR": str(var_dir),
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,

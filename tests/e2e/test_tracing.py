@@ -9,13 +9,18 @@ import time
 from tests.e2e.mesh import Mesh
 
 
-def wait_for_spans(mesh: Mesh, trace_id: str, services: set[str]) -> list[dict[str, object]]:
+def wait_for_spans(
+    mesh: Mesh, trace_id: str, services: set[str], names: frozenset[str] = frozenset()
+) -> list[dict[str, object]]:
+    """The trace's spans once every service (and every named span) has reported: a
+    server span ends, and is exported, after the client spans it made."""
     path = mesh.var_dir / "traces" / f"{trace_id}.jsonl"
     spans: list[dict[str, object]] = []
     for _ in range(60):  # Envoy flushes spans every 5 s, services every second
         if path.exists():
             spans = [json.loads(line) for line in path.read_text().splitlines() if line]
-            if services <= {str(s["service"]) for s in spans}:
+            seen = {str(s["service"]) for s in spans}
+            if services <= seen and names <= {str(s["name"]) for s in spans}:
                 return spans
         time.sleep(0.25)
     raise AssertionError(f"spans seen: {[(s['service'], s['name']) for s in spans]}")
@@ -32,10 +37,11 @@ def test_login_is_one_trace_across_gateway_auth_and_users(mesh: Mesh) -> None:
         json={"email": account["email"], "password": account["password"]},
     )
     assert reply.status_code == 200, reply.text
-    spans = wait_for_spans(mesh, trace_id, {"gateway", "auth", "users"})
+    login = "/tablemesh.auth.v1.AuthService/Login"
+    spans = wait_for_spans(mesh, trace_id, {"gateway", "auth", "users"}, frozenset({login}))
     assert {s["trace_id"] for s in spans} == {trace_id}
     names = {str(s["name"]) for s in spans}
-    assert "/tablemesh.auth.v1.AuthService/Login" in names
+    assert login in names
     assert any(n.startswith("/tablemesh.users.v1.UsersService/") for n in names)
 
     shown = mesh.cli("trace", trace_id)

@@ -1,0 +1,50 @@
+"""A mesh with fault injection switched on, for the saga's failure and soak tests.
+
+It is booted through the launcher like the e2e mesh, on its own ports, database and Redis
+db, with a short saga lease (a killed orchestrator's sagas are resumed within seconds) and
+quick retries. Each test sets the fault rules it needs with `tablemesh faults set`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.datastores import PrivateStores
+from tests.e2e.mesh import Mesh, mesh_env
+
+PORT_OFFSET = 1800
+
+
+@pytest.fixture(scope="session")
+def chaos_mesh(
+    tmp_path_factory: pytest.TempPathFactory, private_stores: PrivateStores
+) -> Iterator[Mesh]:
+    database_url, redis_url = private_stores.new()
+    var_dir = tmp_path_factory.mktemp("chaos")
+    env = mesh_env(var_dir, database_url, redis_url, offset=PORT_OFFSET)
+    env.update(
+        {
+            "TABLEMESH_FAULT_INJECTION": "true",
+            "TABLEMESH_SAGA_LEASE_SECONDS": "3",
+            "TABLEMESH_SAGA_POLL_INTERVAL": "0.5",
+            "TABLEMESH_SAGA_RETRY_DELAY": "0.05",
+            "TABLEMESH_SAGA_CALL_TIMEOUT": "5",
+        }
+    )
+    m = Mesh(var_dir, env)
+    try:
+        m.cli("up", "--detach")
+        yield m
+    finally:
+        m.cli("down", check=False)
+        m.http.close()
+
+
+@pytest.fixture
+def mesh(chaos_mesh: Mesh) -> Iterator[Mesh]:
+    """The chaos mesh with no faults at the start and end of a test."""
+    chaos_mesh.cli("faults", "clear")
+    yield chaos_mesh
+    chaos_mesh.cli("faults", "clear")

@@ -1,0 +1,112 @@
+"""The saga against the real participants under the launcher, through Envoy: a step that
+fails for good, a lost reply, and kill -9 of every orchestrator after a step's call and
+in the middle of a compensation. Faults are injected around the real methods."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tests.chaos.world import (
+    AIRTABLE,
+    NOTIFICATIONS,
+    PERMISSIONS,
+    WORKSPACES,
+    kill_orchestrators,
+    onboarding,
+    rows_of,
+    rule,
+    set_faults,
+    steps,
+    stored,
+    wait_until,
+    world_of,
+)
+from tests.e2e.mesh import Mesh
+
+NOTHING = {"workspaces": 0, "grants": 0, "bases": 0, "notifications": 0}
+ONE_EACH = {"workspaces": 1, "grants": 1, "bases": 1, "notifications": 1}
+
+
+def when(step: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(step["update_time"]))
+
+
+def test_a_step_failing_for_good_is_undone_in_every_service(mesh: Mesh) -> None:
+    set_faults(mesh, rule(AIRTABLE + "CreateBase", "fail", code="PERMISSION_DENIED"))
+    account = mesh.register()
+    saga = onboarding(mesh, account["access_token"])
+
+    assert saga["state"] == "compensated", saga
+    s = steps(saga)
+    assert s["create_sample_base"]["state"] == "failed"
+    assert "PERMISSION_DENIED" in s["create_sample_base"]["error"]
+    assert s["send_welcome"]["state"] == "pending"
+    assert s["grant_owner"]["state"] == s["create_workspace"]["state"] == "compensated"
+    assert when(s["grant_owner"]) <= when(s["create_workspace"])  # reverse order
+    assert s["create_profile"]["state"] == "done"  # the account itself stays
+    world = world_of(mesh, account)
+    assert world.profile and world.counts == NOTHING
+
+
+@pytest.mark.parametrize(
+    ("method", "step"),
+    [
+        (WORKSPACES + "CreateWorkspace", "create_workspace"),
+        (PERMISSIONS + "Grant", "grant_owner"),
+        (AIRTABLE + "CreateBase", "create_sample_base"),
+        (NOTIFICATIONS + "Send", "send_welcome"),
+    ],
+)
+def test_a_lost_reply_is_retried_and_creates_nothing_new(
+    mesh: Mesh, method: str, step: str
+) -> None:
+    set_faults(mesh, rule(method, "lost_reply", once=True))
+    account = mesh.register()
+    saga = onboarding(mesh, account["access_token"])
+
+    assert saga["state"] == "completed", saga
+    assert steps(saga)[step]["attempts"] == 2  # the first reply was lost
+    assert world_of(mesh, account).counts == ONE_EACH
+    assert rows_of(mesh, account["principal"]["tenant_id"]) == ONE_EACH
+
+
+def test_kill_9_after_a_call_and_before_its_log_write(mesh: Mesh) -> None:
+    set_faults(mesh, rule(AIRTABLE + "CreateBase", "hold", once=True, seconds=60))
+    account = mesh.register()
+    tenant = account["principal"]["tenant_id"]
+    # The base exists, but its reply is held: the saga log still says "running".
+    wait_until(lambda: rows_of(mesh, tenant)["bases"] == 1, "the sample base")
+    kill_orchestrators(mesh)
+
+    saga = onboarding(mesh, account["access_token"])
+    assert saga["state"] == "completed", saga
+    assert steps(saga)["create_sample_base"]["attempts"] == 2
+    assert world_of(mesh, account).counts == ONE_EACH
+    assert rows_of(mesh, tenant) == ONE_EACH  # the resumed call made nothing new
+
+
+def test_kill_9_in_the_middle_of_compensation(mesh: Mesh) -> None:
+    set_faults(
+        mesh,
+        rule(NOTIFICATIONS + "Send", "fail", code="PERMISSION_DENIED"),
+        rule(AIRTABLE + "DeleteBase", "hold", once=True, seconds=60),
+    )
+    account = mesh.register()
+    tenant = account["principal"]["tenant_id"]
+    deleted = "SELECT count(*) FROM airtable.bases WHERE tenant_id = %s AND deleted_at IS NOT NULL"
+    wait_until(lambda: stored(mesh, deleted, tenant) == 1, "the compensating DeleteBase")
+    kill_orchestrators(mesh)
+
+    saga = onboarding(mesh, account["access_token"])
+    assert saga["state"] == "compensated", saga
+    s = steps(saga)
+    assert [s[n]["state"] for n in ("create_workspace", "grant_owner", "create_sample_base")] == [
+        "compensated"
+    ] * 3
+    assert s["create_sample_base"]["compensation_attempts"] >= 2  # resumed after the kill
+    world = world_of(mesh, account)
+    assert world.profile and world.counts == NOTHING
+    # What stays are tombstones: the deleted workspace and base, the revoked grant.
+    assert rows_of(mesh, tenant) == {"workspaces": 1, "grants": 1, "bases": 1, "notifications": 0}
