@@ -34,6 +34,12 @@ def _redis_url() -> str:
     return url
 
 
+def _injecting() -> bool:
+    """Whether the mesh acts on the rules: the running one's setting, else our own."""
+    running = statefile.running(layout().state_file)
+    return running.fault_injection if running is not None else settings().fault_injection
+
+
 async def _apply(rules: list[dict[str, Any]] | None) -> str | None:
     redis = create_redis(_redis_url())
     try:
@@ -57,8 +63,8 @@ def set_(rules: str = typer.Argument(..., help="A JSON list of rules, or @file.j
         raise typer.Exit(2) from exc
     asyncio.run(_apply(parsed))
     console.print(f"{len(parsed)} fault rule(s) set")
-    if not settings().fault_injection:
-        console.print("note: services inject them only with TABLEMESH_FAULT_INJECTION=true")
+    if not _injecting():
+        console.print("note: this mesh ignores them; start it with TABLEMESH_FAULT_INJECTION=true")
 
 
 @app.command()

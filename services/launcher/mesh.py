@@ -46,7 +46,11 @@ class Mesh:
         ports = {s.name: s.port for s in SERVICES}
         ports |= {"gateway": gateway_port(), "envoy-admin": envoy_admin_port()}
         self.state = statefile.State(
-            os.getpid(), detached=detached, port_offset=self.cfg.port_offset, ports=ports
+            os.getpid(),
+            detached=detached,
+            port_offset=self.cfg.port_offset,
+            ports=ports,
+            fault_injection=self.cfg.fault_injection,
         )
         self.stores: DataStores | None = None
 

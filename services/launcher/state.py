@@ -35,6 +35,8 @@ class State:
     # What did not come up, when status is "failed"; with a one-line reason.
     failures: dict[str, str] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
+    # Whether the services act on `tablemesh faults` rules (TABLEMESH_FAULT_INJECTION).
+    fault_injection: bool = False
 
 
 def write(path: Path, state: State) -> None:

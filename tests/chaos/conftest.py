@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.datastores import PrivateStores
-from tests.e2e.mesh import Mesh, mesh_env
+from tests.e2e.mesh import Mesh, booted, mesh_env
 
 PORT_OFFSET = 1800
 
@@ -33,13 +33,8 @@ def chaos_mesh(
             "TABLEMESH_SAGA_CALL_TIMEOUT": "5",
         }
     )
-    m = Mesh(var_dir, env)
-    try:
-        m.cli("up", "--detach")
+    with booted(Mesh(var_dir, env)) as m:
         yield m
-    finally:
-        m.cli("down", check=False)
-        m.http.close()
 
 
 @pytest.fixture

@@ -3,10 +3,12 @@ it can run beside a developer's own mesh, and offers small helpers to talk to it
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import grpc
 import httpx
 
 from services.runtime import registry
+from tests.accounts import register
 
 PORT_OFFSET = 1000
 BIN = Path(sys.executable).parent
@@ -71,16 +74,7 @@ class Mesh:
 
     # --- people ------------------------------------------------------------------------
     def register(self, **overrides: str) -> dict[str, Any]:
-        body = {
-            "email": f"u{uuid.uuid4().hex[:10]}@example.com",
-            "password": "correct horse 1",
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            **overrides,
-        }
-        reply = self.http.post("/api/v1/auth/register", json=body)
-        assert reply.status_code == 200, reply.text
-        return {**reply.json(), "email": body["email"], "password": body["password"]}
+        return register(self.http, **overrides)
 
     def invite(self, admin_token: str, role: str = "member") -> dict[str, Any]:
         email = f"i{uuid.uuid4().hex[:10]}@example.com"
@@ -97,6 +91,17 @@ class Mesh:
         )
         assert accepted.status_code == 200, accepted.text
         return {**accepted.json(), "email": email, "password": "member pass 1"}
+
+
+@contextlib.contextmanager
+def booted(mesh: Mesh) -> Iterator[Mesh]:
+    """The mesh up (`tablemesh up --detach`) for the block, and down after it."""
+    try:
+        mesh.cli("up", "--detach")
+        yield mesh
+    finally:
+        mesh.cli("down", check=False)
+        mesh.http.close()
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import httpx
 import pytest
 
 from services.llm.pricing import PriceTable
+from tests.accounts import register
 from tests.datastores import PrivateStores
 from tests.llm.fake_openai import FakeOpenAI, Reply
 
@@ -74,13 +74,7 @@ def ok(reply: httpx.Response) -> Any:
 
 
 def sign_up(http: httpx.Client) -> dict[str, str]:
-    body = {
-        "email": f"u{uuid.uuid4().hex[:10]}@example.com",
-        "password": "correct horse 1",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-    }
-    return bearer(ok(http.post("/api/v1/auth/register", json=body))["access_token"])
+    return bearer(register(http)["access_token"])
 
 
 def projects_base(http: httpx.Client, auth: dict[str, str]) -> str:

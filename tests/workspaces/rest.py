@@ -18,16 +18,6 @@ def bearer(account: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {account['access_token']}"}
 
 
-def register(http: httpx.Client) -> dict[str, Any]:
-    body = {
-        "email": f"u{uuid.uuid4().hex[:10]}@example.com",
-        "password": "correct horse 1",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-    }
-    return dict(ok(http.post("/api/v1/auth/register", json=body)))
-
-
 def invite(http: httpx.Client, admin: dict[str, Any]) -> dict[str, Any]:
     email = f"i{uuid.uuid4().hex[:10]}@example.com"
     made = ok(

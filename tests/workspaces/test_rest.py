@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.accounts import register
 from tests.datastores import PrivateStores
-from tests.workspaces.rest import bearer, invite, new_base, ok, register, status, violations
+from tests.workspaces.rest import bearer, invite, new_base, ok, status, violations
 
 PORT_OFFSET = 1500
 GATEWAY = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
