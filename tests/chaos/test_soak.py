@@ -58,7 +58,11 @@ def check_complete(world: World, saga: dict[str, Any]) -> None:
 
 
 def check_compensated(world: World, saga: dict[str, Any]) -> None:
-    assert any(s["state"] == "failed" for s in saga["steps"]), saga
+    # A step failed for good (or kept failing in a way that may have taken effect, and was
+    # undone too); every step with a compensation ended undone or never ran.
+    assert "failed" in saga["error"], saga
+    undone = {s["name"]: s["state"] for s in saga["steps"] if s["name"] != "create_profile"}
+    assert set(undone.values()) <= {"pending", "failed", "compensated"}, undone
     assert world.counts == {"workspaces": 0, "grants": 0, "bases": 0, "notifications": 0}
 
 
