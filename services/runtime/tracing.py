@@ -7,6 +7,7 @@ platform service, which collects them into var/traces (see services/platform/col
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping
+from functools import lru_cache
 
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
@@ -35,7 +36,9 @@ def configure(service: str) -> TracerProvider:
     return provider
 
 
+@lru_cache(maxsize=1)
 def tracer() -> trace.Tracer:
+    """The mesh's tracer, made once: it follows whichever provider `configure` sets."""
     return trace.get_tracer("tablemesh")
 
 
