@@ -65,6 +65,22 @@ def test_bad_saga_requests(mesh: Mesh) -> None:
         "/api/v1/sagas", headers=headers, json={"type": "world_domination", "input": {}}
     )
     assert unknown.status_code == 400 and "world_domination" in unknown.json()["message"]
+    before = mesh.http.get("/api/v1/sagas", headers=headers).json()["sagas"]
+    malformed = mesh.http.post(
+        "/api/v1/sagas",
+        headers=headers,
+        json={"type": "user_onboarding", "input": {"user_id": "42", "email": "nope"}},
+    )
+    assert malformed.status_code == 400, malformed.text
+    fields = {
+        v["field"]
+        for d in malformed.json()["details"]
+        for v in d.get("field_violations", d.get("fieldViolations", []))
+    }
+    assert {"input.user_id", "input.email"} <= fields, malformed.json()
+    no_input = mesh.http.post("/api/v1/sagas", headers=headers, json={"type": "user_onboarding"})
+    assert no_input.status_code == 400 and "input" in no_input.json()["message"]
+    assert mesh.http.get("/api/v1/sagas", headers=headers).json()["sagas"] == before
     types = mesh.http.get("/api/v1/saga-types", headers=headers).json()
     assert {t["name"] for t in types["saga_types"]} >= {"user_onboarding", "airtable_integration"}
 
