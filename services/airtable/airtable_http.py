@@ -1,19 +1,22 @@
 """HTTP to Airtable's REST API: bearer token, a per-base rate limit, 429 back-off.
 
 Airtable allows 5 requests per second per base and answers 429 beyond it; this client
-spaces requests to each base at settings().airtable_requests_per_second (per process: with
-several workers each keeps its own pace) and, on a 429, waits (Retry-After when given,
-else exponential back-off, capped) and tries again. Airtable's errors become domain errors.
+spaces requests to each base at settings().airtable_requests_per_second. Given the
+service's Redis, the pace is shared by every worker process (see pacing.py); without it, or
+while Redis does not answer, each process keeps its own. On a 429 it waits (Retry-After when
+given, else exponential back-off, capped) and tries again. Airtable's errors become domain
+errors.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
 
+from services.airtable.pacing import RateLimiter, SharedRateLimiter
 from services.runtime import logs
 from services.runtime.errors import (
     DomainError,
@@ -25,24 +28,6 @@ from services.runtime.errors import (
 )
 
 log = logs.get("airtable.http")
-
-
-class RateLimiter:
-    """Spaces calls per key (a base id) at most `per_second` apart."""
-
-    def __init__(self, per_second: float) -> None:
-        self.interval = 1.0 / per_second
-        self._next: dict[str, float] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    async def wait(self, key: str) -> None:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            now = time.monotonic()
-            start = max(now, self._next.get(key, now))
-            self._next[key] = start + self.interval
-            if start > now:
-                await asyncio.sleep(start - now)
 
 
 def _message(response: httpx.Response) -> str:
@@ -83,6 +68,7 @@ class AirtableHttp:
         token: str,
         requests_per_second: float,
         *,
+        redis: Redis | None = None,
         backoff: float = 1.0,
         max_backoff: float = 30.0,
         retries: int = 6,
@@ -93,7 +79,13 @@ class AirtableHttp:
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
         )
-        self.limiter = RateLimiter(requests_per_second)
+        # The shared pace when Redis is given: several workers each pacing on their own
+        # would together send a multiple of Airtable's per-base limit.
+        self.limiter: RateLimiter | SharedRateLimiter = (
+            SharedRateLimiter(redis, requests_per_second)
+            if redis is not None
+            else RateLimiter(requests_per_second)
+        )
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.retries = retries

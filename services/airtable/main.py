@@ -19,7 +19,7 @@ def build_backend(deps: Deps) -> Backend:
     if deps.settings.airtable_backend == "airtable":
         from services.airtable.remote_backend import RemoteBackend
 
-        remote = RemoteBackend.from_settings(deps.settings, deps.db)
+        remote = RemoteBackend.from_settings(deps.settings, deps.db, deps.redis)
         deps.on_stop.append(remote.close)
         backend = remote
     else:

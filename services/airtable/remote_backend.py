@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.airtable.airtable_http import AirtableHttp
@@ -38,13 +39,14 @@ class RemoteBackend:
         self.workspace_id = workspace_id
 
     @classmethod
-    def from_settings(cls, cfg: Settings, engine: AsyncEngine) -> RemoteBackend:
+    def from_settings(cls, cfg: Settings, engine: AsyncEngine, redis: Redis) -> RemoteBackend:
         if cfg.airtable_token is None:
             raise SystemExit("airtable: TABLEMESH_AIRTABLE_TOKEN is not set (backend 'airtable')")
         http = AirtableHttp(
             cfg.airtable_api_url,
             cfg.airtable_token.get_secret_value(),
             cfg.airtable_requests_per_second,
+            redis=redis,
         )
         return cls(http, Links(engine), cfg.airtable_workspace_id)
 

@@ -1,7 +1,8 @@
 """A fake Airtable REST API: a real HTTP server (starlette + uvicorn, in a thread) that keeps
 bases in memory and answers as api.airtable.com does for the calls the airtable backend
 makes: records with offset pagination, the meta API, bearer tokens, 422/403/404 errors,
-and a 429 on every `throttle_every`th request so clients must back off.
+and a 429 on every `throttle_every`th request and on any beyond `rate_limit` per second per
+base, so clients must back off. It notes when each request arrived, per base.
 
 Its filterByFormula is evaluated with the service's own formula package: it stands in for
 Airtable's formula engine, which cannot run here.
@@ -44,6 +45,8 @@ class FakeAirtable:
         self.requests = 0
         self.throttled = 0
         self.rate_violations = 0
+        # When each request arrived (time.monotonic()), per base ("" for the meta API).
+        self.arrivals: dict[str, list[float]] = defaultdict(list)
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
         gate = Middleware(BaseHTTPMiddleware, dispatch=self._gate)
@@ -78,10 +81,13 @@ class FakeAirtable:
             window = self._recent[base]
             now = time.monotonic()
             window.append(now)
+            self.arrivals[base].append(now)
             while window and window[0] < now - 1.0:
                 window.popleft()
             if self.rate_limit and len(window) > self.rate_limit * 1.05 + 1:
+                # Airtable refuses requests beyond its pace, so clients see the 429.
                 self.rate_violations += 1
+                throttle = True
         if throttle:
             self.throttled += 1
             body = {"errors": [{"error": "RATE_LIMIT_REACHED", "message": "Rate limit exceeded"}]}
