@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.llm.model import ModelCallRecord, Usage
-from services.llm.tables import budgets, model_calls, sessions
+from services.llm.tables import budget_reservations, budgets, model_calls, sessions
 
 
 def _usage(row: Any) -> Usage:
@@ -35,9 +35,17 @@ class AccountingStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def record(self, call: ModelCallRecord, now: datetime) -> None:
-        """One model call, and the session's running totals, in one transaction."""
+    async def record(
+        self, call: ModelCallRecord, now: datetime, reservation_id: str | None = None
+    ) -> None:
+        """One model call, and the session's running totals, in one transaction, which
+        also deletes the call's budget reservation: its amount turns into the real cost at
+        once, so no budget check sees the call as neither held nor spent."""
         async with self._engine.begin() as conn:
+            if reservation_id is not None:
+                await conn.execute(
+                    budget_reservations.delete().where(budget_reservations.c.id == reservation_id)
+                )
             await conn.execute(
                 model_calls.insert().values(id=str(uuid.uuid4()), created_at=now, **call.__dict__)
             )

@@ -3,7 +3,29 @@
 Three scopes: `session` (one session's total, set by its owner), `user_daily` (what each
 user of the tenant may spend per UTC day) and `tenant_daily` (the whole tenant per UTC
 day), the last two set by admins. A set budget is exhausted once spending reaches its
-limit, so a limit of 0 stops every model call. `enforce` runs before each model call.
+limit, so a limit of 0 stops every model call. `enforce` runs before a turn stores
+anything; `reserve` runs before each model call.
+
+Concurrent turns (of one user on several sessions, or of several users of a tenant) must
+not all pass the check before any of them has spent. So before each model call, `reserve`
+checks the budgets and holds the call's estimated cost in one step, one call of a tenant
+at a time (services/llm/reservations.py); a budget counts what was spent plus what calls
+in progress hold, and the call is refused (RESOURCE_EXHAUSTED naming the budget) when that
+reaches the limit. After the call its real cost replaces the held amount in one
+transaction; a failed or cancelled call drops its reservation; a dead process's
+reservation stops counting when it expires (two model-call timeouts and a minute).
+
+The estimate (services/llm/spending.py) is meant to be an upper bound of the call's cost:
+the prompt's size in bytes of JSON (no tokenizer makes more tokens than bytes) at the input
+price, plus 4,096 output tokens at the output price. A call is admitted while spent plus
+held is below the limit (so a lone call is admitted exactly as before), and every call in
+progress holds at least its real cost; hence spending ends below the limit plus the cost
+of one model call, the last one admitted, whatever the concurrency: the bound a lone turn
+always had. Only a reply longer than 4,096 tokens costs more than it held, and then the
+excess of each such call that ran alongside others adds to the bound. A model with no price
+costs 0 and holds 0. A call cut short by a client that went away reports no usage, so it
+is not recorded, and its reservation is given back. A streamed reply still arriving after
+its reservation expired counts only once it is recorded.
 """
 
 from __future__ import annotations
@@ -14,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.llm.accounting import AccountingStore
 from services.llm.model import BUDGET_SCOPES, Budget, Usage
+from services.llm.reservations import BudgetKey, ReservationStore, Standing
 from services.llm.store import SessionStore
 from services.runtime.errors import NotFound, ResourceExhausted, Violations, invalid
 from services.runtime.identity import Caller
@@ -35,10 +58,12 @@ class Budgets:
         self,
         accounting: AccountingStore,
         sessions: SessionStore,
+        reservations: ReservationStore,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.accounting = accounting
         self.sessions = sessions
+        self.reservations = reservations
         self.clock = clock
 
     async def _spent(self, caller: Caller, scope: str, session_id: str) -> float:
@@ -51,28 +76,70 @@ class Budgets:
             )
         return await self.accounting.spent(caller.tenant_id, since=today)
 
+    def _keys(self, session_id: str | None) -> list[BudgetKey]:
+        keys = [("tenant_daily", ""), ("user_daily", "")]
+        return keys + [("session", session_id)] if session_id else keys
+
+    async def _limits(self, caller: Caller, session_id: str | None) -> dict[BudgetKey, float]:
+        """The set budgets that apply to a call of this caller on this session, in the
+        order they are checked."""
+        keys = self._keys(session_id)
+        limits = await self.accounting.limits(caller.tenant_id, keys)
+        return {key: limits[key] for key in keys if key in limits}
+
+    @staticmethod
+    def _refuse_if_exhausted(
+        limits: dict[BudgetKey, float], standing: dict[BudgetKey, Standing]
+    ) -> None:
+        """Raises RESOURCE_EXHAUSTED naming the first exhausted budget; else returns."""
+        for key, limit in limits.items():
+            scope, spent, held = key[0], standing[key].spent, standing[key].held
+            if spent + held < limit:
+                continue
+            metadata = {"scope": scope, "limit_usd": f"{limit:.6f}", "spent_usd": f"{spent:.6f}"}
+            in_progress = ""
+            if held:
+                metadata["held_usd"] = f"{held:.6f}"
+                in_progress = f" and ${held:.6f} held by model calls in progress"
+            raise ResourceExhausted(
+                f"the {scope} budget is exhausted: ${spent:.6f} spent{in_progress} of the "
+                f"${limit:.6f} limit{' for today (UTC)' if scope != 'session' else ''}",
+                reason="BUDGET_EXHAUSTED",
+                metadata=metadata,
+            )
+
     async def enforce(self, caller: Caller, session_id: str | None) -> None:
         """Raises RESOURCE_EXHAUSTED naming the first exhausted budget; else returns."""
-        keys = [("tenant_daily", ""), ("user_daily", "")]
-        if session_id:
-            keys.append(("session", session_id))
-        limits = await self.accounting.limits(caller.tenant_id, keys)
-        for scope, subject in keys:
-            if (scope, subject) not in limits:
-                continue
-            limit = limits[(scope, subject)]
-            spent = await self._spent(caller, scope, subject)
-            if spent >= limit:
-                raise ResourceExhausted(
-                    f"the {scope} budget is exhausted: ${spent:.6f} spent of the "
-                    f"${limit:.6f} limit{' for today (UTC)' if scope != 'session' else ''}",
-                    reason="BUDGET_EXHAUSTED",
-                    metadata={
-                        "scope": scope,
-                        "limit_usd": f"{limit:.6f}",
-                        "spent_usd": f"{spent:.6f}",
-                    },
-                )
+        limits = await self._limits(caller, session_id)
+        if limits:
+            now = self.clock()
+            standing = await self.reservations.standing(
+                caller, list(limits), start_of_day(now), now
+            )
+            self._refuse_if_exhausted(limits, standing)
+
+    async def reserve(
+        self, caller: Caller, session_id: str, amount_usd: float, hold_seconds: float
+    ) -> str | None:
+        """Checks the budgets as `enforce` does and holds `amount_usd` against them for at
+        most `hold_seconds`, atomically; the reservation's id, or None when none is held
+        (no budget applies, or the amount is 0)."""
+        limits = await self._limits(caller, session_id)
+        if not limits:
+            return None
+        now = self.clock()
+        times = (start_of_day(now), now, now + timedelta(seconds=hold_seconds))
+        return await self.reservations.reserve(
+            caller,
+            session_id,
+            list(limits),
+            times,
+            amount_usd,
+            lambda standing: self._refuse_if_exhausted(limits, standing),
+        )
+
+    async def release(self, reservation_id: str) -> None:
+        await self.reservations.release(reservation_id)
 
     async def _check(self, caller: Caller, scope: str, session_id: str) -> str:
         """The budget's subject, once scope and session are valid and the session is the

@@ -1,16 +1,20 @@
-"""One chat turn, as plain Python: validate, find or start the session, check budgets,
-run the tool loop, and account and persist every model call and step as it happens."""
+"""One chat turn, as plain Python: validate, claim the session (one turn at a time, see
+claims.py), find or start it, check budgets, run the tool loop, and account and persist
+every model call (against a budget reservation, see budgets.py) and step as it happens."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.llm.accounting import AccountingStore
 from services.llm.budgets import Budgets, utc_now
+from services.llm.claims import SessionClaims
+from services.llm.history import stored_message, to_model_messages
 from services.llm.loop import (
     ChatLoop,
     ModelCalled,
@@ -20,10 +24,11 @@ from services.llm.loop import (
     TurnDone,
     system_prompt,
 )
-from services.llm.model import ModelCallRecord, Session, StoredMessage, Usage
+from services.llm.model import Session, StoredMessage, Usage
 from services.llm.pricing import PriceTable
 from services.llm.providers import missing_setting
-from services.llm.providers.base import ChatMessage, ModelProvider, TextDelta, ToolRequest
+from services.llm.providers.base import ChatMessage, ModelProvider, TextDelta
+from services.llm.spending import TurnSpending
 from services.llm.store import SessionStore
 from services.runtime.config import Settings
 from services.runtime.errors import FailedPrecondition, NotFound, Violations
@@ -78,32 +83,6 @@ def title_of(message: str) -> str:
     return words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1] + "…"
 
 
-def to_model_messages(stored: list[StoredMessage]) -> list[ChatMessage]:
-    """Stored history as the model sees it, starting at a user message so that no tool
-    result is cut from the call it answers."""
-    while stored and stored[0].role != "user":
-        stored = stored[1:]
-    out: list[ChatMessage] = []
-    for m in stored:
-        if m.role == "tool":
-            name = m.tool_calls[0]["name"] if m.tool_calls else ""
-            out.append(ChatMessage("tool", m.content, tool_call_id=m.tool_call_id, name=name))
-        elif m.role == "assistant":
-            calls = tuple(
-                ToolRequest(c["id"], c["name"], c.get("arguments") or {}) for c in m.tool_calls
-            )
-            out.append(ChatMessage("assistant", m.content, calls))
-        else:
-            out.append(ChatMessage("user", m.content))
-    return out
-
-
-def _stored(
-    role: str, content: str, calls: list[ToolCallRecord], call_id: str = ""
-) -> StoredMessage:
-    return StoredMessage(str(uuid.uuid4()), role, content, [asdict(c) for c in calls], call_id)
-
-
 class Chat:
     def __init__(
         self,
@@ -114,6 +93,7 @@ class Chat:
         accounting: AccountingStore,
         budgets: Budgets,
         prices: PriceTable,
+        claims: SessionClaims,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.cfg = cfg
@@ -123,6 +103,7 @@ class Chat:
         self.accounting = accounting
         self.budgets = budgets
         self.prices = prices
+        self.claims = claims
         self.clock = clock
 
     async def _session(self, caller: Caller, request: ChatRequest) -> Session | None:
@@ -135,12 +116,30 @@ class Chat:
 
     async def turn(
         self, caller: Caller, request: ChatRequest, *, stream: bool = False
-    ) -> AsyncIterator[TurnEvent]:
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """One turn, holding its session's claim (services/llm/claims.py) throughout."""
         validate(request)
         provider = self.provider
         if provider is None:
             why = missing_setting(self.cfg) or "no provider"
             raise FailedPrecondition(why, reason="LLM_NOT_CONFIGURED")
+        # A new session's id is chosen now, so that it is claimed before it exists. A given
+        # one is normalised: every spelling of one UUID must name the same claim.
+        given = request.session_id
+        session_id = str(uuid.UUID(given)) if given else str(uuid.uuid4())
+        async with self.claims.hold(caller, session_id):
+            async for event in self._claimed_turn(provider, caller, request, session_id, stream):
+                yield event
+
+    async def _claimed_turn(
+        self,
+        provider: ModelProvider,
+        caller: Caller,
+        request: ChatRequest,
+        session_id: str,
+        stream: bool,
+    ) -> AsyncGenerator[TurnEvent, None]:
+        # Read under the claim: the history and base are the previous turn's final ones.
         session = await self._session(caller, request)
         # Before anything is stored: an exhausted budget changes nothing.
         await self.budgets.enforce(caller, session.id if session else None)
@@ -148,7 +147,7 @@ class Chat:
         if session is None:
             title = title_of(request.message)
             session = await self.sessions.create(
-                caller.tenant_id, caller.user_id, title, request.base_id, now
+                caller.tenant_id, caller.user_id, title, request.base_id, now, session_id
             )
             history: list[StoredMessage] = []
         else:
@@ -156,7 +155,7 @@ class Chat:
         base_id = request.base_id or session.base_id
         changed_base = base_id if base_id != session.base_id else None
         await self.sessions.append(
-            session.id, [_stored("user", request.message, [])], now, changed_base
+            session.id, [stored_message("user", request.message, [])], now, changed_base
         )
         messages = [
             ChatMessage("system", system_prompt(base_id)),
@@ -164,55 +163,42 @@ class Chat:
             ChatMessage("user", request.message),
         ]
         model = request.model or self.cfg.llm_model
-        session_id = session.id
-
-        async def check_budgets() -> None:
-            await self.budgets.enforce(caller, session_id)
-
-        loop = ChatLoop(provider, self.tools, self.cfg.llm_max_steps, check_budgets)
+        spending = TurnSpending(
+            self.budgets,
+            self.accounting,
+            self.prices,
+            caller,
+            session_id,
+            provider.name,
+            model,
+            self.cfg.llm_timeout,
+            self.clock,
+        )
+        loop = ChatLoop(provider, self.tools, self.cfg.llm_max_steps, spending.before_call)
         usage = Usage()
         answered_by = model
-        async for event in loop.run(model, messages, stream=stream):
-            if isinstance(event, TextDelta | ToolCallRecord):
-                yield event
-            elif isinstance(event, ModelCalled):
-                answered_by = event.model
-                usage = usage + await self._account(caller, session_id, provider.name, model, event)
-            elif isinstance(event, StepDone):
-                await self._persist_step(session_id, event)
-            elif isinstance(event, TurnDone):
-                await self.sessions.append(
-                    session_id, [_stored("assistant", event.text, [])], self.clock()
-                )
-                yield ChatResult(session_id, event.text, event.calls, usage, answered_by)
-
-    async def _account(
-        self, caller: Caller, session_id: str, provider: str, model: str, call: ModelCalled
-    ) -> Usage:
-        prompt, completion = call.usage.prompt_tokens, call.usage.completion_tokens
-        cost = self.prices.cost(model, prompt, completion)
-        if not cost.priced and call.model != model:
-            cost = self.prices.cost(call.model, prompt, completion)
-        record = ModelCallRecord(
-            caller.tenant_id,
-            caller.user_id,
-            session_id,
-            provider,
-            model,
-            prompt,
-            completion,
-            cost.usd,
-            cost.priced,
-            round(call.latency_ms, 3),
-        )
-        await self.accounting.record(record, self.clock())
-        return Usage(prompt, completion, cost.usd, 1)
+        try:
+            async for event in loop.run(model, messages, stream=stream):
+                if isinstance(event, TextDelta | ToolCallRecord):
+                    yield event
+                elif isinstance(event, ModelCalled):
+                    answered_by = event.model
+                    usage = usage + await spending.settle(event)
+                elif isinstance(event, StepDone):
+                    await self._persist_step(session_id, event)
+                elif isinstance(event, TurnDone):
+                    await self.sessions.append(
+                        session_id, [stored_message("assistant", event.text, [])], self.clock()
+                    )
+                    yield ChatResult(session_id, event.text, event.calls, usage, answered_by)
+        finally:
+            await spending.release()
 
     async def _persist_step(self, session_id: str, step: StepDone) -> None:
         by_id = {c.id: c for c in step.calls}
-        rows = [_stored("assistant", step.assistant.content, step.calls)]
+        rows = [stored_message("assistant", step.assistant.content, step.calls)]
         rows += [
-            _stored("tool", r.content, [by_id[r.tool_call_id]], r.tool_call_id)
+            stored_message("tool", r.content, [by_id[r.tool_call_id]], r.tool_call_id)
             for r in step.results
         ]
         await self.sessions.append(session_id, rows, self.clock())
@@ -220,9 +206,11 @@ class Chat:
     async def complete(self, caller: Caller, request: ChatRequest) -> ChatResult:
         """A whole turn at once (Chat), from the model's non-streaming API."""
         result = None
-        async for event in self.turn(caller, request):  # to the end: nothing left pending
-            if isinstance(event, ChatResult):
-                result = event
+        # Closed on the way out whatever happens, so the session's claim goes with it.
+        async with aclosing(self.turn(caller, request)) as events:
+            async for event in events:  # to the end: nothing left pending
+                if isinstance(event, ChatResult):
+                    result = event
         if result is None:
             raise RuntimeError("the chat loop ended without a result")
         return result

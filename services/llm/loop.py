@@ -4,7 +4,8 @@ the model; repeat until an answer or the step limit.
 The loop knows nothing of gRPC, SQL or budgets: tools come from a `ToolExecutor` (the mcp
 service in production, a plain Python class in tests) and the caller is told about each
 model call and step through events, so it can account and persist them as they happen.
-`before_model_call` runs before every model call; raising there stops the turn with no call.
+`before_model_call` runs before every model call, with the conversation and tools about to be
+sent (to estimate the call's cost); raising there stops the turn with no call.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def step_limit_message(max_steps: int) -> str:
     )
 
 
-async def _nothing() -> None:
+async def _nothing(conversation: list[ChatMessage], specs: list[ToolSpec]) -> None:
     return None
 
 
@@ -126,7 +127,9 @@ class ChatLoop:
         provider: ModelProvider,
         tools: ToolExecutor,
         max_steps: int,
-        before_model_call: Callable[[], Awaitable[None]] = _nothing,
+        before_model_call: Callable[
+            [list[ChatMessage], list[ToolSpec]], Awaitable[None]
+        ] = _nothing,
     ) -> None:
         self.provider = provider
         self.tools = tools
@@ -167,7 +170,7 @@ class ChatLoop:
         conversation = list(messages)
         every_call: list[ToolCallRecord] = []
         for step in range(self.max_steps):
-            await self.before_model_call()
+            await self.before_model_call(conversation, specs)
             started = time.perf_counter()
             reply = ModelReply("")
             async for event in self._ask(model, conversation, specs, stream):

@@ -8,9 +8,11 @@ from tablemesh.llm.v1 import llm_service_pb2_grpc as pb_grpc
 from services.llm.accounting import AccountingStore
 from services.llm.budgets import Budgets
 from services.llm.chat import Chat
+from services.llm.claims import SessionClaims
 from services.llm.loop import ToolExecutor
 from services.llm.pricing import PriceTable, parse_prices
 from services.llm.providers import missing_setting, provider_from_settings
+from services.llm.reservations import ReservationStore
 from services.llm.servicer import LlmServicer
 from services.llm.sessions import Sessions
 from services.llm.store import SessionStore
@@ -35,8 +37,9 @@ def build(deps: Deps, tools: ToolExecutor) -> LlmServicer:
         deps.on_stop.append(provider.close)
     sessions = SessionStore(deps.db)
     accounting = AccountingStore(deps.db)
-    budgets = Budgets(accounting, sessions)
-    chat = Chat(deps.settings, provider, tools, sessions, accounting, budgets, prices)
+    budgets = Budgets(accounting, sessions, ReservationStore(deps.db))
+    claims = SessionClaims(deps.redis)
+    chat = Chat(deps.settings, provider, tools, sessions, accounting, budgets, prices, claims)
     return LlmServicer(chat, Sessions(sessions), budgets)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from tablemesh.llm.v1 import llm_service_pb2 as pb
@@ -97,13 +98,18 @@ class LlmServicer(pb_grpc.LlmServiceServicer):
     async def StreamChat(  # type: ignore[override]
         self, request: pb.StreamChatRequest, context: Ctx
     ) -> AsyncIterator[pb.StreamChatResponse]:
-        async for event in self.chat.turn(current_caller(), chat_request(request), stream=True):
-            if isinstance(event, TextDelta):
-                yield pb.StreamChatResponse(delta=event.text)
-            elif isinstance(event, ToolCallRecord):
-                yield pb.StreamChatResponse(tool_call=record_proto(event))
-            else:
-                yield pb.StreamChatResponse(done=result_proto(event))
+        turn = self.chat.turn(current_caller(), chat_request(request), stream=True)
+        # Closed as soon as this stream ends in any way, a client gone away included, so the
+        # turn lets go of its session's claim and budget reservation then, not whenever the
+        # garbage collector gets to it.
+        async with aclosing(turn) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    yield pb.StreamChatResponse(delta=event.text)
+                elif isinstance(event, ToolCallRecord):
+                    yield pb.StreamChatResponse(tool_call=record_proto(event))
+                else:
+                    yield pb.StreamChatResponse(done=result_proto(event))
 
     async def GetSession(
         self, request: pb.GetSessionRequest, context: Ctx

@@ -38,10 +38,17 @@ class SessionStore:
         self._engine = engine
 
     async def create(
-        self, tenant_id: str, user_id: str, title: str, base_id: str, now: datetime
+        self,
+        tenant_id: str,
+        user_id: str,
+        title: str,
+        base_id: str,
+        now: datetime,
+        session_id: str | None = None,
     ) -> Session:
+        """A new session; its id may be chosen beforehand (a turn claims it first)."""
         values = {
-            "id": str(uuid.uuid4()),
+            "id": session_id or str(uuid.uuid4()),
             "tenant_id": tenant_id,
             "user_id": user_id,
             "title": title,

@@ -68,3 +68,14 @@ budgets = sa.Table(
     sa.Column("set_by", sa.Text),
     sa.Column("updated_at", STAMP),
 )
+
+budget_reservations = sa.Table(
+    "budget_reservations",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("tenant_id", UUID),
+    sa.Column("user_id", sa.Text),
+    sa.Column("session_id", UUID),
+    sa.Column("amount_usd", MONEY),
+    sa.Column("expires_at", STAMP),
+)

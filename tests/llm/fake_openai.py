@@ -4,11 +4,17 @@ Tests give it the replies the "model" makes, in order (a tool call, then a text,
 it answers POST /v1/chat/completions as OpenAI does, as JSON or, with `stream: true`, as
 server-sent events (`data: {...}` chunks, usage in the last one, then `data: [DONE]`),
 and records every request it received so tests can check what was sent to the model.
+
+A reply can be held until the test lets it go (`hold`), and tells when its request has
+arrived (`arrived`): a test can then act while a model call is certainly in progress,
+without sleeping and hoping the timing works out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +36,22 @@ class Reply:
     prompt_tokens: int = 120
     completion_tokens: int = 30
     status: int = 200
+    # When given, the reply waits until the test sets it: a JSON reply before it is sent,
+    # a stream after its first piece of text.
+    hold: threading.Event | None = field(default=None, compare=False)
+    # Set by the server once the request this reply answers has arrived.
+    arrived: threading.Event = field(default_factory=threading.Event, compare=False)
+
+    async def reached(self) -> None:
+        """In the test: until the request this reply answers has arrived, so that the
+        model call it belongs to is certainly in progress."""
+        assert await asyncio.to_thread(self.arrived.wait, 10), "the model call never came"
+
+    async def wait(self) -> None:
+        """Until released. Polled: the test sets it from another thread (and event loop),
+        and a client that goes away must be able to cancel the wait."""
+        while self.hold is not None and not self.hold.is_set():  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
 
 
 class FakeOpenAI:
@@ -78,6 +100,9 @@ class FakeOpenAI:
         self.requests.append(body)
         self.calls += 1
         reply = self._next(body)
+        reply.arrived.set()
+        if not body.get("stream"):
+            await reply.wait()
         if reply.status != 200:
             error = {"message": reply.text or "scripted failure", "type": "server_error"}
             return JSONResponse({"error": error}, status_code=reply.status)
@@ -102,6 +127,8 @@ class FakeOpenAI:
         yield chunk({"role": "assistant", "content": ""})
         for start in range(0, len(reply.text), 6):
             yield chunk({"content": reply.text[start : start + 6]})
+            if start == 0:
+                await reply.wait()
         for index, (name, arguments) in enumerate(reply.tool_calls):
             raw = json.dumps(arguments)
             head = {"index": index, "id": f"call_{self.calls}_{index}", "type": "function"}

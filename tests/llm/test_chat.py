@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-import sqlalchemy as sa
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.llm.chat import ChatRequest
 from services.llm.tables import model_calls, sessions
 from services.runtime.config import Settings
-from services.runtime.db import migrate
 from services.runtime.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -20,42 +19,21 @@ from services.runtime.errors import (
     PermissionDenied,
     ResourceExhausted,
 )
-from tests.llm.domain import Llm, build_llm, caller
+from tests.llm.domain import Llm, build_llm, caller, count, settings_for
 from tests.llm.fake_openai import FakeOpenAI, Reply
 from tests.llm.table_tools import BASE_ID, TableTools
 
 GET = ("get_records", {"base_id": BASE_ID, "table": "Projects"})
 
 
-@pytest.fixture(scope="session")
-def llm_schema(database_url: str) -> None:
-    migrate("llm", database_url)
-
-
-def settings_for(fake: FakeOpenAI, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "llm_provider": "openai",
-        "llm_base_url": fake.url,
-        "llm_api_key": "test-key",
-        "llm_model": "gpt-4o-mini",
-        "llm_max_steps": 4,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
-
-
 @pytest.fixture
-async def llm(llm_schema: None, engine: AsyncEngine, fake_openai: FakeOpenAI) -> AsyncIterator[Llm]:
-    built = build_llm(engine, settings_for(fake_openai), TableTools())
+async def llm(
+    llm_schema: None, engine: AsyncEngine, redis: Redis, fake_openai: FakeOpenAI
+) -> AsyncIterator[Llm]:
+    built = build_llm(engine, redis, settings_for(fake_openai), TableTools())
     yield built
     if built.chat.provider is not None:
         await built.chat.provider.close()
-
-
-async def count(engine: AsyncEngine, table: sa.Table, tenant_id: str) -> int:
-    query = sa.select(sa.func.count()).select_from(table).where(table.c.tenant_id == tenant_id)
-    async with engine.connect() as conn:
-        return int((await conn.execute(query)).scalar_one())
 
 
 async def test_a_turn_is_answered_accounted_and_kept(llm: Llm, fake_openai: FakeOpenAI) -> None:
@@ -142,9 +120,9 @@ async def test_user_daily_budget_applies_to_each_user(llm: Llm, fake_openai: Fak
 
 
 async def test_no_provider_configured(
-    llm_schema: None, engine: AsyncEngine, fake_openai: FakeOpenAI
+    llm_schema: None, engine: AsyncEngine, redis: Redis, fake_openai: FakeOpenAI
 ) -> None:
-    unconfigured = build_llm(engine, Settings(llm_provider=""), TableTools())
+    unconfigured = build_llm(engine, redis, Settings(llm_provider=""), TableTools())
     with pytest.raises(FailedPrecondition) as err:
         await unconfigured.chat.complete(caller(), ChatRequest("hello"))
     for variable in ("PROVIDER", "BASE_URL", "API_KEY", "MODEL"):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from services.llm.loop import ChatLoop, LoopEvent, ModelCalled, ToolCallRecord, TurnDone
-from services.llm.providers.base import ChatMessage, ModelProvider, TextDelta
+from services.llm.providers.base import ChatMessage, ModelProvider, TextDelta, ToolSpec
 from services.llm.providers.gemini import Gemini
 from services.llm.providers.openai_compatible import OpenAICompatible
 from services.runtime.errors import FailedPrecondition, ResourceExhausted, Unavailable
@@ -101,7 +101,7 @@ async def test_before_model_call_can_stop_the_turn(
     fake_openai.then(Reply(tool_calls=[GET]), Reply(text="never"))
     checks: list[int] = []
 
-    async def budget() -> None:
+    async def budget(conversation: list[ChatMessage], specs: list[ToolSpec]) -> None:
         checks.append(1)
         if len(checks) == 2:
             raise ResourceExhausted("budget", reason="BUDGET_EXHAUSTED")

@@ -10,17 +10,19 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
+from services.llm.claims import busy_message
 from services.llm.pricing import PriceTable
-from tests.accounts import register
 from tests.datastores import PrivateStores
 from tests.llm.fake_openai import FakeOpenAI, Reply
+from tests.llm.rest import ok, projects_base, sign_up
 
 PORT_OFFSET = 1350
 GATEWAY = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
@@ -62,43 +64,6 @@ def gateway(
             yield client
     finally:
         tablemesh(env, "down")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def ok(reply: httpx.Response) -> Any:
-    assert reply.status_code == 200, reply.text
-    return reply.json()
-
-
-def sign_up(http: httpx.Client) -> dict[str, str]:
-    return bearer(register(http)["access_token"])
-
-
-def projects_base(http: httpx.Client, auth: dict[str, str]) -> str:
-    base_id = str(ok(http.post("/api/v1/bases", json={"name": "Work"}, headers=auth))["base"]["id"])
-    fields = [{"name": "Name", "type": "singleLineText"}, {"name": "Hours", "type": "number"}]
-    table = ok(
-        http.post(
-            f"/api/v1/bases/{base_id}/tables",
-            json={"name": "Projects", "fields": fields},
-            headers=auth,
-        )
-    )["table"]
-    rows = [
-        {"fields": {"Name": "Apollo", "Hours": 12}},
-        {"fields": {"Name": "Gemini", "Hours": 30}},
-    ]
-    ok(
-        http.post(
-            f"/api/v1/bases/{base_id}/tables/{table['id']}/records",
-            json={"records": rows},
-            headers=auth,
-        )
-    )
-    return base_id
 
 
 def test_chat_reads_the_users_table_through_mcp(
@@ -193,3 +158,36 @@ def test_exhausted_budget_through_envoy(gateway: httpx.Client, fake_openai: Fake
     reply = gateway.post("/api/v1/chat", json={"message": "hello"}, headers=admin)
     assert reply.status_code == 429, reply.text
     assert "tenant_daily" in reply.json()["message"] and fake_openai.requests == []
+
+
+def test_a_busy_session_answers_409_through_envoy(
+    gateway: httpx.Client, fake_openai: FakeOpenAI
+) -> None:
+    auth = sign_up(gateway)
+    fake_openai.then(Reply(text="Hello."))
+    session_id = ok(gateway.post("/api/v1/chat", json={"message": "hi"}, headers=auth))[
+        "session_id"
+    ]
+    gate = threading.Event()
+    held = Reply(text="First answer.", hold=gate)
+    fake_openai.then(held, Reply(text="Next answer."))
+
+    def chat(message: str) -> httpx.Response:
+        body = {"message": message, "session_id": session_id}
+        return httpx.post(f"{GATEWAY}/api/v1/chat", json=body, headers=auth, timeout=30)
+
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(chat, "first")
+        try:
+            assert held.arrived.wait(30), "the first turn never reached the model"
+            busy = chat("second")
+        finally:
+            gate.set()
+        assert ok(first.result(30))["message"] == "First answer."
+    assert busy.status_code == 409, busy.text
+    error = busy.json()
+    assert error["code"] == 10 and error["message"] == busy_message(session_id)
+    assert ok(chat("second"))["message"] == "Next answer."
+    history = ok(gateway.get(f"/api/v1/sessions/{session_id}/messages", headers=auth))
+    contents = [m["content"] for m in history["messages"]]
+    assert contents == ["hi", "Hello.", "first", "First answer.", "second", "Next answer."]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import grpc
 import pytest
@@ -14,64 +13,21 @@ from google.protobuf import json_format
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from tablemesh.auth.v1 import auth_service_pb2 as auth_pb
-from tablemesh.auth.v1.auth_service_pb2_grpc import AuthServiceStub
 from tablemesh.llm.v1 import llm_service_pb2 as pb
-from tablemesh.llm.v1.llm_service_pb2_grpc import LlmServiceStub
 
-from services.runtime import registry
 from tests.llm.fake_openai import FakeOpenAI, Reply
-from tests.llm.mesh import running_llm
-from tests.llm.table_tools import BASE_ID, TableTools
+from tests.llm.mesh import Person, Stubs, llm_stubs, sign_up
+from tests.llm.table_tools import BASE_ID
 
 GET = ("get_records", {"base_id": BASE_ID, "table": "Projects"})
-
-
-@dataclass
-class Person:
-    token: str
-    user_id: str
-    tenant_id: str
-
-    @property
-    def md(self) -> tuple[tuple[str, str]]:
-        return (("authorization", f"Bearer {self.token}"),)
-
-
-@dataclass
-class Stubs:
-    auth: AuthServiceStub
-    llm: LlmServiceStub
 
 
 @pytest.fixture(scope="module")
 async def stubs(
     database_url: str, redis_url: str, openai_server: FakeOpenAI
 ) -> AsyncIterator[Stubs]:
-    env = {
-        "TABLEMESH_LLM_PROVIDER": "openai",
-        "TABLEMESH_LLM_BASE_URL": openai_server.url,
-        "TABLEMESH_LLM_API_KEY": "test-key",
-        "TABLEMESH_LLM_MODEL": "gpt-4o-mini",
-        "TABLEMESH_LLM_MAX_STEPS": "3",
-    }
-    async with running_llm(database_url, redis_url, env, TableTools):
-        auth_channel = grpc.aio.insecure_channel(registry.spec("auth").address)
-        llm_channel = grpc.aio.insecure_channel(registry.spec("llm").address)
-        yield Stubs(AuthServiceStub(auth_channel), LlmServiceStub(llm_channel))
-        await auth_channel.close(None)
-        await llm_channel.close(None)
-
-
-async def sign_up(stubs: Stubs) -> Person:
-    reply = await stubs.auth.Register(
-        auth_pb.RegisterRequest(
-            email=f"u{uuid.uuid4().hex[:10]}@example.com",
-            password="correct horse",
-            first_name="Ada",
-            last_name="Lovelace",
-        )
-    )
-    return Person(reply.access_token, reply.principal.user_id, reply.principal.tenant_id)
+    async with llm_stubs(database_url, redis_url, openai_server) as running:
+        yield running
 
 
 async def invite(stubs: Stubs, admin: Person) -> Person:
