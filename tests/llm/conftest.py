@@ -13,6 +13,7 @@ from services.runtime.db import migrate
 from tests.llm.domain import Llm, build_llm, settings_for
 from tests.llm.fake_gemini import FakeGemini
 from tests.llm.fake_openai import FakeOpenAI
+from tests.llm.mesh import Stubs, llm_stubs
 from tests.llm.table_tools import TableTools
 
 
@@ -60,3 +61,12 @@ async def two(
     for built in (first, second):
         if built.chat.provider is not None:
             await built.chat.provider.close()
+
+
+@pytest.fixture(scope="module")
+async def stubs(
+    database_url: str, redis_url: str, openai_server: FakeOpenAI
+) -> AsyncIterator[Stubs]:
+    """The llm service with auth, users and mcp in this process, per test module."""
+    async with llm_stubs(database_url, redis_url, openai_server) as running:
+        yield running

@@ -5,7 +5,6 @@ executor: the wire contract, error codes and isolation between users and tenants
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import grpc
 import pytest
@@ -16,18 +15,10 @@ from tablemesh.auth.v1 import auth_service_pb2 as auth_pb
 from tablemesh.llm.v1 import llm_service_pb2 as pb
 
 from tests.llm.fake_openai import FakeOpenAI, Reply
-from tests.llm.mesh import Person, Stubs, llm_stubs, sign_up
+from tests.llm.mesh import Person, Stubs, sign_up
 from tests.llm.table_tools import BASE_ID
 
 GET = ("get_records", {"base_id": BASE_ID, "table": "Projects"})
-
-
-@pytest.fixture(scope="module")
-async def stubs(
-    database_url: str, redis_url: str, openai_server: FakeOpenAI
-) -> AsyncIterator[Stubs]:
-    async with llm_stubs(database_url, redis_url, openai_server) as running:
-        yield running
 
 
 async def invite(stubs: Stubs, admin: Person) -> Person:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
 
 import grpc
 import pytest
@@ -18,15 +17,7 @@ from tablemesh.llm.v1 import llm_service_pb2 as pb
 
 from services.llm.claims import busy_message, claim_key
 from tests.llm.fake_openai import FakeOpenAI, Reply
-from tests.llm.mesh import Person, Stubs, llm_stubs, sign_up
-
-
-@pytest.fixture(scope="module")
-async def stubs(
-    database_url: str, redis_url: str, openai_server: FakeOpenAI
-) -> AsyncIterator[Stubs]:
-    async with llm_stubs(database_url, redis_url, openai_server) as running:
-        yield running
+from tests.llm.mesh import Person, Stubs, sign_up
 
 
 async def released(redis: Redis, key: str) -> bool:
