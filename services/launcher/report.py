@@ -60,6 +60,8 @@ def table(rows: list[Row], state: State | None) -> Table:
     title = "tablemesh"
     if state is not None:
         title += f" (launcher pid {state.supervisor_pid}, {state.status})"
+        if state.fault_injection:
+            title += " [bold red]fault injection on[/bold red]"
     out = Table(title=title)
     for column in ("service", "address", "pids", "health"):
         # Fold rather than truncate: a cut-off socket path or URL is useless to copy.

@@ -118,6 +118,8 @@ async def serve(
     verifier = TokenVerifier(jwks_from_auth(clients), redis, cfg.jwt_issuer, cfg.jwt_audience)
     deps = Deps(name, cfg, redis, clients, verifier, engine)
     faults = FaultInjector(redis) if cfg.fault_injection else None
+    if faults is not None:
+        log.warning("fault injection is on: calls may fail on purpose (tablemesh faults show)")
 
     server = grpc.aio.server(
         interceptors=[MeshInterceptor(name, deps.verifier, faults)],

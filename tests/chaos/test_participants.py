@@ -110,3 +110,10 @@ def test_kill_9_in_the_middle_of_compensation(mesh: Mesh) -> None:
     assert world.profile and world.counts == NOTHING
     # What stays are tombstones: the deleted workspace and base, the revoked grant.
     assert rows_of(mesh, tenant) == {"workspaces": 1, "grants": 1, "bases": 1, "notifications": 0}
+
+
+def test_a_mesh_that_injects_faults_says_so(mesh: Mesh) -> None:
+    status = mesh.cli("status", check=False)
+    assert "fault injection on" in status.stdout, status.stdout
+    logged = (mesh.var_dir / "logs" / "workspaces.log").read_text()
+    assert "fault injection is on" in logged

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 
+from services.runtime import registry
 from tests.e2e.mesh import Mesh, bearer
 
 
@@ -107,6 +108,14 @@ def test_admin_manages_tenant_users(mesh: Mesh) -> None:
         "/api/v1/auth/login", json={"email": member["email"], "password": member["password"]}
     )
     assert login.status_code in (401, 403), "a deleted user cannot sign in"
+
+
+def test_status_shows_every_service_serving(mesh: Mesh) -> None:
+    shown = mesh.cli("status")  # exit 0: everything healthy
+    for spec in registry.SERVICES:
+        assert spec.name in shown.stdout
+    assert shown.stdout.count("SERVING") >= len(registry.SERVICES)
+    assert "fault injection" not in shown.stdout  # only when switched on
 
 
 def test_mesh_health_is_public(mesh: Mesh) -> None:
