@@ -7,13 +7,9 @@ Offset 1350, not 1300: a launcher mesh at offset 1200 serves metrics on 9301-931
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,18 +17,12 @@ import pytest
 from services.llm.claims import busy_message
 from services.llm.pricing import PriceTable
 from tests.datastores import PrivateStores
+from tests.e2e.mesh import Mesh, booted, mesh_env
 from tests.llm.fake_openai import FakeOpenAI, Reply
 from tests.llm.rest import ok, projects_base, sign_up
 
 PORT_OFFSET = 1350
 GATEWAY = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
-BIN = Path(sys.executable).parent
-
-
-def tablemesh(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "tablemesh"), *args], env=env, text=True, capture_output=True, timeout=240
-    )
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +33,9 @@ def gateway(
 ) -> Iterator[httpx.Client]:
     database_url, redis_url = private_stores.new()
     var_dir = tmp_path_factory.mktemp("llm-var")
-    env = dict(os.environ)
+    env = mesh_env(var_dir, database_url, redis_url, offset=PORT_OFFSET)
     env.update(
         {
-            "TABLEMESH_PORT_OFFSET": str(PORT_OFFSET),
-            "TABLEMESH_VAR_DIR": str(var_dir),
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
             "TABLEMESH_WORKERS": "1",
             "TABLEMESH_LLM_PROVIDER": "openai",
             "TABLEMESH_LLM_BASE_URL": openai_server.url,
@@ -57,13 +43,8 @@ def gateway(
             "TABLEMESH_LLM_MODEL": "gpt-4o-mini",
         }
     )
-    up = tablemesh(env, "up", "--detach")
-    try:
-        assert up.returncode == 0, f"{up.stdout}\n{up.stderr}"
-        with httpx.Client(base_url=GATEWAY, timeout=30) as client:
-            yield client
-    finally:
-        tablemesh(env, "down")
+    with booted(Mesh(var_dir, env)), httpx.Client(base_url=GATEWAY, timeout=30) as client:
+        yield client
 
 
 def test_chat_reads_the_users_table_through_mcp(

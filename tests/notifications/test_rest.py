@@ -4,13 +4,8 @@ email reaching the test SMTP server from the real service process."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import grpc
 import httpx
@@ -21,19 +16,14 @@ from tablemesh.notifications.v1 import notifications_service_pb2 as pb
 from tablemesh.notifications.v1.notifications_service_pb2_grpc import NotificationsServiceStub
 
 from services.runtime import registry
+from tests.accounts import register
 from tests.datastores import PrivateStores
+from tests.e2e.mesh import Mesh, bearer, booted, mesh_env
 from tests.notifications.conftest import Mailbox, SmtpServer
 
 OFFSET = 1600
 GATEWAY = f"127.0.0.1:{registry.GATEWAY_PORT + OFFSET}"
 SECRET = "notifications-rest-test-secret"
-BIN = Path(sys.executable).parent
-
-
-def tablemesh(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "tablemesh"), *args], env=env, text=True, capture_output=True, timeout=180
-    )
 
 
 @pytest.fixture(scope="module")
@@ -44,40 +34,20 @@ def gateway(
 ) -> Iterator[httpx.Client]:
     database_url, redis_url = private_stores.new()
     var_dir = tmp_path_factory.mktemp("notifications-var")
-    env = {
-        **os.environ,
-        "TABLEMESH_PORT_OFFSET": str(OFFSET),
-        "TABLEMESH_VAR_DIR": str(var_dir),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "TABLEMESH_SERVICE_SECRET": SECRET,
-        "TABLEMESH_SHUTDOWN_GRACE": "2",
-        "TABLEMESH_SMTP_HOST": "127.0.0.1",
-        "TABLEMESH_SMTP_PORT": str(smtp_server.port),
-        "TABLEMESH_SMTP_SECURITY": "none",
-        "TABLEMESH_SMTP_FROM": "Tablemesh <mesh@tablemesh.test>",
-    }
-    started = tablemesh(env, "up", "--detach")
-    try:
-        assert started.returncode == 0, started.stdout + started.stderr
-        with httpx.Client(base_url=f"http://{GATEWAY}", timeout=20) as client:
-            yield client
-    finally:
-        tablemesh(env, "down")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def register(http: httpx.Client) -> dict[str, Any]:
-    email = f"r-{uuid.uuid4().hex[:10]}@example.com"
-    reply = http.post(
-        "/api/v1/auth/register",
-        json={"email": email, "password": "correct horse 1", "first_name": "Ada", "last_name": "L"},
+    env = mesh_env(var_dir, database_url, redis_url, offset=OFFSET)
+    env.update(
+        {
+            "TABLEMESH_WORKERS": "1",
+            "TABLEMESH_SERVICE_SECRET": SECRET,
+            "TABLEMESH_SHUTDOWN_GRACE": "2",
+            "TABLEMESH_SMTP_HOST": "127.0.0.1",
+            "TABLEMESH_SMTP_PORT": str(smtp_server.port),
+            "TABLEMESH_SMTP_SECURITY": "none",
+            "TABLEMESH_SMTP_FROM": "Tablemesh <mesh@tablemesh.test>",
+        }
     )
-    assert reply.status_code == 200, reply.text
-    return dict(reply.json())
+    with booted(Mesh(var_dir, env)) as mesh:
+        yield mesh.http
 
 
 def send_as_saga(tenant_id: str, request: pb.SendRequest) -> pb.Notification:

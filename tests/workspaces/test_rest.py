@@ -3,29 +3,19 @@ at port offset 1500: tokens from real registrations and invitations."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.accounts import register
 from tests.datastores import PrivateStores
+from tests.e2e.mesh import Mesh, booted, mesh_env
 from tests.workspaces.rest import bearer, invite, new_base, ok, status, violations
 
 PORT_OFFSET = 1500
 GATEWAY = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
-BIN = Path(sys.executable).parent
-
-
-def tablemesh(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "tablemesh"), *args], env=env, text=True, capture_output=True, timeout=240
-    )
 
 
 @pytest.fixture(scope="module")
@@ -34,24 +24,10 @@ def http(
 ) -> Iterator[httpx.Client]:
     database_url, redis_url = private_stores.new()
     var_dir = tmp_path_factory.mktemp("workspaces-var")
-    env = dict(os.environ)
-    env.update(
-        {
-            "TABLEMESH_PORT_OFFSET": str(PORT_OFFSET),
-            "TABLEMESH_VAR_DIR": str(var_dir),
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "TABLEMESH_WORKERS": "1",
-            "TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE": "1000",
-        }
-    )
-    up = tablemesh(env, "up", "--detach")
-    try:
-        assert up.returncode == 0, f"{up.stdout}\n{up.stderr}"
-        with httpx.Client(base_url=GATEWAY, timeout=30) as client:
-            yield client
-    finally:
-        tablemesh(env, "down")
+    env = mesh_env(var_dir, database_url, redis_url, offset=PORT_OFFSET)
+    env["TABLEMESH_WORKERS"] = "1"
+    with booted(Mesh(var_dir, env)), httpx.Client(base_url=GATEWAY, timeout=30) as client:
+        yield client
 
 
 def test_workspace_life_through_rest(http: httpx.Client) -> None:
