@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import grpc
 import httpx
@@ -28,13 +28,15 @@ class Mesh:
     var_dir: Path
     env: dict[str, str]
     http: httpx.Client = field(init=False)
+    # Seconds the REST client waits for an answer.
+    HTTP_TIMEOUT: ClassVar[float] = 20.0
 
     @property
     def offset(self) -> int:
         return int(self.env["TABLEMESH_PORT_OFFSET"])
 
     def __post_init__(self) -> None:
-        self.http = httpx.Client(base_url=self.base_url, timeout=20)
+        self.http = httpx.Client(base_url=self.base_url, timeout=self.HTTP_TIMEOUT)
 
     @property
     def database_url(self) -> str:
@@ -93,8 +95,11 @@ class Mesh:
         return {**accepted.json(), "email": email, "password": "member pass 1"}
 
 
+M = TypeVar("M", bound=Mesh)
+
+
 @contextlib.contextmanager
-def booted(mesh: Mesh) -> Iterator[Mesh]:
+def booted(mesh: M) -> Iterator[M]:
     """The mesh up (`tablemesh up --detach`) for the block, and down after it."""
     try:
         mesh.cli("up", "--detach")

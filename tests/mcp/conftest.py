@@ -4,15 +4,11 @@ at port offset 1200, and helpers to get users, bases and MCP clients on it."""
 from __future__ import annotations
 
 import json
-import subprocess
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
-import httpx
 import pytest
 from google.protobuf import json_format, struct_pb2
 from tablemesh.mcp.v1 import mcp_service_pb2 as pb
@@ -20,7 +16,7 @@ from tablemesh.mcp.v1 import mcp_service_pb2_grpc as pb_grpc
 
 from services.runtime import registry
 from tests.datastores import PrivateStores
-from tests.e2e.mesh import BIN, bearer, mesh_env
+from tests.e2e.mesh import Mesh, bearer, booted, mesh_env
 
 PORT_OFFSET = 1200
 PROJECTS = {
@@ -49,44 +45,25 @@ class User:
         return (("authorization", f"Bearer {self.token}"),)
 
 
-@dataclass
-class McpMesh:
-    var_dir: Path
-    env: dict[str, str]
-    http: httpx.Client = field(init=False)
+class McpMesh(Mesh):
+    """The launcher's mesh at PORT_OFFSET, plus the mcp service's own endpoints and users
+    with a base of their own."""
 
-    def __post_init__(self) -> None:
-        self.http = httpx.Client(base_url=self.gateway_url, timeout=30)
-
-    @property
-    def gateway_url(self) -> str:
-        return f"http://127.0.0.1:{registry.GATEWAY_PORT + PORT_OFFSET}"
+    HTTP_TIMEOUT = 30.0
 
     @property
     def mcp_url(self) -> str:
         """The mcp service's own streamable HTTP endpoint."""
-        return f"http://127.0.0.1:{registry.MCP_HTTP_PORT + PORT_OFFSET}/mcp"
+        return f"http://127.0.0.1:{registry.MCP_HTTP_PORT + self.offset}/mcp"
 
     @property
     def grpc_target(self) -> str:
-        return f"127.0.0.1:{registry.BY_NAME['mcp'].default_port + PORT_OFFSET}"
+        return f"127.0.0.1:{self.port('mcp')}"
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(BIN / "tablemesh"), *args],
-            env=self.env,
-            text=True,
-            capture_output=True,
-            timeout=240,
-            check=False,
-        )
-
-    def register(self) -> User:
-        email = f"m{uuid.uuid4().hex[:10]}@example.com"
-        body = {"email": email, "password": "correct horse 1", "first_name": "M", "last_name": "C"}
-        reply = self.http.post("/api/v1/auth/register", json=body)
-        assert reply.status_code == 200, reply.text
-        return User(reply.json()["access_token"], email)
+    def user(self) -> User:
+        """A newly registered person (a new tenant's admin), as a User."""
+        account = self.register()
+        return User(account["access_token"], account["email"])
 
     def with_base(self, user: User, rows: list[dict[str, Any]] = ROWS) -> User:
         """The user's new base with a Projects table holding `rows`."""
@@ -137,27 +114,21 @@ def mcp_mesh(
 ) -> Iterator[McpMesh]:
     database_url, redis_url = private_stores.new()
     var_dir = tmp_path_factory.mktemp("mcp-var")
-    env = {**mesh_env(var_dir, database_url, redis_url), "TABLEMESH_PORT_OFFSET": str(PORT_OFFSET)}
-    mesh = McpMesh(var_dir, env)
-    try:
-        up = mesh.cli("up", "--detach")
-        assert up.returncode == 0, f"tablemesh up failed:\n{up.stdout}\n{up.stderr}"
+    env = mesh_env(var_dir, database_url, redis_url, offset=PORT_OFFSET)
+    with booted(McpMesh(var_dir, env)) as mesh:
         yield mesh
-    finally:
-        mesh.cli("down")
-        mesh.http.close()
 
 
 @pytest.fixture(scope="module")
 def alice(mcp_mesh: McpMesh) -> User:
     """A user with a base whose Projects table holds ROWS."""
-    return mcp_mesh.with_base(mcp_mesh.register())
+    return mcp_mesh.with_base(mcp_mesh.user())
 
 
 @pytest.fixture(scope="module")
 def mallory(mcp_mesh: McpMesh) -> User:
     """Another tenant, with a base of her own."""
-    return mcp_mesh.with_base(mcp_mesh.register())
+    return mcp_mesh.with_base(mcp_mesh.user())
 
 
 def text_of(result: Any) -> str:

@@ -70,7 +70,7 @@ def test_analysis_tools(mcp_mesh: McpMesh, alice: User) -> None:
 
 
 def test_write_tools(mcp_mesh: McpMesh) -> None:
-    user = mcp_mesh.with_base(mcp_mesh.register(), rows=[])
+    user = mcp_mesh.with_base(mcp_mesh.user(), rows=[])
     _, data, _ = mcp_mesh.call(
         user, "create_record", table="Projects", fields={"Name": "X", "Hours": 1}
     )
@@ -91,7 +91,7 @@ def test_write_tools(mcp_mesh: McpMesh) -> None:
 
 
 def test_create_metadata_table(mcp_mesh: McpMesh) -> None:
-    user = mcp_mesh.with_base(mcp_mesh.register(), rows=[])
+    user = mcp_mesh.with_base(mcp_mesh.user(), rows=[])
     is_error, data, text = mcp_mesh.call(user, "create_metadata_table")
     assert not is_error, text
     assert data["records_created"] == 3
@@ -106,7 +106,7 @@ def test_create_metadata_table(mcp_mesh: McpMesh) -> None:
 
 
 def test_sync_tables(mcp_mesh: McpMesh, alice: User) -> None:
-    user = mcp_mesh.with_base(mcp_mesh.register())
+    user = mcp_mesh.with_base(mcp_mesh.user())
     target = {
         "name": "Archive",
         "fields": [{"name": "Name", "type": "singleLineText"}, {"name": "Hours", "type": "number"}],

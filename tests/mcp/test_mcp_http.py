@@ -22,7 +22,7 @@ from tests.mcp.conftest import McpMesh, User, as_json, text_of
 
 @pytest.fixture(params=["direct", "envoy"])
 def url(request: pytest.FixtureRequest, mcp_mesh: McpMesh) -> str:
-    return mcp_mesh.mcp_url if request.param == "direct" else f"{mcp_mesh.gateway_url}/mcp"
+    return mcp_mesh.mcp_url if request.param == "direct" else f"{mcp_mesh.base_url}/mcp"
 
 
 @asynccontextmanager
@@ -53,7 +53,7 @@ async def test_list_and_call_tools(url: str, alice: User) -> None:
 
 
 async def test_writes_act_as_the_caller(url: str, mcp_mesh: McpMesh) -> None:
-    user = mcp_mesh.with_base(mcp_mesh.register(), rows=[])
+    user = mcp_mesh.with_base(mcp_mesh.user(), rows=[])
     async with session(url, user.token) as client:
         result = await client.call_tool(
             "create_record", {"base_id": user.base_id, "table": "Projects", "fields": {"Name": "Z"}}
@@ -135,7 +135,7 @@ def test_missing_or_bad_token_is_401(url: str, mcp_mesh: McpMesh) -> None:
         reply = httpx.post(url, json=ping, headers=headers, timeout=10)
         assert reply.status_code == 401, (headers, reply.text)
         assert reply.json()["code"] == 16
-    user = mcp_mesh.register()
+    user = mcp_mesh.user()
     logout = mcp_mesh.http.post("/api/v1/auth/logout", json={}, headers=bearer(user.token))
     assert logout.status_code == 200, logout.text
     reply = httpx.post(url, json=ping, headers={**accept, **bearer(user.token)}, timeout=10)

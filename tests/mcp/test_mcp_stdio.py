@@ -41,7 +41,7 @@ async def test_with_an_api_key(mcp_mesh: McpMesh, alice: User) -> None:
 
 
 async def test_with_an_access_token_writes_as_the_user(mcp_mesh: McpMesh) -> None:
-    user = mcp_mesh.with_base(mcp_mesh.register(), rows=[])
+    user = mcp_mesh.with_base(mcp_mesh.user(), rows=[])
     async with stdio_session(TABLEMESH_ACCESS_TOKEN=user.token) as client:
         result = await client.call_tool(
             "create_record", {"base_id": user.base_id, "table": "Projects", "fields": {"Name": "S"}}
@@ -51,7 +51,7 @@ async def test_with_an_access_token_writes_as_the_user(mcp_mesh: McpMesh) -> Non
 
 
 async def test_bad_input_and_other_tenants(mcp_mesh: McpMesh, alice: User) -> None:
-    mallory = mcp_mesh.with_base(mcp_mesh.register())
+    mallory = mcp_mesh.with_base(mcp_mesh.user())
     async with stdio_session(TABLEMESH_ACCESS_TOKEN=alice.token) as client:
         with pytest.raises(MCPError, match="unknown tool 'drop_tables'"):
             await client.call_tool("drop_tables", {})
