@@ -12,7 +12,6 @@ from typing import Any
 
 import psycopg
 
-from services.launcher import state as statefile
 from tests.e2e.mesh import Mesh, bearer
 
 SAGA_CALLER = "service:saga"
@@ -99,30 +98,24 @@ def steps(saga: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["name"]: s for s in saga["steps"]}
 
 
-def stored(mesh: Mesh, query: str, *params: object) -> int:
-    """One number from the mesh's own database (what a service really stored)."""
-    with psycopg.connect(mesh.database_url) as conn:
-        row = conn.execute(query, params).fetchone()
+def counted(conn: psycopg.Connection[Any], query: str, *params: object) -> int:
+    row = conn.execute(query, params).fetchone()
     assert row is not None
     return int(row[0])
 
 
+def stored(mesh: Mesh, query: str, *params: object) -> int:
+    """One number from the mesh's own database (what a service really stored)."""
+    with psycopg.connect(mesh.database_url) as conn:
+        return counted(conn, query, *params)
+
+
 def kill_orchestrators(mesh: Mesh) -> None:
     """kill -9 every saga worker, then wait until the launcher has restarted them."""
-    path = mesh.var_dir / "run" / "state.json"
-    current = statefile.read(path)
-    assert current is not None
-    victims = list(current.processes["saga"])
+    victims = mesh.pids("saga")
     for pid in victims:
         os.kill(pid, signal.SIGKILL)
-    for _ in range(400):
-        now = statefile.read(path)
-        pids = now.processes["saga"] if now else []
-        fresh = [p for p in pids if p not in victims and statefile.alive(p)]
-        if len(fresh) == len(victims):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"saga workers {victims} were not restarted")
+    mesh.wait_replaced("saga", victims)
 
 
 def rows_of(mesh: Mesh, tenant_id: str) -> dict[str, int]:
@@ -136,7 +129,8 @@ def rows_of(mesh: Mesh, tenant_id: str) -> dict[str, int]:
             "SELECT count(*) FROM notifications.notifications WHERE tenant_id::text = %s"
         ),
     }
-    return {name: stored(mesh, query, tenant_id) for name, query in queries.items()}
+    with psycopg.connect(mesh.database_url) as conn:
+        return {name: counted(conn, query, tenant_id) for name, query in queries.items()}
 
 
 def wait_until(condition: Any, what: str, wait: float = 30) -> None:

@@ -7,6 +7,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 import grpc
 import httpx
 
+from services.launcher import state as statefile
 from services.runtime import registry
 from tests.accounts import register
 
@@ -70,6 +72,24 @@ class Mesh:
                 f"tablemesh {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
             )
         return result
+
+    def pids(self, service: str) -> list[int]:
+        """The service's worker pids, as the launcher's state file lists them now."""
+        current = statefile.read(self.var_dir / "run" / "state.json")
+        assert current is not None
+        return list(current.processes[service])
+
+    def wait_replaced(self, service: str, gone: list[int], wait: float = 40) -> list[int]:
+        """Waits until the launcher has restarted the service's workers `gone` (killed):
+        all TABLEMESH_WORKERS of them alive again, none of `gone`; returns their pids."""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            pids = self.pids(service)
+            alive = [p for p in pids if p not in gone and statefile.alive(p)]
+            if len(alive) == len(pids) == int(self.env.get("TABLEMESH_WORKERS", "1")):
+                return pids
+            time.sleep(0.1)
+        raise AssertionError(f"{service} workers {gone} were not replaced: {self.pids(service)}")
 
     def channel(self, target: str | None = None) -> grpc.Channel:
         return grpc.insecure_channel(target or self.gateway)

@@ -10,23 +10,7 @@ import time
 
 import httpx
 
-from services.launcher import state as statefile
 from tests.e2e.mesh import Mesh, bearer
-
-
-def users_pids(mesh: Mesh) -> list[int]:
-    current = statefile.read(mesh.var_dir / "run" / "state.json")
-    assert current is not None
-    return list(current.processes["users"])
-
-
-def wait_for_new_pid(mesh: Mesh, old: int) -> list[int]:
-    for _ in range(100):
-        pids = users_pids(mesh)
-        if old not in pids and len(pids) == 2 and all(statefile.alive(p) for p in pids):
-            return pids
-        time.sleep(0.1)
-    raise AssertionError(f"users worker {old} was not replaced: {users_pids(mesh)}")
 
 
 def read_under_fault(mesh: Mesh, fault: signal.Signals) -> tuple[list[int], list[int]]:
@@ -46,9 +30,9 @@ def read_under_fault(mesh: Mesh, fault: signal.Signals) -> tuple[list[int], list
     for t in threads:
         t.start()
     time.sleep(1.0)
-    victim = users_pids(mesh)[0]
+    victim = mesh.pids("users")[0]
     os.kill(victim, fault)
-    replacement = wait_for_new_pid(mesh, victim)
+    replacement = mesh.wait_replaced("users", [victim], wait=10)
     time.sleep(1.0)
     stop.set()
     for t in threads:
