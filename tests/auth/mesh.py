@@ -11,9 +11,10 @@ from contextlib import asynccontextmanager
 from services.auth import main as auth_main
 from services.users import main as users_main
 from tests.inprocess import running_services
+from tests.ports import offset
 
 ENV = {
-    "TABLEMESH_PORT_OFFSET": "300",
+    "TABLEMESH_PORT_OFFSET": str(offset(300)),
     "TABLEMESH_LOGIN_MAX_FAILURES": "3",
     "TABLEMESH_ARGON2_MEMORY_KIB": "64",
     "TABLEMESH_ARGON2_TIME_COST": "1",

@@ -13,8 +13,9 @@ import pytest
 
 from tests.datastores import PrivateStores
 from tests.e2e.mesh import Mesh, booted, mesh_env
+from tests.ports import offset
 
-PORT_OFFSET = 1800
+PORT_OFFSET = offset(1800)
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,9 @@ import httpx
 from services.launcher import state as statefile
 from services.runtime import registry
 from tests.accounts import register
+from tests.ports import offset
 
-PORT_OFFSET = 1000
+PORT_OFFSET = offset(1000)
 BIN = Path(sys.executable).parent
 
 

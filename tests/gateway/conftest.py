@@ -25,9 +25,10 @@ from tests.gateway.harness import (
     start_server,
     wait_until,
 )
+from tests.ports import offset
 
 # Other engineers' meshes use offsets 0, 100 and 300 on this machine.
-OFFSET = 200
+OFFSET = offset(200)
 RATE_LIMIT = 5
 ALLOWED_ORIGIN = "http://localhost:3000"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.runtime.config import settings
+from tests.ports import offset
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def launcher_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     """TABLEMESH_VAR_DIR in tmp and TABLEMESH_PORT_OFFSET=100; yields the var dir."""
     var = tmp_path / "var"
     monkeypatch.setenv("TABLEMESH_VAR_DIR", str(var))
-    monkeypatch.setenv("TABLEMESH_PORT_OFFSET", "100")
+    monkeypatch.setenv("TABLEMESH_PORT_OFFSET", str(offset(100)))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
     settings.cache_clear()

@@ -24,9 +24,10 @@ from services.users import main as users_main
 from tests.inprocess import running_services
 from tests.llm.fake_openai import FakeOpenAI
 from tests.llm.table_tools import TableTools
+from tests.ports import offset
 
 # Its own offset: meshes of other test modules may run at the same time.
-PORT_OFFSET = "1350"
+PORT_OFFSET = str(offset(1350))
 
 
 def llm_register(tools: ToolExecutor) -> Register:

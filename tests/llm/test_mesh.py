@@ -20,8 +20,9 @@ from tests.datastores import PrivateStores
 from tests.e2e.mesh import Mesh, booted, mesh_env
 from tests.llm.fake_openai import FakeOpenAI, Reply
 from tests.llm.rest import ok, projects_base, sign_up
+from tests.ports import offset
 
-PORT_OFFSET = 1350
+PORT_OFFSET = offset(1350)
 GATEWAY = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
 
 

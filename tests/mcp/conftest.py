@@ -17,8 +17,9 @@ from tablemesh.mcp.v1 import mcp_service_pb2_grpc as pb_grpc
 from services.runtime import registry
 from tests.datastores import PrivateStores
 from tests.e2e.mesh import Mesh, bearer, booted, mesh_env
+from tests.ports import offset
 
-PORT_OFFSET = 1200
+PORT_OFFSET = offset(1200)
 PROJECTS = {
     "name": "Projects",
     "fields": [

@@ -17,6 +17,7 @@ from services.runtime import registry
 from services.users import main as users_main
 from tests.inprocess import running_services
 from tests.notifications.conftest import SmtpServer
+from tests.ports import offset
 
 
 @dataclass
@@ -30,7 +31,7 @@ async def running_mesh(
     database_url: str, redis_url: str, smtp_server: SmtpServer
 ) -> AsyncIterator[Mesh]:
     env = {
-        "TABLEMESH_PORT_OFFSET": "1600",
+        "TABLEMESH_PORT_OFFSET": str(offset(1600)),
         "TABLEMESH_ARGON2_MEMORY_KIB": "64",
         "TABLEMESH_ARGON2_TIME_COST": "1",
         "TABLEMESH_SMTP_HOST": "127.0.0.1",

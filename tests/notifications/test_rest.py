@@ -20,8 +20,9 @@ from tests.accounts import register
 from tests.datastores import PrivateStores
 from tests.e2e.mesh import Mesh, bearer, booted, mesh_env
 from tests.notifications.conftest import Mailbox, SmtpServer
+from tests.ports import offset
 
-OFFSET = 1600
+OFFSET = offset(1600)
 GATEWAY = f"127.0.0.1:{registry.GATEWAY_PORT + OFFSET}"
 SECRET = "notifications-rest-test-secret"
 

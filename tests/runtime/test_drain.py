@@ -19,7 +19,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tablemesh.users.v1 import users_service_pb2 as pb
 from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 
-PORT_OFFSET = 700
+from tests.ports import offset
+
+PORT_OFFSET = offset(700)
 TARGET = f"127.0.0.1:{8010 + PORT_OFFSET}"
 ROOT = Path(__file__).resolve().parents[2]
 SERVING = health_pb2.HealthCheckResponse.SERVING

@@ -34,10 +34,11 @@ from services.workspaces.lookups import Lookups
 from services.workspaces.members import Bases, Members
 from services.workspaces.store import WorkspaceStore
 from tests.inprocess import running_services
+from tests.ports import offset
 
 # Its own offset: meshes of other test modules may run at the same time.
 ENV = {
-    "TABLEMESH_PORT_OFFSET": "500",
+    "TABLEMESH_PORT_OFFSET": str(offset(500)),
     "TABLEMESH_AIRTABLE_BACKEND": "local",
     "TABLEMESH_ARGON2_MEMORY_KIB": "64",
     "TABLEMESH_ARGON2_TIME_COST": "1",

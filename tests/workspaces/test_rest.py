@@ -12,9 +12,10 @@ import pytest
 from tests.accounts import register
 from tests.datastores import PrivateStores
 from tests.e2e.mesh import Mesh, booted, mesh_env
+from tests.ports import offset
 from tests.workspaces.rest import bearer, invite, new_base, ok, status, violations
 
-PORT_OFFSET = 1500
+PORT_OFFSET = offset(1500)
 GATEWAY = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
 
 
