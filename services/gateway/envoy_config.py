@@ -74,7 +74,7 @@ def jwt_authn(conf: Settings, methods: list[Method]) -> Json:
     return {
         "@type": "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
         "providers": {PROVIDER: provider},
-        "rules": [*build_jwt_rules(methods), mcp_jwt_rule(PROVIDER)],
+        "rules": build_jwt_rules(methods, also_protected=(mcp_jwt_rule(PROVIDER),)),
         "bypass_cors_preflight": True,
     }
 
@@ -125,7 +125,6 @@ def substitutions(conf: Settings) -> dict[str, object]:
             mcp_route(cors_policy(conf.cors_origins)),
             *build_routes(
                 by_cluster,
-                conf.auth_rate_limit_per_minute,
                 # Every model call of a turn may take llm_timeout, plus time for the tools.
                 f"{int(conf.llm_timeout * conf.llm_max_steps) + 30}s",
             ),

@@ -14,6 +14,9 @@ from pathlib import Path
 from google.api import annotations_pb2, http_pb2
 from google.protobuf import descriptor_pb2
 
+from services.runtime import method_policy
+from services.runtime.method_policy import Policy
+
 ROOT = Path(__file__).resolve().parents[2]
 DESCRIPTOR_SET = ROOT / "generated" / "tablemesh.binpb"
 
@@ -42,17 +45,13 @@ class Method:
     bindings: tuple[Binding, ...]
     # True for server-streaming RPCs (StreamChat): no overall timeout at the gateway.
     server_streaming: bool = False
+    # What the contract declares: audience, sign-in limit, long running, idempotency.
+    policy: Policy = Policy()
 
     @property
     def path(self) -> str:
         """The native gRPC :path, e.g. /tablemesh.users.v1.UsersService/GetUser."""
         return f"/{self.service}/{self.name}"
-
-    @property
-    def idempotent(self) -> bool:
-        # AIP: Get/List/BatchGet never change state; a GET binding promises the same.
-        reads = self.name.startswith(("Get", "List", "BatchGet"))
-        return reads or any(b.verb == "GET" for b in self.bindings)
 
 
 def _escape(literal: str) -> str:
@@ -123,5 +122,13 @@ def load_methods(services: list[str], path: Path = DESCRIPTOR_SET) -> list[Metho
             raise KeyError(f"gRPC service {service} is not in {path}; run scripts/codegen.py")
         for m in by_name[service].method:
             rule = m.options.Extensions[annotations_pb2.http]
-            methods.append(Method(service, m.name, tuple(_bindings(rule)), m.server_streaming))
+            policy = method_policy.from_options(m.options)
+            methods.append(
+                Method(service, m.name, tuple(_bindings(rule)), m.server_streaming, policy)
+            )
     return methods
+
+
+def exposed(methods: list[Method]) -> list[Method]:
+    """The methods the gateway serves: every one that is not internal."""
+    return [m for m in methods if not m.policy.internal]

@@ -1,25 +1,23 @@
-"""Routes and JWT rules of the gateway, derived from the registry and the http annotations.
+"""Routes and JWT rules of the gateway, derived from the descriptor set and its policies.
 
-Every RPC has two forms at the gateway: its REST binding(s), seen by the filters before the
-transcoder (CORS, jwt_authn, rate limit), and its native gRPC path, which the router matches
-(a transcoded request is re-matched on its gRPC path). Both forms get routes and JWT rules.
+Every RPC the gateway exposes has two forms: its REST binding(s), seen by the filters before
+the transcoder (CORS, jwt_authn), and its native gRPC path, which the router matches (a
+transcoded request is re-matched on its gRPC path). Both forms get routes and JWT rules.
+Internal methods get neither: at the gateway they do not exist (404 / UNIMPLEMENTED).
+Sign-in throttling is not the gateway's: the auth service keeps one bucket per client
+address in Redis, shared by REST and gRPC, every worker and every gateway.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.gateway.http_rules import Method
+from services.gateway.http_rules import Binding, Method, exposed
 from services.runtime import registry
 
 Json = dict[str, Any]
 
-API_PREFIX = "/api/v1/"
 PROVIDER = "tablemesh"
-# Sensitive, unauthenticated RPCs throttled per client IP (password guessing, sign-up spam).
-RATE_LIMITED = frozenset(
-    {"/tablemesh.auth.v1.AuthService/Login", "/tablemesh.auth.v1.AuthService/Register"}
-)
 TIMEOUT = "15s"
 # gRPC codes and transport failures after which a read can safely be sent again.
 IDEMPOTENT_RETRY = {
@@ -28,8 +26,6 @@ IDEMPOTENT_RETRY = {
     "retry_back_off": {"base_interval": "0.05s", "max_interval": "0.5s"},
 }
 STREAM_IDLE_TIMEOUT = "60s"
-# Unary RPCs that legitimately run long: a chat turn is several model calls in a row.
-LONG_RUNNING = frozenset({"/tablemesh.llm.v1.LlmService/Chat"})
 
 
 def _action(cluster: str, *, idempotent: bool = False) -> Json:
@@ -44,29 +40,12 @@ def _action(cluster: str, *, idempotent: bool = False) -> Json:
     return action
 
 
-def _rate_limit(per_minute: int) -> Json:
-    """Per-route local rate limit with one token bucket per client IP (dynamic descriptor)."""
-    bucket = {"max_tokens": per_minute, "tokens_per_fill": per_minute, "fill_interval": "60s"}
-    enabled = {"default_value": {"numerator": 100, "denominator": "HUNDRED"}}
-    return {
-        "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3"
-        ".LocalRateLimit",
-        "stat_prefix": "auth_rate_limit",
-        # Required per route; only used for requests without a client address.
-        "token_bucket": bucket,
-        "filter_enabled": {**enabled, "runtime_key": "auth_rate_limit_enabled"},
-        "filter_enforced": {**enabled, "runtime_key": "auth_rate_limit_enforced"},
-        # An entry without a value is a wildcard: each distinct client IP gets its own bucket.
-        "descriptors": [{"entries": [{"key": "remote_address"}], "token_bucket": bucket}],
-        "max_dynamic_descriptors": 10000,
-        "always_consume_default_token_bucket": False,
-        "rate_limits": [{"actions": [{"remote_address": {}}]}],
-        "rate_limited_as_resource_exhausted": True,
-    }
-
-
 def _method_header(verb: str) -> list[Json]:
     return [{"name": ":method", "string_match": {"exact": verb}}]
+
+
+def _rest_match(b: Binding) -> Json:
+    return {"safe_regex": {"regex": b.regex}, "headers": _method_header(b.verb)}
 
 
 def _route(match: Json, cluster: str, *, idempotent: bool = False, **extra: Json) -> Json:
@@ -96,36 +75,24 @@ def _long_route(m: Method, cluster: str, long_timeout: str) -> Json:
 
 
 def build_routes(
-    methods_by_cluster: dict[str, list[Method]],
-    rate_limit_per_minute: int,
-    long_timeout: str = "600s",
+    methods_by_cluster: dict[str, list[Method]], long_timeout: str = "600s"
 ) -> list[Json]:
     """The virtual host's routes, most specific first."""
-    limited: list[Json] = []
     rest: list[Json] = []
     grpc: list[Json] = []
-    limit = {"envoy.filters.http.local_ratelimit": _rate_limit(rate_limit_per_minute)}
     for cluster, methods in methods_by_cluster.items():
         seen: set[str] = set()
-        for m in methods:
-            if m.path in RATE_LIMITED:
-                # Both forms: the filter runs before the transcoder, on the REST route.
-                limited.append(_route({"path": m.path}, cluster, typed_per_filter_config=limit))
-                for b in m.bindings:
-                    match = {"safe_regex": {"regex": b.regex}, "headers": _method_header(b.verb)}
-                    limited.append(_route(match, cluster, typed_per_filter_config=limit))
-            elif m.server_streaming or m.path in LONG_RUNNING:
+        for m in exposed(methods):
+            if m.server_streaming or m.policy.long_running:
                 grpc.append(_long_route(m, cluster, long_timeout))
-            elif m.idempotent:
-                grpc.append(_route({"path": m.path}, cluster, idempotent=True))
-            # REST routes only exist so CORS and the rate limit see a cluster route; once
-            # transcoded, the request is routed again by its gRPC path (timeouts, retries).
+            else:
+                grpc.append(_route({"path": m.path}, cluster, idempotent=m.policy.retryable))
+            # REST routes only exist so CORS sees a cluster route; once transcoded, the
+            # request is routed again by its gRPC path (timeouts, retries).
             for b in m.bindings:
                 if b.regex not in seen:
                     seen.add(b.regex)
                     rest.append(_route({"safe_regex": {"regex": b.regex}}, cluster))
-        for service in sorted({m.service for m in methods}):
-            grpc.append(_route({"prefix": f"/{service}/"}, cluster))
     reflection = {
         # Reflection is a bidi stream: no overall timeout, only an idle one.
         "match": {"prefix": "/grpc.reflection."},
@@ -136,29 +103,29 @@ def build_routes(
         },
         "typed_per_filter_config": NO_BUFFER,
     }
+    # Anything else, internal methods included. Envoy answers a native gRPC request's local
+    # 404 as grpc-status UNIMPLEMENTED, what a gRPC server says of a method it lacks.
     not_found = {
         "match": {"prefix": "/"},
         "direct_response": {"status": 404, "body": {"inline_string": "no route for this path"}},
     }
-    return [*limited, *rest, *grpc, reflection, not_found]
+    return [*rest, *grpc, reflection, not_found]
 
 
-def build_jwt_rules(methods: list[Method]) -> list[Json]:
-    """jwt_authn rules: first match wins, public forms first, then everything protected."""
-    public: list[Json] = [{"match": {"path": p}} for p in sorted(registry.PUBLIC_METHODS)]
-    public += [{"match": {"prefix": p}} for p in registry.PUBLIC_PREFIXES]
+def build_jwt_rules(methods: list[Method], also_protected: tuple[Json, ...] = ()) -> list[Json]:
+    """jwt_authn rules: first match wins. Public methods need no token; every other exposed
+    method needs one in both its forms; anything else (internal or unknown paths, which
+    the router answers 404 / UNIMPLEMENTED) is checked only if a token is sent, so that an
+    internal method looks exactly like one that does not exist."""
+    public: list[Json] = [{"match": {"prefix": p}} for p in registry.PUBLIC_PREFIXES]
     protected: list[Json] = []
     requires = {"provider_name": PROVIDER}
-    for m in methods:
-        for b in m.bindings:
-            match = {"safe_regex": {"regex": b.regex}, "headers": _method_header(b.verb)}
-            if registry.is_public(m.path):
-                public.append({"match": match})
-            elif not b.template.startswith(API_PREFIX):
-                # Outside /api/v1/ the broad rule below would miss it: name it explicitly.
-                protected.append({"match": match, "requires": requires})
-    protected += [
-        {"match": {"prefix": API_PREFIX}, "requires": requires},
-        {"match": {"prefix": "/tablemesh."}, "requires": requires},
-    ]
-    return public + protected
+    for m in exposed(methods):
+        forms = [{"path": m.path}, *(_rest_match(b) for b in m.bindings)]
+        if m.policy.public:
+            public += [{"match": match} for match in forms]
+        else:
+            protected += [{"match": match, "requires": requires} for match in forms]
+    if_sent = {"requires_any": {"requirements": [requires, {"allow_missing": {}}]}}
+    catch_all = {"match": {"prefix": "/"}, "requires": if_sent}
+    return [*public, *protected, *also_protected, catch_all]

@@ -1,8 +1,8 @@
 """Runs the platform service: `python -m services.platform.main`.
 
-Besides PlatformService it serves reflection for every service of the mesh (so grpcurl
-works through Envoy's single port) and, unless an external OTLP endpoint is configured,
-collects traces into var/traces.
+Besides PlatformService it serves reflection for every service of the mesh as the gateway
+exposes it, internal methods left out (so grpcurl works through Envoy's single port),
+and, unless an external OTLP endpoint is configured, collects traces into var/traces.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from tablemesh.platform.v1 import platform_service_pb2 as pb
 from tablemesh.platform.v1 import platform_service_pb2_grpc as pb_grpc
 
+from services.gateway.public_api import public_pool
 from services.platform.collector import TraceCollector
 from services.platform.mesh_health import check_all
 from services.runtime import descriptors
@@ -44,7 +45,7 @@ def register(server: grpc.aio.Server, deps: Deps) -> None:
 
 
 def main() -> None:
-    run("platform", register, reflect=descriptors.load_all())
+    run("platform", register, reflect=descriptors.load_all(), reflection_pool=public_pool())
 
 
 if __name__ == "__main__":

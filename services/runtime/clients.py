@@ -2,8 +2,9 @@
 
 Channels are reused per target. Every call gets a deadline (the default, cut to what the
 incoming call has left), the caller's identity (its bearer token, or a service token
-given explicitly), the request id and the W3C trace context. Only idempotent methods
-(Get*, List*, BatchGet*) are retried, and only on UNAVAILABLE, by gRPC's own retry policy.
+given explicitly), the request id and the W3C trace context. Only methods whose proto
+declares them idempotent (`idempotency_level`) are retried, and only on UNAVAILABLE, by
+gRPC's own retry policy.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ import structlog
 from google.protobuf import descriptor_pool
 from opentelemetry import trace
 
-from services.runtime import registry, tracing
+from services.runtime import method_policy, registry, tracing
 from services.runtime.identity import maybe_caller
 
 DEFAULT_TIMEOUT = 5.0
-IDEMPOTENT_PREFIXES = ("Get", "List", "BatchGet", "Check", "Batch")
 
 # Absolute monotonic deadline of the incoming call this task serves, if any.
 incoming_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -33,11 +33,16 @@ S = TypeVar("S")
 
 
 def idempotent_methods(grpc_service: str) -> list[str]:
+    """The service's methods that are safe to send again (NO_SIDE_EFFECTS or IDEMPOTENT)."""
     try:
         service = descriptor_pool.Default().FindServiceByName(grpc_service.removeprefix("/"))
     except KeyError:
         return []
-    return [m.name for m in service.methods if m.name.startswith(IDEMPOTENT_PREFIXES)]
+    return [
+        m.name
+        for m in service.methods
+        if method_policy.of(f"/{service.full_name}/{m.name}").retryable
+    ]
 
 
 def service_config(spec: registry.ServiceSpec) -> str:

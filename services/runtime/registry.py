@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from services.runtime import method_policy
+
 GATEWAY_PORT = 8000
 ENVOY_ADMIN_PORT = 9901
 # The mcp service's Model Context Protocol endpoint (streamable HTTP), besides its gRPC port.
@@ -62,21 +64,6 @@ SERVICES: tuple[ServiceSpec, ...] = (
 BY_NAME = {spec.name: spec for spec in SERVICES}
 
 
-# Methods callable without an access token, as full gRPC method names. Envoy's jwt_authn
-# rules (both REST and gRPC forms) and every service's auth interceptor derive from this.
-PUBLIC_METHODS: frozenset[str] = frozenset(
-    {
-        "/tablemesh.auth.v1.AuthService/Register",
-        "/tablemesh.auth.v1.AuthService/Login",
-        "/tablemesh.auth.v1.AuthService/RefreshToken",
-        "/tablemesh.auth.v1.AuthService/GetJwks",
-        "/tablemesh.auth.v1.AuthService/AcceptInvitation",
-        "/tablemesh.auth.v1.AuthService/ExchangeApiKey",
-        "/tablemesh.auth.v1.AuthService/IssueServiceToken",
-        "/tablemesh.platform.v1.PlatformService/GetMeshHealth",
-    }
-)
-
 # Method prefixes that are public on every service: health checks and reflection.
 PUBLIC_PREFIXES: tuple[str, ...] = (
     "/grpc.health.v1.Health/",
@@ -90,7 +77,9 @@ QUIET_PREFIXES: tuple[str, ...] = ("/grpc.health.v1.Health/", "/opentelemetry.pr
 
 
 def is_public(method: str) -> bool:
-    return method in PUBLIC_METHODS or method.startswith(PUBLIC_PREFIXES)
+    """Whether a service answers the method without an access token: health, reflection,
+    and what the contract declares public or tokenless (services.runtime.method_policy)."""
+    return method.startswith(PUBLIC_PREFIXES) or not method_policy.of(method).token_required
 
 
 def port_offset() -> int:

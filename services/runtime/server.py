@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+from google.protobuf.descriptor_pool import DescriptorPool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from redis.asyncio import Redis
@@ -99,6 +100,7 @@ async def serve(
     register: Register,
     *,
     reflect: Iterable[str] | None = None,
+    reflection_pool: DescriptorPool | None = None,
 ) -> None:
     cfg = settings()
     spec = registry.spec(name)
@@ -128,7 +130,9 @@ async def serve(
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [*spec.grpc_services, health.SERVICE_NAME, reflection.SERVICE_NAME]
-    reflection.enable_server_reflection(sorted({*names, *(reflect or ())}), server)
+    reflection.enable_server_reflection(
+        sorted({*names, *(reflect or ())}), server, pool=reflection_pool
+    )
     for service_name in ("", *spec.grpc_services):
         await health_servicer.set(service_name, health_pb2.HealthCheckResponse.NOT_SERVING)
 

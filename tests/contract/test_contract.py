@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from google.protobuf import descriptor_pb2
+from tablemesh.api.v1 import method_policy_pb2 as policy_pb
+
+from services.gateway.http_rules import DESCRIPTOR_SET
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -61,3 +66,17 @@ def test_ruff_format() -> None:
 def test_mypy() -> None:
     result = run(str(BIN / "mypy"))
     assert result.returncode == 0, result.stdout
+
+
+def test_every_rpc_declares_who_may_call_it() -> None:
+    """The audience is part of the contract: no method is left to a default."""
+    files = descriptor_pb2.FileDescriptorSet.FromString(DESCRIPTOR_SET.read_bytes())
+    undeclared = [
+        f"{file.package}.{service.name}/{method.name}"
+        for file in files.file
+        if file.package.startswith("tablemesh.")
+        for service in file.service
+        for method in service.method
+        if not method.options.Extensions[policy_pb.policy].visibility
+    ]
+    assert undeclared == []

@@ -20,7 +20,7 @@ from google.protobuf import descriptor_pool
 from tablemesh.users.v1 import users_service_pb2 as users_pb
 from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
 
-from services.runtime import descriptors, registry
+from services.runtime import descriptors, method_policy, registry
 from services.runtime.config import Settings
 from tests.e2e.mesh import Mesh, bearer
 
@@ -213,7 +213,8 @@ def non_public_methods() -> list[tuple[str, str]]:
             service = pool.FindServiceByName(name)
             for method in service.methods:
                 path = f"/{name}/{method.name}"
-                if registry.is_public(path):
+                # Internal methods do not exist at the gateway (tests/e2e/test_visibility.py).
+                if registry.is_public(path) or method_policy.of(path).internal:
                     continue
                 rule = method.GetOptions().Extensions[annotations_pb2.http]
                 verb = rule.WhichOneof("pattern")

@@ -29,7 +29,6 @@ from tests.ports import offset
 
 # Other engineers' meshes use offsets 0, 100 and 300 on this machine.
 OFFSET = offset(200)
-RATE_LIMIT = 5
 ALLOWED_ORIGIN = "http://localhost:3000"
 
 
@@ -40,7 +39,6 @@ def gateway_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TABLEMESH_PORT_OFFSET", str(OFFSET))
         mp.setenv("TABLEMESH_VAR_DIR", str(var_dir))
-        mp.setenv("TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE", str(RATE_LIMIT))
         mp.setenv("TABLEMESH_CORS_ORIGINS", f"{ALLOWED_ORIGIN},http://127.0.0.1:3000")
         mp.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
         for name in list(os.environ):

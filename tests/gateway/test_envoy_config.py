@@ -76,12 +76,22 @@ def rule_for(rules: list[dict], path: str, verb: str) -> dict:
     return {}
 
 
+def needs_token(rule: dict) -> bool:
+    """Whether a jwt_authn rule refuses a request that carries no token."""
+    requires = rule.get("requires")
+    if requires is None:
+        return False
+    alternatives = requires.get("requires_any", {}).get("requirements", [requires])
+    return not any("allow_missing" in r for r in alternatives)
+
+
 def test_every_method_has_the_right_jwt_rule_in_both_forms() -> None:
     rules = routes.build_jwt_rules(all_methods())
     for m in all_methods():
-        public = registry.is_public(m.path)
-        assert ("requires" not in rule_for(rules, m.path, "POST")) == public, m.path
+        # Internal methods fall to the catch-all: checked only if a token is sent, then 404.
+        wanted = not (m.policy.public or m.policy.internal)
+        assert needs_token(rule_for(rules, m.path, "POST")) == wanted, m.path
         for b in m.bindings:
             path = re.sub(r"\{[^}]+\}", "x", b.template)
-            assert ("requires" not in rule_for(rules, path, b.verb)) == public, (m.path, path)
+            assert needs_token(rule_for(rules, path, b.verb)) == wanted, (m.path, path)
     assert "requires" not in rule_for(rules, "/grpc.health.v1.Health/Check", "POST")

@@ -14,7 +14,7 @@ from tablemesh.auth.v1 import auth_service_pb2_grpc as auth_grpc
 from tablemesh.users.v1 import users_service_pb2 as users_pb2
 from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
 
-from services.gateway.http_rules import load_methods
+from services.gateway.http_rules import exposed, load_methods
 from services.runtime import registry
 from tests.gateway.conftest import Gateway
 from tests.gateway.harness import (
@@ -119,7 +119,8 @@ async def test_every_protected_method_refuses_a_missing_token_in_both_forms(
     http: httpx.AsyncClient, gateway: Gateway
 ) -> None:
     services = [svc for spec in registry.SERVICES for svc in spec.grpc_services]
-    protected = [m for m in load_methods(services) if not registry.is_public(m.path)]
+    methods = exposed(load_methods(services))
+    protected = [m for m in methods if not m.policy.public]
     assert protected
     async with grpc.aio.insecure_channel(gateway.grpc_target) as channel:
         for m in protected:
@@ -131,3 +132,18 @@ async def test_every_protected_method_refuses_a_missing_token_in_both_forms(
                 path = re.sub(r"\{[^}]+\}", "x", b.template)
                 response = await http.request(b.verb, path, json={})
                 assert_status(response, 401, 16)
+
+
+async def test_internal_methods_do_not_exist_at_the_gateway(gateway: Gateway) -> None:
+    """With or without a good token: UNIMPLEMENTED, as for a method nobody defined."""
+    services = [svc for spec in registry.SERVICES for svc in spec.grpc_services]
+    internal = [m for m in load_methods(services) if m.policy.internal]
+    assert "/tablemesh.auth.v1.AuthService/IssueServiceToken" in {m.path for m in internal}
+    metadata = (("authorization", f"Bearer {gateway.signer.token()}"),)
+    async with grpc.aio.insecure_channel(gateway.grpc_target) as channel:
+        for m in internal:
+            call = channel.unary_unary(m.path, lambda b: b, lambda b: b)
+            for sent in (None, metadata):
+                with pytest.raises(grpc.aio.AioRpcError) as err:
+                    await call(b"", timeout=5, metadata=sent)
+                assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED, (m.path, sent)

@@ -25,9 +25,10 @@ _sym_db = _symbol_database.Default()
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from tablemesh.api.v1 import method_policy_pb2 as tablemesh_dot_api_dot_v1_dot_method__policy__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"tablemesh/mcp/v1/mcp_service.proto\x12\x10tablemesh.mcp.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\"X\n\x04Tool\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12-\n\x0cinput_schema\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x12\n\x10ListToolsRequest\":\n\x11ListToolsResponse\x12%\n\x05tools\x18\x01 \x03(\x0b\x32\x16.tablemesh.mcp.v1.Tool\"Q\n\x0f\x43\x61llToolRequest\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12*\n\targuments\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"f\n\x10\x43\x61llToolResponse\x12\x32\n\x12structured_content\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x10\n\x08is_error\x18\x03 \x01(\x08\x32\xfa\x01\n\nMcpService\x12o\n\tListTools\x12\".tablemesh.mcp.v1.ListToolsRequest\x1a#.tablemesh.mcp.v1.ListToolsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/api/v1/mcp/tools\x12{\n\x08\x43\x61llTool\x12!.tablemesh.mcp.v1.CallToolRequest\x1a\".tablemesh.mcp.v1.CallToolResponse\"(\x82\xd3\xe4\x93\x02\"\"\x1d/api/v1/mcp/tools/{name}:call:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"tablemesh/mcp/v1/mcp_service.proto\x12\x10tablemesh.mcp.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a$tablemesh/api/v1/method_policy.proto\"X\n\x04Tool\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12-\n\x0cinput_schema\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x12\n\x10ListToolsRequest\":\n\x11ListToolsResponse\x12%\n\x05tools\x18\x01 \x03(\x0b\x32\x16.tablemesh.mcp.v1.Tool\"Q\n\x0f\x43\x61llToolRequest\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12*\n\targuments\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"f\n\x10\x43\x61llToolResponse\x12\x32\n\x12structured_content\x18\x01 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x10\n\x08is_error\x18\x03 \x01(\x08\x32\x8a\x02\n\nMcpService\x12x\n\tListTools\x12\".tablemesh.mcp.v1.ListToolsRequest\x1a#.tablemesh.mcp.v1.ListToolsResponse\"\"\x90\x02\x01\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x13\x12\x11/api/v1/mcp/tools\x12\x81\x01\n\x08\x43\x61llTool\x12!.tablemesh.mcp.v1.CallToolRequest\x1a\".tablemesh.mcp.v1.CallToolResponse\".\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\"\"\x1d/api/v1/mcp/tools/{name}:call:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,19 +38,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CALLTOOLREQUEST'].fields_by_name['name']._loaded_options = None
   _globals['_CALLTOOLREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002'
   _globals['_MCPSERVICE'].methods_by_name['ListTools']._loaded_options = None
-  _globals['_MCPSERVICE'].methods_by_name['ListTools']._serialized_options = b'\202\323\344\223\002\023\022\021/api/v1/mcp/tools'
+  _globals['_MCPSERVICE'].methods_by_name['ListTools']._serialized_options = b'\220\002\001\212\347\030\002\010\002\202\323\344\223\002\023\022\021/api/v1/mcp/tools'
   _globals['_MCPSERVICE'].methods_by_name['CallTool']._loaded_options = None
-  _globals['_MCPSERVICE'].methods_by_name['CallTool']._serialized_options = b'\202\323\344\223\002\"\"\035/api/v1/mcp/tools/{name}:call:\001*'
-  _globals['_TOOL']._serialized_start=149
-  _globals['_TOOL']._serialized_end=237
-  _globals['_LISTTOOLSREQUEST']._serialized_start=239
-  _globals['_LISTTOOLSREQUEST']._serialized_end=257
-  _globals['_LISTTOOLSRESPONSE']._serialized_start=259
-  _globals['_LISTTOOLSRESPONSE']._serialized_end=317
-  _globals['_CALLTOOLREQUEST']._serialized_start=319
-  _globals['_CALLTOOLREQUEST']._serialized_end=400
-  _globals['_CALLTOOLRESPONSE']._serialized_start=402
-  _globals['_CALLTOOLRESPONSE']._serialized_end=504
-  _globals['_MCPSERVICE']._serialized_start=507
-  _globals['_MCPSERVICE']._serialized_end=757
+  _globals['_MCPSERVICE'].methods_by_name['CallTool']._serialized_options = b'\212\347\030\002\010\002\202\323\344\223\002\"\"\035/api/v1/mcp/tools/{name}:call:\001*'
+  _globals['_TOOL']._serialized_start=187
+  _globals['_TOOL']._serialized_end=275
+  _globals['_LISTTOOLSREQUEST']._serialized_start=277
+  _globals['_LISTTOOLSREQUEST']._serialized_end=295
+  _globals['_LISTTOOLSRESPONSE']._serialized_start=297
+  _globals['_LISTTOOLSRESPONSE']._serialized_end=355
+  _globals['_CALLTOOLREQUEST']._serialized_start=357
+  _globals['_CALLTOOLREQUEST']._serialized_end=438
+  _globals['_CALLTOOLRESPONSE']._serialized_start=440
+  _globals['_CALLTOOLRESPONSE']._serialized_end=542
+  _globals['_MCPSERVICE']._serialized_start=545
+  _globals['_MCPSERVICE']._serialized_end=811
 # @@protoc_insertion_point(module_scope)

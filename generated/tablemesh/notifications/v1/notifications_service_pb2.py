@@ -26,9 +26,10 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from tablemesh.api.v1 import method_policy_pb2 as tablemesh_dot_api_dot_v1_dot_method__policy__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n6tablemesh/notifications/v1/notifications_service.proto\x12\x1atablemesh.notifications.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc4\x03\n\x0cNotification\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x17\n\ttenant_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x19\n\x11recipient_user_id\x18\x03 \x01(\t\x12\x17\n\x0frecipient_email\x18\x04 \x01(\t\x12\x10\n\x08\x63hannels\x18\x05 \x03(\t\x12\x10\n\x08template\x18\x06 \x01(\t\x12\x0f\n\x07subject\x18\x07 \x01(\t\x12\x0c\n\x04\x62ody\x18\x08 \x01(\t\x12\x12\n\x04read\x18\t \x01(\x08\x42\x04\xe2\x41\x01\x03\x12\x19\n\x0b\x65mail_state\x18\n \x01(\tB\x04\xe2\x41\x01\x03\x12\x1c\n\x0e\x65mail_attempts\x18\x0b \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x1e\n\x10\x65mail_last_error\x18\x0c \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x33\n\tread_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x39\n\x0f\x65mail_send_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"\xdb\x01\n\x08Template\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x0c\n\x04\x62ody\x18\x03 \x01(\t\x12\x15\n\x07\x62uiltin\x18\x04 \x01(\x08\x42\x04\xe2\x41\x01\x03\x12\x17\n\tvariables\x18\x05 \x03(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"\x9b\x02\n\x0bSendRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x19\n\x11recipient_user_id\x18\x02 \x01(\t\x12\x17\n\x0frecipient_email\x18\x03 \x01(\t\x12\x16\n\x08\x63hannels\x18\x04 \x03(\tB\x04\xe2\x41\x01\x02\x12\x10\n\x08template\x18\x05 \x01(\t\x12I\n\tvariables\x18\x06 \x03(\x0b\x32\x36.tablemesh.notifications.v1.SendRequest.VariablesEntry\x12\x0f\n\x07subject\x18\x07 \x01(\t\x12\x0c\n\x04\x62ody\x18\x08 \x01(\t\x1a\x30\n\x0eVariablesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"N\n\x0cSendResponse\x12>\n\x0cnotification\x18\x01 \x01(\x0b\x32(.tablemesh.notifications.v1.Notification\"H\n\x19\x44\x65leteNotificationRequest\x12\x17\n\x0fnotification_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x1c\n\x1a\x44\x65leteNotificationResponse\"\x16\n\x14ListTemplatesRequest\"P\n\x15ListTemplatesResponse\x12\x37\n\ttemplates\x18\x01 \x03(\x0b\x32$.tablemesh.notifications.v1.Template\"i\n\x15\x43reateTemplateRequest\x12<\n\x08template\x18\x01 \x01(\x0b\x32$.tablemesh.notifications.v1.TemplateB\x04\xe2\x41\x01\x02\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"P\n\x16\x43reateTemplateResponse\x12\x36\n\x08template\x18\x01 \x01(\x0b\x32$.tablemesh.notifications.v1.Template\"\x86\x01\n\x15UpdateTemplateRequest\x12<\n\x08template\x18\x01 \x01(\x0b\x32$.tablemesh.notifications.v1.TemplateB\x04\xe2\x41\x01\x02\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"P\n\x16UpdateTemplateResponse\x12\x36\n\x08template\x18\x01 \x01(\x0b\x32$.tablemesh.notifications.v1.Template\"V\n\x18ListNotificationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x13\n\x0bunread_only\x18\x03 \x01(\x08\"\x8b\x01\n\x19ListNotificationsResponse\x12?\n\rnotifications\x18\x01 \x03(\x0b\x32(.tablemesh.notifications.v1.Notification\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x14\n\x0cunread_count\x18\x03 \x01(\x05\"0\n\x0fMarkReadRequest\x12\x1d\n\x0fnotification_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"R\n\x10MarkReadResponse\x12>\n\x0cnotification\x18\x01 \x01(\x0b\x32(.tablemesh.notifications.v1.Notification2\xc4\x08\n\x14NotificationsService\x12Y\n\x04Send\x12\'.tablemesh.notifications.v1.SendRequest\x1a(.tablemesh.notifications.v1.SendResponse\x12\x83\x01\n\x12\x44\x65leteNotification\x12\x35.tablemesh.notifications.v1.DeleteNotificationRequest\x1a\x36.tablemesh.notifications.v1.DeleteNotificationResponse\x12\x9d\x01\n\rListTemplates\x12\x30.tablemesh.notifications.v1.ListTemplatesRequest\x1a\x31.tablemesh.notifications.v1.ListTemplatesResponse\"\'\x82\xd3\xe4\x93\x02!\x12\x1f/api/v1/notifications/templates\x12\xaa\x01\n\x0e\x43reateTemplate\x12\x31.tablemesh.notifications.v1.CreateTemplateRequest\x1a\x32.tablemesh.notifications.v1.CreateTemplateResponse\"1\x82\xd3\xe4\x93\x02+\"\x1f/api/v1/notifications/templates:\x08template\x12\xba\x01\n\x0eUpdateTemplate\x12\x31.tablemesh.notifications.v1.UpdateTemplateRequest\x1a\x32.tablemesh.notifications.v1.UpdateTemplateResponse\"A\x82\xd3\xe4\x93\x02;2//api/v1/notifications/templates/{template.name}:\x08template\x12\x9f\x01\n\x11ListNotifications\x12\x34.tablemesh.notifications.v1.ListNotificationsRequest\x1a\x35.tablemesh.notifications.v1.ListNotificationsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/notifications\x12\x9e\x01\n\x08MarkRead\x12+.tablemesh.notifications.v1.MarkReadRequest\x1a,.tablemesh.notifications.v1.MarkReadResponse\"7\x82\xd3\xe4\x93\x02\x31\",/api/v1/notifications/{notification_id}:read:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n6tablemesh/notifications/v1/notifications_service.proto\x12\x1atablemesh.notifications.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$tablemesh/api/v1/method_policy.proto\"\xc4\x03\n\x0cNotification\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x17\n\ttenant_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x19\n\x11recipient_user_id\x18\x03 \x01(\t\x12\x17\n\x0frecipient_email\x18\x04 \x01(\t\x12\x10\n\x08\x63hannels\x18\x05 \x03(\t\x12\x10\n\x08template\x18\x06 \x01(\t\x12\x0f\n\x07subject\x18\x07 \x01(\t\x12\x0c\n\x04\x62ody\x18\x08 \x01(\t\x12\x12\n\x04read\x18\t \x01(\x08\x42\x04\xe2\x41\x01\x03\x12\x19\n\x0b\x65mail_state\x18\n \x01(\tB\x04\xe2\x41\x01\x03\x12\x1c\n\x0e\x65mail_attempts\x18\x0b \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x1e\n\x10\x65mail_last_error\x18\x0c \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x33\n\tread_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x39\n\x0f\x65mail_send_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"\xdb\x01\n\x08Template\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x0c\n\x04\x62ody\x18\x03 \x01(\t\x12\x15\n\x07\x62uiltin\x18\x04 \x01(\x08\x42\x04\xe2\x41\x01\x03\x12\x17\n\tvariables\x18\x05 \x03(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"\x9b\x02\n\x0bSendRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x19\n\x11recipient_user_id\x18\x02 \x01(\t\x12\x17\n\x0frecipient_email\x18\x03 \x01(\t\x12\x16\n\x08\x63hannels\x18\x04 \x03(\tB\x04\xe2\x41\x01\x02\x12\x10\n\x08template\x18\x05 \x01(\t\x12I\n\tvariables\x18\x06 \x03(\x0b\x32\x36.tablemesh.notifications.v1.SendRequest.VariablesEntry\x12\x0f\n\x07subject\x18\x07 \x01(\t\x12\x0c\n\x04\x62ody\x18\x08 \x01(\t\x1a\x30\n\x0eVariablesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"N\n\x0cSendResponse\x12>\n\x0cnotification\x18\x01 \x01(\x0b\x32(.tablemesh.notifications.v1.Notification\"H\n\x19\x44\x65leteNotificationRequest\x12\x17\n\x0fnotification_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x1c\n\x1a\x44\x65leteNotificationResponse\"\x16\n\x14ListTemplatesRequest\"P\n\x15ListTemplatesResponse\x12\x37\n\ttemplates\x18\x01 \x03(\x0b\x32$.tablemesh.notifications.v1.Template\"i\n\x15\x43reateTemplateRequest\x12<\n\x08template\x18\x01 \x01(\x0b\x32$.tablemesh.notifications.v1.TemplateB\x04\xe2\x41\x01\x02\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"P\n\x16\x43reateTemplateResponse\x12\x36\n\x08template\x18\x01 \x01(\x0b\x32$.tablemesh.notifications.v1.Template\"\x86\x01\n\x15UpdateTemplateRequest\x12<\n\x08template\x18\x01 \x01(\x0b\x32$.tablemesh.notifications.v1.TemplateB\x04\xe2\x41\x01\x02\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"P\n\x16UpdateTemplateResponse\x12\x36\n\x08template\x18\x01 \x01(\x0b\x32$.tablemesh.notifications.v1.Template\"V\n\x18ListNotificationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x13\n\x0bunread_only\x18\x03 \x01(\x08\"\x8b\x01\n\x19ListNotificationsResponse\x12?\n\rnotifications\x18\x01 \x03(\x0b\x32(.tablemesh.notifications.v1.Notification\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x14\n\x0cunread_count\x18\x03 \x01(\x05\"0\n\x0fMarkReadRequest\x12\x1d\n\x0fnotification_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"R\n\x10MarkReadResponse\x12>\n\x0cnotification\x18\x01 \x01(\x0b\x32(.tablemesh.notifications.v1.Notification2\x81\t\n\x14NotificationsService\x12\x61\n\x04Send\x12\'.tablemesh.notifications.v1.SendRequest\x1a(.tablemesh.notifications.v1.SendResponse\"\x06\x8a\xe7\x18\x02\x08\x03\x12\x8e\x01\n\x12\x44\x65leteNotification\x12\x35.tablemesh.notifications.v1.DeleteNotificationRequest\x1a\x36.tablemesh.notifications.v1.DeleteNotificationResponse\"\t\x90\x02\x02\x8a\xe7\x18\x02\x08\x03\x12\xa6\x01\n\rListTemplates\x12\x30.tablemesh.notifications.v1.ListTemplatesRequest\x1a\x31.tablemesh.notifications.v1.ListTemplatesResponse\"0\x90\x02\x01\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02!\x12\x1f/api/v1/notifications/templates\x12\xb0\x01\n\x0e\x43reateTemplate\x12\x31.tablemesh.notifications.v1.CreateTemplateRequest\x1a\x32.tablemesh.notifications.v1.CreateTemplateResponse\"7\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02+\"\x1f/api/v1/notifications/templates:\x08template\x12\xc3\x01\n\x0eUpdateTemplate\x12\x31.tablemesh.notifications.v1.UpdateTemplateRequest\x1a\x32.tablemesh.notifications.v1.UpdateTemplateResponse\"J\x90\x02\x02\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02;2//api/v1/notifications/templates/{template.name}:\x08template\x12\xa8\x01\n\x11ListNotifications\x12\x34.tablemesh.notifications.v1.ListNotificationsRequest\x1a\x35.tablemesh.notifications.v1.ListNotificationsResponse\"&\x90\x02\x01\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x17\x12\x15/api/v1/notifications\x12\xa7\x01\n\x08MarkRead\x12+.tablemesh.notifications.v1.MarkReadRequest\x1a,.tablemesh.notifications.v1.MarkReadResponse\"@\x90\x02\x02\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x31\",/api/v1/notifications/{notification_id}:read:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -73,50 +74,54 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPDATETEMPLATEREQUEST'].fields_by_name['template']._serialized_options = b'\342A\001\002'
   _globals['_MARKREADREQUEST'].fields_by_name['notification_id']._loaded_options = None
   _globals['_MARKREADREQUEST'].fields_by_name['notification_id']._serialized_options = b'\342A\001\002'
+  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['Send']._loaded_options = None
+  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['Send']._serialized_options = b'\212\347\030\002\010\003'
+  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['DeleteNotification']._loaded_options = None
+  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['DeleteNotification']._serialized_options = b'\220\002\002\212\347\030\002\010\003'
   _globals['_NOTIFICATIONSSERVICE'].methods_by_name['ListTemplates']._loaded_options = None
-  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['ListTemplates']._serialized_options = b'\202\323\344\223\002!\022\037/api/v1/notifications/templates'
+  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['ListTemplates']._serialized_options = b'\220\002\001\212\347\030\002\010\002\202\323\344\223\002!\022\037/api/v1/notifications/templates'
   _globals['_NOTIFICATIONSSERVICE'].methods_by_name['CreateTemplate']._loaded_options = None
-  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['CreateTemplate']._serialized_options = b'\202\323\344\223\002+\"\037/api/v1/notifications/templates:\010template'
+  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['CreateTemplate']._serialized_options = b'\212\347\030\002\010\002\202\323\344\223\002+\"\037/api/v1/notifications/templates:\010template'
   _globals['_NOTIFICATIONSSERVICE'].methods_by_name['UpdateTemplate']._loaded_options = None
-  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['UpdateTemplate']._serialized_options = b'\202\323\344\223\002;2//api/v1/notifications/templates/{template.name}:\010template'
+  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['UpdateTemplate']._serialized_options = b'\220\002\002\212\347\030\002\010\002\202\323\344\223\002;2//api/v1/notifications/templates/{template.name}:\010template'
   _globals['_NOTIFICATIONSSERVICE'].methods_by_name['ListNotifications']._loaded_options = None
-  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['ListNotifications']._serialized_options = b'\202\323\344\223\002\027\022\025/api/v1/notifications'
+  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['ListNotifications']._serialized_options = b'\220\002\001\212\347\030\002\010\002\202\323\344\223\002\027\022\025/api/v1/notifications'
   _globals['_NOTIFICATIONSSERVICE'].methods_by_name['MarkRead']._loaded_options = None
-  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['MarkRead']._serialized_options = b'\202\323\344\223\0021\",/api/v1/notifications/{notification_id}:read:\001*'
-  _globals['_NOTIFICATION']._serialized_start=217
-  _globals['_NOTIFICATION']._serialized_end=669
-  _globals['_TEMPLATE']._serialized_start=672
-  _globals['_TEMPLATE']._serialized_end=891
-  _globals['_SENDREQUEST']._serialized_start=894
-  _globals['_SENDREQUEST']._serialized_end=1177
-  _globals['_SENDREQUEST_VARIABLESENTRY']._serialized_start=1129
-  _globals['_SENDREQUEST_VARIABLESENTRY']._serialized_end=1177
-  _globals['_SENDRESPONSE']._serialized_start=1179
-  _globals['_SENDRESPONSE']._serialized_end=1257
-  _globals['_DELETENOTIFICATIONREQUEST']._serialized_start=1259
-  _globals['_DELETENOTIFICATIONREQUEST']._serialized_end=1331
-  _globals['_DELETENOTIFICATIONRESPONSE']._serialized_start=1333
-  _globals['_DELETENOTIFICATIONRESPONSE']._serialized_end=1361
-  _globals['_LISTTEMPLATESREQUEST']._serialized_start=1363
-  _globals['_LISTTEMPLATESREQUEST']._serialized_end=1385
-  _globals['_LISTTEMPLATESRESPONSE']._serialized_start=1387
-  _globals['_LISTTEMPLATESRESPONSE']._serialized_end=1467
-  _globals['_CREATETEMPLATEREQUEST']._serialized_start=1469
-  _globals['_CREATETEMPLATEREQUEST']._serialized_end=1574
-  _globals['_CREATETEMPLATERESPONSE']._serialized_start=1576
-  _globals['_CREATETEMPLATERESPONSE']._serialized_end=1656
-  _globals['_UPDATETEMPLATEREQUEST']._serialized_start=1659
-  _globals['_UPDATETEMPLATEREQUEST']._serialized_end=1793
-  _globals['_UPDATETEMPLATERESPONSE']._serialized_start=1795
-  _globals['_UPDATETEMPLATERESPONSE']._serialized_end=1875
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=1877
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=1963
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=1966
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=2105
-  _globals['_MARKREADREQUEST']._serialized_start=2107
-  _globals['_MARKREADREQUEST']._serialized_end=2155
-  _globals['_MARKREADRESPONSE']._serialized_start=2157
-  _globals['_MARKREADRESPONSE']._serialized_end=2239
-  _globals['_NOTIFICATIONSSERVICE']._serialized_start=2242
-  _globals['_NOTIFICATIONSSERVICE']._serialized_end=3334
+  _globals['_NOTIFICATIONSSERVICE'].methods_by_name['MarkRead']._serialized_options = b'\220\002\002\212\347\030\002\010\002\202\323\344\223\0021\",/api/v1/notifications/{notification_id}:read:\001*'
+  _globals['_NOTIFICATION']._serialized_start=255
+  _globals['_NOTIFICATION']._serialized_end=707
+  _globals['_TEMPLATE']._serialized_start=710
+  _globals['_TEMPLATE']._serialized_end=929
+  _globals['_SENDREQUEST']._serialized_start=932
+  _globals['_SENDREQUEST']._serialized_end=1215
+  _globals['_SENDREQUEST_VARIABLESENTRY']._serialized_start=1167
+  _globals['_SENDREQUEST_VARIABLESENTRY']._serialized_end=1215
+  _globals['_SENDRESPONSE']._serialized_start=1217
+  _globals['_SENDRESPONSE']._serialized_end=1295
+  _globals['_DELETENOTIFICATIONREQUEST']._serialized_start=1297
+  _globals['_DELETENOTIFICATIONREQUEST']._serialized_end=1369
+  _globals['_DELETENOTIFICATIONRESPONSE']._serialized_start=1371
+  _globals['_DELETENOTIFICATIONRESPONSE']._serialized_end=1399
+  _globals['_LISTTEMPLATESREQUEST']._serialized_start=1401
+  _globals['_LISTTEMPLATESREQUEST']._serialized_end=1423
+  _globals['_LISTTEMPLATESRESPONSE']._serialized_start=1425
+  _globals['_LISTTEMPLATESRESPONSE']._serialized_end=1505
+  _globals['_CREATETEMPLATEREQUEST']._serialized_start=1507
+  _globals['_CREATETEMPLATEREQUEST']._serialized_end=1612
+  _globals['_CREATETEMPLATERESPONSE']._serialized_start=1614
+  _globals['_CREATETEMPLATERESPONSE']._serialized_end=1694
+  _globals['_UPDATETEMPLATEREQUEST']._serialized_start=1697
+  _globals['_UPDATETEMPLATEREQUEST']._serialized_end=1831
+  _globals['_UPDATETEMPLATERESPONSE']._serialized_start=1833
+  _globals['_UPDATETEMPLATERESPONSE']._serialized_end=1913
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=1915
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=2001
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=2004
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=2143
+  _globals['_MARKREADREQUEST']._serialized_start=2145
+  _globals['_MARKREADREQUEST']._serialized_end=2193
+  _globals['_MARKREADRESPONSE']._serialized_start=2195
+  _globals['_MARKREADRESPONSE']._serialized_end=2277
+  _globals['_NOTIFICATIONSSERVICE']._serialized_start=2280
+  _globals['_NOTIFICATIONSSERVICE']._serialized_end=3433
 # @@protoc_insertion_point(module_scope)

@@ -25,9 +25,10 @@ _sym_db = _symbol_database.Default()
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from tablemesh.api.v1 import method_policy_pb2 as tablemesh_dot_api_dot_v1_dot_method__policy__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2tablemesh/permissions/v1/permissions_service.proto\x12\x18tablemesh.permissions.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x90\x02\n\nPermission\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x17\n\ttenant_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x10\n\x08resource\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\x0e\n\x06\x65\x66\x66\x65\x63t\x18\x06 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x07 \x01(\t\x12\x18\n\ngranted_by\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"S\n\x0c\x43heckRequest\x12\x15\n\x07subject\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08resource\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x14\n\x06\x61\x63tion\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\">\n\rCheckResponse\x12\x0f\n\x07\x61llowed\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"Q\n\x11\x42\x61tchCheckRequest\x12<\n\x06\x63hecks\x18\x01 \x03(\x0b\x32&.tablemesh.permissions.v1.CheckRequestB\x04\xe2\x41\x01\x02\"N\n\x12\x42\x61tchCheckResponse\x12\x38\n\x07results\x18\x01 \x03(\x0b\x32\'.tablemesh.permissions.v1.CheckResponse\"y\n\x16ListPermissionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x10\n\x08resource\x18\x04 \x01(\t\x12\x15\n\rresource_type\x18\x05 \x01(\t\"m\n\x17ListPermissionsResponse\x12\x39\n\x0bpermissions\x18\x01 \x03(\x0b\x32$.tablemesh.permissions.v1.Permission\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x7f\n\x0cGrantRequest\x12\x15\n\x07subject\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08resource\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x0e\n\x06\x65\x66\x66\x65\x63t\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\x12\x12\n\nrequest_id\x18\x06 \x01(\t\"I\n\rGrantResponse\x12\x38\n\npermission\x18\x01 \x01(\x0b\x32$.tablemesh.permissions.v1.Permission\",\n\rRevokeRequest\x12\x1b\n\rpermission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\x10\n\x0eRevokeResponse\":\n RevokeResourcePermissionsRequest\x12\x16\n\x08resource\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\":\n!RevokeResourcePermissionsResponse\x12\x15\n\rrevoked_count\x18\x01 \x01(\x05\x32\xb9\x06\n\x12PermissionsService\x12~\n\x05\x43heck\x12&.tablemesh.permissions.v1.CheckRequest\x1a\'.tablemesh.permissions.v1.CheckResponse\"$\x82\xd3\xe4\x93\x02\x1e\"\x19/api/v1/permissions:check:\x01*\x12g\n\nBatchCheck\x12+.tablemesh.permissions.v1.BatchCheckRequest\x1a,.tablemesh.permissions.v1.BatchCheckResponse\x12\x93\x01\n\x0fListPermissions\x12\x30.tablemesh.permissions.v1.ListPermissionsRequest\x1a\x31.tablemesh.permissions.v1.ListPermissionsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/permissions\x12x\n\x05Grant\x12&.tablemesh.permissions.v1.GrantRequest\x1a\'.tablemesh.permissions.v1.GrantResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\"\x13/api/v1/permissions:\x01*\x12\x92\x01\n\x06Revoke\x12\'.tablemesh.permissions.v1.RevokeRequest\x1a(.tablemesh.permissions.v1.RevokeResponse\"5\x82\xd3\xe4\x93\x02/\"*/api/v1/permissions/{permission_id}:revoke:\x01*\x12\x94\x01\n\x19RevokeResourcePermissions\x12:.tablemesh.permissions.v1.RevokeResourcePermissionsRequest\x1a;.tablemesh.permissions.v1.RevokeResourcePermissionsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2tablemesh/permissions/v1/permissions_service.proto\x12\x18tablemesh.permissions.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$tablemesh/api/v1/method_policy.proto\"\x90\x02\n\nPermission\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x17\n\ttenant_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x10\n\x08resource\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\x0e\n\x06\x65\x66\x66\x65\x63t\x18\x06 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x07 \x01(\t\x12\x18\n\ngranted_by\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"S\n\x0c\x43heckRequest\x12\x15\n\x07subject\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08resource\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x14\n\x06\x61\x63tion\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\">\n\rCheckResponse\x12\x0f\n\x07\x61llowed\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"Q\n\x11\x42\x61tchCheckRequest\x12<\n\x06\x63hecks\x18\x01 \x03(\x0b\x32&.tablemesh.permissions.v1.CheckRequestB\x04\xe2\x41\x01\x02\"N\n\x12\x42\x61tchCheckResponse\x12\x38\n\x07results\x18\x01 \x03(\x0b\x32\'.tablemesh.permissions.v1.CheckResponse\"y\n\x16ListPermissionsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x10\n\x08resource\x18\x04 \x01(\t\x12\x15\n\rresource_type\x18\x05 \x01(\t\"m\n\x17ListPermissionsResponse\x12\x39\n\x0bpermissions\x18\x01 \x03(\x0b\x32$.tablemesh.permissions.v1.Permission\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x7f\n\x0cGrantRequest\x12\x15\n\x07subject\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x08resource\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x0e\n\x06\x65\x66\x66\x65\x63t\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\x12\x12\n\nrequest_id\x18\x06 \x01(\t\"I\n\rGrantResponse\x12\x38\n\npermission\x18\x01 \x01(\x0b\x32$.tablemesh.permissions.v1.Permission\",\n\rRevokeRequest\x12\x1b\n\rpermission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\x10\n\x0eRevokeResponse\":\n RevokeResourcePermissionsRequest\x12\x16\n\x08resource\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\":\n!RevokeResourcePermissionsResponse\x12\x15\n\rrevoked_count\x18\x01 \x01(\x05\x32\xf1\x06\n\x12PermissionsService\x12\x87\x01\n\x05\x43heck\x12&.tablemesh.permissions.v1.CheckRequest\x1a\'.tablemesh.permissions.v1.CheckResponse\"-\x90\x02\x01\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x1e\"\x19/api/v1/permissions:check:\x01*\x12r\n\nBatchCheck\x12+.tablemesh.permissions.v1.BatchCheckRequest\x1a,.tablemesh.permissions.v1.BatchCheckResponse\"\t\x90\x02\x01\x8a\xe7\x18\x02\x08\x02\x12\x9c\x01\n\x0fListPermissions\x12\x30.tablemesh.permissions.v1.ListPermissionsRequest\x1a\x31.tablemesh.permissions.v1.ListPermissionsResponse\"$\x90\x02\x01\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x15\x12\x13/api/v1/permissions\x12~\n\x05Grant\x12&.tablemesh.permissions.v1.GrantRequest\x1a\'.tablemesh.permissions.v1.GrantResponse\"$\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x18\"\x13/api/v1/permissions:\x01*\x12\x9b\x01\n\x06Revoke\x12\'.tablemesh.permissions.v1.RevokeRequest\x1a(.tablemesh.permissions.v1.RevokeResponse\">\x90\x02\x02\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02/\"*/api/v1/permissions/{permission_id}:revoke:\x01*\x12\x9f\x01\n\x19RevokeResourcePermissions\x12:.tablemesh.permissions.v1.RevokeResourcePermissionsRequest\x1a;.tablemesh.permissions.v1.RevokeResourcePermissionsResponse\"\t\x90\x02\x02\x8a\xe7\x18\x02\x08\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -61,39 +62,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REVOKERESOURCEPERMISSIONSREQUEST'].fields_by_name['resource']._loaded_options = None
   _globals['_REVOKERESOURCEPERMISSIONSREQUEST'].fields_by_name['resource']._serialized_options = b'\342A\001\002'
   _globals['_PERMISSIONSSERVICE'].methods_by_name['Check']._loaded_options = None
-  _globals['_PERMISSIONSSERVICE'].methods_by_name['Check']._serialized_options = b'\202\323\344\223\002\036\"\031/api/v1/permissions:check:\001*'
+  _globals['_PERMISSIONSSERVICE'].methods_by_name['Check']._serialized_options = b'\220\002\001\212\347\030\002\010\002\202\323\344\223\002\036\"\031/api/v1/permissions:check:\001*'
+  _globals['_PERMISSIONSSERVICE'].methods_by_name['BatchCheck']._loaded_options = None
+  _globals['_PERMISSIONSSERVICE'].methods_by_name['BatchCheck']._serialized_options = b'\220\002\001\212\347\030\002\010\002'
   _globals['_PERMISSIONSSERVICE'].methods_by_name['ListPermissions']._loaded_options = None
-  _globals['_PERMISSIONSSERVICE'].methods_by_name['ListPermissions']._serialized_options = b'\202\323\344\223\002\025\022\023/api/v1/permissions'
+  _globals['_PERMISSIONSSERVICE'].methods_by_name['ListPermissions']._serialized_options = b'\220\002\001\212\347\030\002\010\002\202\323\344\223\002\025\022\023/api/v1/permissions'
   _globals['_PERMISSIONSSERVICE'].methods_by_name['Grant']._loaded_options = None
-  _globals['_PERMISSIONSSERVICE'].methods_by_name['Grant']._serialized_options = b'\202\323\344\223\002\030\"\023/api/v1/permissions:\001*'
+  _globals['_PERMISSIONSSERVICE'].methods_by_name['Grant']._serialized_options = b'\212\347\030\002\010\002\202\323\344\223\002\030\"\023/api/v1/permissions:\001*'
   _globals['_PERMISSIONSSERVICE'].methods_by_name['Revoke']._loaded_options = None
-  _globals['_PERMISSIONSSERVICE'].methods_by_name['Revoke']._serialized_options = b'\202\323\344\223\002/\"*/api/v1/permissions/{permission_id}:revoke:\001*'
-  _globals['_PERMISSION']._serialized_start=177
-  _globals['_PERMISSION']._serialized_end=449
-  _globals['_CHECKREQUEST']._serialized_start=451
-  _globals['_CHECKREQUEST']._serialized_end=534
-  _globals['_CHECKRESPONSE']._serialized_start=536
-  _globals['_CHECKRESPONSE']._serialized_end=598
-  _globals['_BATCHCHECKREQUEST']._serialized_start=600
-  _globals['_BATCHCHECKREQUEST']._serialized_end=681
-  _globals['_BATCHCHECKRESPONSE']._serialized_start=683
-  _globals['_BATCHCHECKRESPONSE']._serialized_end=761
-  _globals['_LISTPERMISSIONSREQUEST']._serialized_start=763
-  _globals['_LISTPERMISSIONSREQUEST']._serialized_end=884
-  _globals['_LISTPERMISSIONSRESPONSE']._serialized_start=886
-  _globals['_LISTPERMISSIONSRESPONSE']._serialized_end=995
-  _globals['_GRANTREQUEST']._serialized_start=997
-  _globals['_GRANTREQUEST']._serialized_end=1124
-  _globals['_GRANTRESPONSE']._serialized_start=1126
-  _globals['_GRANTRESPONSE']._serialized_end=1199
-  _globals['_REVOKEREQUEST']._serialized_start=1201
-  _globals['_REVOKEREQUEST']._serialized_end=1245
-  _globals['_REVOKERESPONSE']._serialized_start=1247
-  _globals['_REVOKERESPONSE']._serialized_end=1263
-  _globals['_REVOKERESOURCEPERMISSIONSREQUEST']._serialized_start=1265
-  _globals['_REVOKERESOURCEPERMISSIONSREQUEST']._serialized_end=1323
-  _globals['_REVOKERESOURCEPERMISSIONSRESPONSE']._serialized_start=1325
-  _globals['_REVOKERESOURCEPERMISSIONSRESPONSE']._serialized_end=1383
-  _globals['_PERMISSIONSSERVICE']._serialized_start=1386
-  _globals['_PERMISSIONSSERVICE']._serialized_end=2211
+  _globals['_PERMISSIONSSERVICE'].methods_by_name['Revoke']._serialized_options = b'\220\002\002\212\347\030\002\010\002\202\323\344\223\002/\"*/api/v1/permissions/{permission_id}:revoke:\001*'
+  _globals['_PERMISSIONSSERVICE'].methods_by_name['RevokeResourcePermissions']._loaded_options = None
+  _globals['_PERMISSIONSSERVICE'].methods_by_name['RevokeResourcePermissions']._serialized_options = b'\220\002\002\212\347\030\002\010\003'
+  _globals['_PERMISSION']._serialized_start=215
+  _globals['_PERMISSION']._serialized_end=487
+  _globals['_CHECKREQUEST']._serialized_start=489
+  _globals['_CHECKREQUEST']._serialized_end=572
+  _globals['_CHECKRESPONSE']._serialized_start=574
+  _globals['_CHECKRESPONSE']._serialized_end=636
+  _globals['_BATCHCHECKREQUEST']._serialized_start=638
+  _globals['_BATCHCHECKREQUEST']._serialized_end=719
+  _globals['_BATCHCHECKRESPONSE']._serialized_start=721
+  _globals['_BATCHCHECKRESPONSE']._serialized_end=799
+  _globals['_LISTPERMISSIONSREQUEST']._serialized_start=801
+  _globals['_LISTPERMISSIONSREQUEST']._serialized_end=922
+  _globals['_LISTPERMISSIONSRESPONSE']._serialized_start=924
+  _globals['_LISTPERMISSIONSRESPONSE']._serialized_end=1033
+  _globals['_GRANTREQUEST']._serialized_start=1035
+  _globals['_GRANTREQUEST']._serialized_end=1162
+  _globals['_GRANTRESPONSE']._serialized_start=1164
+  _globals['_GRANTRESPONSE']._serialized_end=1237
+  _globals['_REVOKEREQUEST']._serialized_start=1239
+  _globals['_REVOKEREQUEST']._serialized_end=1283
+  _globals['_REVOKERESPONSE']._serialized_start=1285
+  _globals['_REVOKERESPONSE']._serialized_end=1301
+  _globals['_REVOKERESOURCEPERMISSIONSREQUEST']._serialized_start=1303
+  _globals['_REVOKERESOURCEPERMISSIONSREQUEST']._serialized_end=1361
+  _globals['_REVOKERESOURCEPERMISSIONSRESPONSE']._serialized_start=1363
+  _globals['_REVOKERESOURCEPERMISSIONSRESPONSE']._serialized_end=1421
+  _globals['_PERMISSIONSSERVICE']._serialized_start=1424
+  _globals['_PERMISSIONSSERVICE']._serialized_end=2305
 # @@protoc_insertion_point(module_scope)

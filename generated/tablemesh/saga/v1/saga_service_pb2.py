@@ -26,9 +26,10 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from tablemesh.api.v1 import method_policy_pb2 as tablemesh_dot_api_dot_v1_dot_method__policy__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$tablemesh/saga/v1/saga_service.proto\x12\x11tablemesh.saga.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x88\x03\n\x04Saga\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x13\n\x05state\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12&\n\x05input\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x30\n\x05steps\x18\x05 \x03(\x0b\x32\x1b.tablemesh.saga.v1.SagaStepB\x04\xe2\x41\x01\x03\x12\x13\n\x05\x65rror\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\x12\x17\n\ttenant_id\x18\x07 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1e\n\x10\x63\x61ncel_requested\x18\x08 \x01(\x08\x42\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x66inish_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"\xa2\x02\n\x08SagaStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x03 \x01(\x05\x12\'\n\x06result\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12\x1d\n\x15\x63ompensation_attempts\x18\x06 \x01(\x05\x12.\n\nstart_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inish_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"T\n\x08SagaType\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\r\n\x05steps\x18\x03 \x03(\t\x12\x16\n\x0erequired_input\x18\x04 \x03(\t\"h\n\x10StartSagaRequest\x12\x12\n\x04type\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12,\n\x05input\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x02\x12\x12\n\nrequest_id\x18\x03 \x01(\t\":\n\x11StartSagaResponse\x12%\n\x04saga\x18\x01 \x01(\x0b\x32\x17.tablemesh.saga.v1.Saga\"V\n\x10ListSagasRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\"T\n\x11ListSagasResponse\x12&\n\x05sagas\x18\x01 \x03(\x0b\x32\x17.tablemesh.saga.v1.Saga\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\'\n\x0eGetSagaRequest\x12\x15\n\x07saga_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"8\n\x0fGetSagaResponse\x12%\n\x04saga\x18\x01 \x01(\x0b\x32\x17.tablemesh.saga.v1.Saga\"*\n\x11\x43\x61ncelSagaRequest\x12\x15\n\x07saga_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\";\n\x12\x43\x61ncelSagaResponse\x12%\n\x04saga\x18\x01 \x01(\x0b\x32\x17.tablemesh.saga.v1.Saga\"\x16\n\x14ListSagaTypesRequest\"H\n\x15ListSagaTypesResponse\x12/\n\nsaga_types\x18\x01 \x03(\x0b\x32\x1b.tablemesh.saga.v1.SagaType2\xe8\x04\n\x0bSagaService\x12p\n\tStartSaga\x12#.tablemesh.saga.v1.StartSagaRequest\x1a$.tablemesh.saga.v1.StartSagaResponse\"\x18\x82\xd3\xe4\x93\x02\x12\"\r/api/v1/sagas:\x01*\x12m\n\tListSagas\x12#.tablemesh.saga.v1.ListSagasRequest\x1a$.tablemesh.saga.v1.ListSagasResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/api/v1/sagas\x12q\n\x07GetSaga\x12!.tablemesh.saga.v1.GetSagaRequest\x1a\".tablemesh.saga.v1.GetSagaResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/api/v1/sagas/{saga_id}\x12\x84\x01\n\nCancelSaga\x12$.tablemesh.saga.v1.CancelSagaRequest\x1a%.tablemesh.saga.v1.CancelSagaResponse\")\x82\xd3\xe4\x93\x02#\"\x1e/api/v1/sagas/{saga_id}:cancel:\x01*\x12~\n\rListSagaTypes\x12\'.tablemesh.saga.v1.ListSagaTypesRequest\x1a(.tablemesh.saga.v1.ListSagaTypesResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/v1/saga-typesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$tablemesh/saga/v1/saga_service.proto\x12\x11tablemesh.saga.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$tablemesh/api/v1/method_policy.proto\"\x88\x03\n\x04Saga\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x13\n\x05state\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12&\n\x05input\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x30\n\x05steps\x18\x05 \x03(\x0b\x32\x1b.tablemesh.saga.v1.SagaStepB\x04\xe2\x41\x01\x03\x12\x13\n\x05\x65rror\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\x12\x17\n\ttenant_id\x18\x07 \x01(\tB\x04\xe2\x41\x01\x03\x12\x1e\n\x10\x63\x61ncel_requested\x18\x08 \x01(\x08\x42\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x66inish_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"\xa2\x02\n\x08SagaStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x03 \x01(\x05\x12\'\n\x06result\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12\x1d\n\x15\x63ompensation_attempts\x18\x06 \x01(\x05\x12.\n\nstart_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inish_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"T\n\x08SagaType\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\r\n\x05steps\x18\x03 \x03(\t\x12\x16\n\x0erequired_input\x18\x04 \x03(\t\"h\n\x10StartSagaRequest\x12\x12\n\x04type\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12,\n\x05input\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x02\x12\x12\n\nrequest_id\x18\x03 \x01(\t\":\n\x11StartSagaResponse\x12%\n\x04saga\x18\x01 \x01(\x0b\x32\x17.tablemesh.saga.v1.Saga\"V\n\x10ListSagasRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\"T\n\x11ListSagasResponse\x12&\n\x05sagas\x18\x01 \x03(\x0b\x32\x17.tablemesh.saga.v1.Saga\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\'\n\x0eGetSagaRequest\x12\x15\n\x07saga_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"8\n\x0fGetSagaResponse\x12%\n\x04saga\x18\x01 \x01(\x0b\x32\x17.tablemesh.saga.v1.Saga\"*\n\x11\x43\x61ncelSagaRequest\x12\x15\n\x07saga_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\";\n\x12\x43\x61ncelSagaResponse\x12%\n\x04saga\x18\x01 \x01(\x0b\x32\x17.tablemesh.saga.v1.Saga\"\x16\n\x14ListSagaTypesRequest\"H\n\x15ListSagaTypesResponse\x12/\n\nsaga_types\x18\x01 \x03(\x0b\x32\x1b.tablemesh.saga.v1.SagaType2\x93\x05\n\x0bSagaService\x12v\n\tStartSaga\x12#.tablemesh.saga.v1.StartSagaRequest\x1a$.tablemesh.saga.v1.StartSagaResponse\"\x1e\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x12\"\r/api/v1/sagas:\x01*\x12v\n\tListSagas\x12#.tablemesh.saga.v1.ListSagasRequest\x1a$.tablemesh.saga.v1.ListSagasResponse\"\x1e\x90\x02\x01\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x0f\x12\r/api/v1/sagas\x12z\n\x07GetSaga\x12!.tablemesh.saga.v1.GetSagaRequest\x1a\".tablemesh.saga.v1.GetSagaResponse\"(\x90\x02\x01\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x19\x12\x17/api/v1/sagas/{saga_id}\x12\x8d\x01\n\nCancelSaga\x12$.tablemesh.saga.v1.CancelSagaRequest\x1a%.tablemesh.saga.v1.CancelSagaResponse\"2\x90\x02\x02\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02#\"\x1e/api/v1/sagas/{saga_id}:cancel:\x01*\x12\x87\x01\n\rListSagaTypes\x12\'.tablemesh.saga.v1.ListSagaTypesRequest\x1a(.tablemesh.saga.v1.ListSagaTypesResponse\"#\x90\x02\x01\x8a\xe7\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x14\x12\x12/api/v1/saga-typesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -62,41 +63,41 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CANCELSAGAREQUEST'].fields_by_name['saga_id']._loaded_options = None
   _globals['_CANCELSAGAREQUEST'].fields_by_name['saga_id']._serialized_options = b'\342A\001\002'
   _globals['_SAGASERVICE'].methods_by_name['StartSaga']._loaded_options = None
-  _globals['_SAGASERVICE'].methods_by_name['StartSaga']._serialized_options = b'\202\323\344\223\002\022\"\r/api/v1/sagas:\001*'
+  _globals['_SAGASERVICE'].methods_by_name['StartSaga']._serialized_options = b'\212\347\030\002\010\002\202\323\344\223\002\022\"\r/api/v1/sagas:\001*'
   _globals['_SAGASERVICE'].methods_by_name['ListSagas']._loaded_options = None
-  _globals['_SAGASERVICE'].methods_by_name['ListSagas']._serialized_options = b'\202\323\344\223\002\017\022\r/api/v1/sagas'
+  _globals['_SAGASERVICE'].methods_by_name['ListSagas']._serialized_options = b'\220\002\001\212\347\030\002\010\002\202\323\344\223\002\017\022\r/api/v1/sagas'
   _globals['_SAGASERVICE'].methods_by_name['GetSaga']._loaded_options = None
-  _globals['_SAGASERVICE'].methods_by_name['GetSaga']._serialized_options = b'\202\323\344\223\002\031\022\027/api/v1/sagas/{saga_id}'
+  _globals['_SAGASERVICE'].methods_by_name['GetSaga']._serialized_options = b'\220\002\001\212\347\030\002\010\002\202\323\344\223\002\031\022\027/api/v1/sagas/{saga_id}'
   _globals['_SAGASERVICE'].methods_by_name['CancelSaga']._loaded_options = None
-  _globals['_SAGASERVICE'].methods_by_name['CancelSaga']._serialized_options = b'\202\323\344\223\002#\"\036/api/v1/sagas/{saga_id}:cancel:\001*'
+  _globals['_SAGASERVICE'].methods_by_name['CancelSaga']._serialized_options = b'\220\002\002\212\347\030\002\010\002\202\323\344\223\002#\"\036/api/v1/sagas/{saga_id}:cancel:\001*'
   _globals['_SAGASERVICE'].methods_by_name['ListSagaTypes']._loaded_options = None
-  _globals['_SAGASERVICE'].methods_by_name['ListSagaTypes']._serialized_options = b'\202\323\344\223\002\024\022\022/api/v1/saga-types'
-  _globals['_SAGA']._serialized_start=186
-  _globals['_SAGA']._serialized_end=578
-  _globals['_SAGASTEP']._serialized_start=581
-  _globals['_SAGASTEP']._serialized_end=871
-  _globals['_SAGATYPE']._serialized_start=873
-  _globals['_SAGATYPE']._serialized_end=957
-  _globals['_STARTSAGAREQUEST']._serialized_start=959
-  _globals['_STARTSAGAREQUEST']._serialized_end=1063
-  _globals['_STARTSAGARESPONSE']._serialized_start=1065
-  _globals['_STARTSAGARESPONSE']._serialized_end=1123
-  _globals['_LISTSAGASREQUEST']._serialized_start=1125
-  _globals['_LISTSAGASREQUEST']._serialized_end=1211
-  _globals['_LISTSAGASRESPONSE']._serialized_start=1213
-  _globals['_LISTSAGASRESPONSE']._serialized_end=1297
-  _globals['_GETSAGAREQUEST']._serialized_start=1299
-  _globals['_GETSAGAREQUEST']._serialized_end=1338
-  _globals['_GETSAGARESPONSE']._serialized_start=1340
-  _globals['_GETSAGARESPONSE']._serialized_end=1396
-  _globals['_CANCELSAGAREQUEST']._serialized_start=1398
-  _globals['_CANCELSAGAREQUEST']._serialized_end=1440
-  _globals['_CANCELSAGARESPONSE']._serialized_start=1442
-  _globals['_CANCELSAGARESPONSE']._serialized_end=1501
-  _globals['_LISTSAGATYPESREQUEST']._serialized_start=1503
-  _globals['_LISTSAGATYPESREQUEST']._serialized_end=1525
-  _globals['_LISTSAGATYPESRESPONSE']._serialized_start=1527
-  _globals['_LISTSAGATYPESRESPONSE']._serialized_end=1599
-  _globals['_SAGASERVICE']._serialized_start=1602
-  _globals['_SAGASERVICE']._serialized_end=2218
+  _globals['_SAGASERVICE'].methods_by_name['ListSagaTypes']._serialized_options = b'\220\002\001\212\347\030\002\010\002\202\323\344\223\002\024\022\022/api/v1/saga-types'
+  _globals['_SAGA']._serialized_start=224
+  _globals['_SAGA']._serialized_end=616
+  _globals['_SAGASTEP']._serialized_start=619
+  _globals['_SAGASTEP']._serialized_end=909
+  _globals['_SAGATYPE']._serialized_start=911
+  _globals['_SAGATYPE']._serialized_end=995
+  _globals['_STARTSAGAREQUEST']._serialized_start=997
+  _globals['_STARTSAGAREQUEST']._serialized_end=1101
+  _globals['_STARTSAGARESPONSE']._serialized_start=1103
+  _globals['_STARTSAGARESPONSE']._serialized_end=1161
+  _globals['_LISTSAGASREQUEST']._serialized_start=1163
+  _globals['_LISTSAGASREQUEST']._serialized_end=1249
+  _globals['_LISTSAGASRESPONSE']._serialized_start=1251
+  _globals['_LISTSAGASRESPONSE']._serialized_end=1335
+  _globals['_GETSAGAREQUEST']._serialized_start=1337
+  _globals['_GETSAGAREQUEST']._serialized_end=1376
+  _globals['_GETSAGARESPONSE']._serialized_start=1378
+  _globals['_GETSAGARESPONSE']._serialized_end=1434
+  _globals['_CANCELSAGAREQUEST']._serialized_start=1436
+  _globals['_CANCELSAGAREQUEST']._serialized_end=1478
+  _globals['_CANCELSAGARESPONSE']._serialized_start=1480
+  _globals['_CANCELSAGARESPONSE']._serialized_end=1539
+  _globals['_LISTSAGATYPESREQUEST']._serialized_start=1541
+  _globals['_LISTSAGATYPESREQUEST']._serialized_end=1563
+  _globals['_LISTSAGATYPESRESPONSE']._serialized_start=1565
+  _globals['_LISTSAGATYPESRESPONSE']._serialized_end=1637
+  _globals['_SAGASERVICE']._serialized_start=1640
+  _globals['_SAGASERVICE']._serialized_end=2299
 # @@protoc_insertion_point(module_scope)
