@@ -14,10 +14,12 @@ import os
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from services.launcher.backoff import Backoff
 from services.launcher.health import redis_ok
 from services.launcher.layout import Layout
 from services.launcher.supervisor import ProcessSpec, Supervisor
@@ -67,6 +69,9 @@ def start_postgres(data_dir: Path) -> tuple[str, int]:
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: we stop it ourselves, in order, after the services have drained.
     server = pgserver.get_server(data_dir, cleanup_mode=None)
+    # get_server keeps one handle per data dir for the life of the process, started once:
+    # after the server died, only this starts it again (a no-op while it runs).
+    server.ensure_postgres_running()
     info = server.get_postmaster_info()
     if info.socket_dir is None or info.pid is None:
         raise DataStoreError(f"embedded PostgreSQL in {data_dir} has no unix socket")
@@ -159,3 +164,35 @@ async def stop_datastores(stores: DataStores, supervisor: Supervisor) -> None:
         await supervisor.stop([REDIS], grace=15.0)
     if stores.pg_data is not None:
         await asyncio.to_thread(stop_postgres, stores.pg_data)
+
+
+# How often the launcher looks at the embedded PostgreSQL.
+WATCH_INTERVAL = 1.0
+
+
+async def watch_postgres(
+    data_dir: Path, notify: Callable[[str], None], restarted: Callable[[int], None]
+) -> None:
+    """Keeps the embedded PostgreSQL running until cancelled.
+
+    pg_ctl daemonizes the postmaster, so it is no child of the supervisor: the launcher
+    looks after it here, restarting it with the supervisor's back-off when it is gone.
+    Data survives (it is on disk); the services' pools reconnect on their own.
+    """
+    backoff = Backoff()
+    while True:
+        await asyncio.sleep(WATCH_INTERVAL)
+        if await asyncio.to_thread(postgres_running, data_dir) is not None:
+            continue
+        notify("postgres is not running; restarting it")
+        began = time.monotonic()
+        try:
+            _, pid = await asyncio.to_thread(start_postgres, data_dir)
+        except Exception as exc:  # noqa: BLE001 - any failure: say so, wait, try again
+            delay = backoff.delay_after(time.monotonic() - began)
+            notify(f"postgres did not start ({exc}); next try in {delay:g}s")
+            await asyncio.sleep(delay)
+            continue
+        backoff.reset()
+        restarted(pid)
+        notify(f"postgres restarted (pid {pid})")

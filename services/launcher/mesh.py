@@ -20,7 +20,12 @@ from rich.status import Status
 
 from services.launcher import components, health, ports, report
 from services.launcher import state as statefile
-from services.launcher.datastores import DataStores, start_datastores, stop_datastores
+from services.launcher.datastores import (
+    DataStores,
+    start_datastores,
+    stop_datastores,
+    watch_postgres,
+)
 from services.launcher.layout import Layout
 from services.launcher.logs import show_tail
 from services.launcher.supervisor import Supervisor
@@ -53,6 +58,8 @@ class Mesh:
             fault_injection=self.cfg.fault_injection,
         )
         self.stores: DataStores | None = None
+        # Restarts the embedded PostgreSQL when it dies (Redis is the supervisor's child).
+        self.postgres_watch: asyncio.Task[None] | None = None
 
     def notify(self, message: str) -> None:
         self.console.print(f"[yellow]{time.strftime('%H:%M:%S')} {message}[/yellow]")
@@ -75,6 +82,7 @@ class Mesh:
                 self.console.print("interrupted during startup")
                 return 0
             startup.result()
+            self.watch_stores()
             self.state.status = statefile.READY
             self.save()
             self.console.print(report.table(await report.collect(self.state), self.state))
@@ -91,6 +99,17 @@ class Mesh:
         finally:
             stopped.cancel()
             await self.shutdown()
+
+    def watch_stores(self) -> None:
+        if self.stores is None or self.stores.pg_data is None:
+            return
+
+        def restarted(pid: int) -> None:
+            self.state.postgres_pid = pid
+            self.save()
+
+        watch = watch_postgres(self.stores.pg_data, self.notify, restarted)
+        self.postgres_watch = asyncio.create_task(watch)
 
     async def start(self) -> None:
         extra = {f"{s.name} metrics": s.port + METRICS_PORT_SHIFT for s in SERVICES}
@@ -168,6 +187,10 @@ class Mesh:
         self.state.status = statefile.STOPPING
         self.save()
         with self.console.status("stopping"):
+            if self.postgres_watch is not None:
+                self.postgres_watch.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.postgres_watch
             services = [s.name for s in SERVICES]
             await self.supervisor.stop(services, grace=self.cfg.shutdown_grace + 5)
             await self.supervisor.stop([components.ENVOY], grace=10)

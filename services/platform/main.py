@@ -14,25 +14,26 @@ from tablemesh.platform.v1 import platform_service_pb2_grpc as pb_grpc
 
 from services.gateway.public_api import public_pool
 from services.platform.collector import TraceCollector
-from services.platform.mesh_health import check_all
+from services.platform.health_report import HealthReporter
 from services.runtime import descriptors
 from services.runtime.server import Deps, run
-from services.runtime.wire import now_timestamp
+from services.runtime.wire import timestamp
 
 
 class PlatformServicer(pb_grpc.PlatformServiceServicer):
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.health = HealthReporter(deps.clients, deps.redis, deps.settings.database_url)
 
     async def GetMeshHealth(
         self, request: pb.GetMeshHealthRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetMeshHealthResponse:
-        answers = await check_all(self.deps.clients)
-        healthy = all(a.status == "SERVING" for a in answers)
+        report = await self.health.report()
         return pb.GetMeshHealthResponse(
-            status="healthy" if healthy else "degraded",
-            services=[pb.ServiceHealth(**a.__dict__) for a in answers],
-            check_time=now_timestamp(),
+            status="healthy" if report.healthy else "degraded",
+            services=[pb.ServiceHealth(**a.__dict__) for a in report.services],
+            dependencies=[pb.ServiceHealth(**a.__dict__) for a in report.dependencies],
+            check_time=timestamp(report.checked_time),
         )
 
 

@@ -126,6 +126,11 @@ def test_mesh_health_is_public(mesh: Mesh) -> None:
     names = {s["name"]: s for s in body["services"]}
     assert {"auth", "users", "platform"} <= set(names)
     assert all(s["status"] == "SERVING" and s["latency_ms"] > 0 for s in names.values())
+    dependencies = {d["name"]: d for d in body["dependencies"]}
+    assert list(dependencies) == ["postgres", "redis", "envoy"]
+    assert all(d["status"] == "SERVING" for d in dependencies.values()), dependencies
+    # A public answer: no data store address (a socket path, credentials).
+    assert dependencies["postgres"]["address"] == dependencies["redis"]["address"] == ""
 
 
 def test_secrets_never_reach_the_logs(mesh: Mesh) -> None:

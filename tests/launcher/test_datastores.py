@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import signal
 from pathlib import Path
 
 import psycopg
 
 from services.launcher import health
-from services.launcher.datastores import postgres_running, start_datastores, stop_datastores
+from services.launcher.datastores import (
+    postgres_running,
+    start_datastores,
+    start_postgres,
+    stop_datastores,
+    stop_postgres,
+    watch_postgres,
+)
 from services.launcher.layout import Layout
 from services.launcher.state import alive
 from services.launcher.supervisor import Supervisor
@@ -44,3 +55,35 @@ async def test_configured_urls_are_used_as_given(tmp_path: Path) -> None:
     stores = await start_datastores(lay, sup, database_url=url, redis_url=redis)
     assert (stores.database_url, stores.redis_url) == (url, redis)
     assert stores.pg_data is None and not stores.redis_embedded and sup.pids() == {}
+
+
+async def test_a_killed_embedded_postgres_is_restarted(tmp_path: Path) -> None:
+    lay = Layout(tmp_path / "var").ensure()
+    url, first_pid = await asyncio.to_thread(start_postgres, lay.pg_data)
+    said: list[str] = []
+    pids: list[int] = []
+    restarted = asyncio.Event()
+
+    def on_restart(pid: int) -> None:
+        pids.append(pid)
+        restarted.set()
+
+    watch = asyncio.create_task(watch_postgres(lay.pg_data, said.append, on_restart))
+    try:
+        async with await psycopg.AsyncConnection.connect(url) as conn:
+            await conn.execute("CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)")
+            await conn.commit()
+        os.kill(first_pid, signal.SIGKILL)
+        await asyncio.wait_for(restarted.wait(), 60)
+        assert pids[0] != first_pid, said
+        assert postgres_running(lay.pg_data) == pids[0]
+        async with await psycopg.AsyncConnection.connect(url) as conn:
+            row = await (await conn.execute("SELECT n FROM kept")).fetchone()
+        assert row == (7,)  # same data, same URL
+        assert said[0] == "postgres is not running; restarting it"
+        assert said[-1] == f"postgres restarted (pid {pids[0]})"
+    finally:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+        await asyncio.to_thread(stop_postgres, lay.pg_data)

@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from tablemesh.api.v1 import method_policy_pb2 as tablemesh_dot_api_dot_v1_dot_method__policy__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,tablemesh/platform/v1/platform_service.proto\x12\x15tablemesh.platform.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$tablemesh/api/v1/method_policy.proto\"\x16\n\x14GetMeshHealthRequest\"r\n\rServiceHealth\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x12\n\nlatency_ms\x18\x04 \x01(\x01\x12\x0f\n\x07version\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"\x8f\x01\n\x15GetMeshHealthResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x36\n\x08services\x18\x02 \x03(\x0b\x32$.tablemesh.platform.v1.ServiceHealth\x12.\n\ncheck_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\x9f\x01\n\x0fPlatformService\x12\x8b\x01\n\rGetMeshHealth\x12+.tablemesh.platform.v1.GetMeshHealthRequest\x1a,.tablemesh.platform.v1.GetMeshHealthResponse\"\x1f\x90\x02\x01\x8a\xe7\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x10\x12\x0e/api/v1/healthb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,tablemesh/platform/v1/platform_service.proto\x12\x15tablemesh.platform.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$tablemesh/api/v1/method_policy.proto\"\x16\n\x14GetMeshHealthRequest\"r\n\rServiceHealth\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x12\n\nlatency_ms\x18\x04 \x01(\x01\x12\x0f\n\x07version\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"\xcb\x01\n\x15GetMeshHealthResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x36\n\x08services\x18\x02 \x03(\x0b\x32$.tablemesh.platform.v1.ServiceHealth\x12.\n\ncheck_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12:\n\x0c\x64\x65pendencies\x18\x04 \x03(\x0b\x32$.tablemesh.platform.v1.ServiceHealth2\x9f\x01\n\x0fPlatformService\x12\x8b\x01\n\rGetMeshHealth\x12+.tablemesh.platform.v1.GetMeshHealthRequest\x1a,.tablemesh.platform.v1.GetMeshHealthResponse\"\x1f\x90\x02\x01\x8a\xe7\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x10\x12\x0e/api/v1/healthb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,7 +41,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SERVICEHEALTH']._serialized_start=196
   _globals['_SERVICEHEALTH']._serialized_end=310
   _globals['_GETMESHHEALTHRESPONSE']._serialized_start=313
-  _globals['_GETMESHHEALTHRESPONSE']._serialized_end=456
-  _globals['_PLATFORMSERVICE']._serialized_start=459
-  _globals['_PLATFORMSERVICE']._serialized_end=618
+  _globals['_GETMESHHEALTHRESPONSE']._serialized_end=516
+  _globals['_PLATFORMSERVICE']._serialized_start=519
+  _globals['_PLATFORMSERVICE']._serialized_end=678
 # @@protoc_insertion_point(module_scope)

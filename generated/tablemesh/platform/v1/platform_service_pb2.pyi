@@ -38,7 +38,7 @@ Global___GetMeshHealthRequest: _TypeAlias = GetMeshHealthRequest  # noqa: Y015
 
 @_typing.final
 class ServiceHealth(_message.Message):
-    """ServiceHealth is one service's answer."""
+    """ServiceHealth is one service's answer, or one dependency's."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -49,9 +49,13 @@ class ServiceHealth(_message.Message):
     VERSION_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
     name: _builtins.str
-    """The service's name, for example "auth"."""
+    """The service's name, for example "auth"; for a dependency "postgres", "redis" or
+    "envoy".
+    """
     address: _builtins.str
-    """The address it was asked at, host:port."""
+    """The address it was asked at, host:port (empty for a data store: its address may be a
+    socket path or carry credentials, and this answer is public).
+    """
     status: _builtins.str
     """SERVING, NOT_SERVING, UNKNOWN or UNREACHABLE."""
     latency_ms: _builtins.float
@@ -87,8 +91,9 @@ class GetMeshHealthResponse(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     SERVICES_FIELD_NUMBER: _builtins.int
     CHECK_TIME_FIELD_NUMBER: _builtins.int
+    DEPENDENCIES_FIELD_NUMBER: _builtins.int
     status: _builtins.str
-    """"healthy" when every service is SERVING, else "degraded"."""
+    """"healthy" when every service and every dependency is SERVING, else "degraded"."""
     @_builtins.property
     def services(self) -> _containers.RepeatedCompositeFieldContainer[Global___ServiceHealth]:
         """Each service's answer, in port order."""
@@ -97,16 +102,21 @@ class GetMeshHealthResponse(_message.Message):
     def check_time(self) -> _timestamp_pb2.Timestamp:
         """When the answers were gathered."""
 
+    @_builtins.property
+    def dependencies(self) -> _containers.RepeatedCompositeFieldContainer[Global___ServiceHealth]:
+        """What the services depend on: "postgres", "redis" and "envoy", in that order."""
+
     def __init__(
         self,
         *,
         status: _builtins.str = ...,
         services: _abc.Iterable[Global___ServiceHealth] | None = ...,
         check_time: _timestamp_pb2.Timestamp | None = ...,
+        dependencies: _abc.Iterable[Global___ServiceHealth] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["check_time", b"check_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["check_time", b"check_time", "services", b"services", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["check_time", b"check_time", "dependencies", b"dependencies", "services", b"services", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

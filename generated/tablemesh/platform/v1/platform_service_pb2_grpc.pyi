@@ -34,8 +34,10 @@ class PlatformServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> PlatformServiceAsyncStub: ...
     GetMeshHealth: _grpc.UnaryUnaryMultiCallable[_platform_service_pb2.GetMeshHealthRequest, _platform_service_pb2.GetMeshHealthResponse]
-    """GetMeshHealth asks every service of the mesh for its gRPC health and reports the
-    answers, how long each took, and the overall state. Public.
+    """GetMeshHealth asks every service of the mesh for its gRPC health, and checks what they
+    all depend on (PostgreSQL, Redis and the Envoy gateway), and reports the answers, how
+    long each took, and the overall state. Answers are reused for a second, so a flood of
+    anonymous health requests costs the data stores nothing. Public.
     """
 
 @_typing.type_check_only
@@ -44,8 +46,10 @@ class PlatformServiceAsyncStub(PlatformServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetMeshHealth: _aio.UnaryUnaryMultiCallable[_platform_service_pb2.GetMeshHealthRequest, _platform_service_pb2.GetMeshHealthResponse]  # type: ignore[assignment]
-    """GetMeshHealth asks every service of the mesh for its gRPC health and reports the
-    answers, how long each took, and the overall state. Public.
+    """GetMeshHealth asks every service of the mesh for its gRPC health, and checks what they
+    all depend on (PostgreSQL, Redis and the Envoy gateway), and reports the answers, how
+    long each took, and the overall state. Answers are reused for a second, so a flood of
+    anonymous health requests costs the data stores nothing. Public.
     """
 
 class PlatformServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -57,8 +61,10 @@ class PlatformServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _platform_service_pb2.GetMeshHealthRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_platform_service_pb2.GetMeshHealthResponse, _abc.Awaitable[_platform_service_pb2.GetMeshHealthResponse]]:
-        """GetMeshHealth asks every service of the mesh for its gRPC health and reports the
-        answers, how long each took, and the overall state. Public.
+        """GetMeshHealth asks every service of the mesh for its gRPC health, and checks what they
+        all depend on (PostgreSQL, Redis and the Envoy gateway), and reports the answers, how
+        long each took, and the overall state. Answers are reused for a second, so a flood of
+        anonymous health requests costs the data stores nothing. Public.
         """
 
 def add_PlatformServiceServicer_to_server(servicer: PlatformServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
