@@ -128,8 +128,9 @@ class Settings(BaseSettings):
     saga_lease_seconds: float = Field(default=10.0, ge=0.5, le=3600)
     # Seconds between an orchestrator's looks for unfinished sagas whose lease expired.
     saga_poll_interval: float = Field(default=1.0, ge=0.05, le=600)
-    # Calls per saga step on UNAVAILABLE or DEADLINE_EXCEEDED before it fails for good.
-    saga_step_attempts: int = Field(default=5, ge=1, le=100)
+    # Calls per saga step on UNAVAILABLE or DEADLINE_EXCEEDED before it fails for good; 8
+    # with the back-off below spans about 16 s, longer than a data store restart takes.
+    saga_step_attempts: int = Field(default=8, ge=1, le=100)
     # Calls per compensation before the saga is parked as needs_attention.
     saga_compensation_attempts: int = Field(default=10, ge=1, le=1000)
     # First back-off delay in seconds between retries (doubling, capped at 5 s).

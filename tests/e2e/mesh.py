@@ -80,14 +80,18 @@ class Mesh:
         assert current is not None
         return list(current.processes[service])
 
-    def wait_replaced(self, service: str, gone: list[int], wait: float = 40) -> list[int]:
+    def wait_replaced(
+        self, service: str, gone: list[int], wait: float = 40, instances: int | None = None
+    ) -> list[int]:
         """Waits until the launcher has restarted the service's workers `gone` (killed):
-        all TABLEMESH_WORKERS of them alive again, none of `gone`; returns their pids."""
+        all `instances` (TABLEMESH_WORKERS) of them alive again, none of `gone`; returns
+        their pids."""
+        wanted = instances or int(self.env.get("TABLEMESH_WORKERS", "1"))
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             pids = self.pids(service)
             alive = [p for p in pids if p not in gone and statefile.alive(p)]
-            if len(alive) == len(pids) == int(self.env.get("TABLEMESH_WORKERS", "1")):
+            if len(alive) == len(pids) == wanted:
                 return pids
             time.sleep(0.1)
         raise AssertionError(f"{service} workers {gone} were not replaced: {self.pids(service)}")
