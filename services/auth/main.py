@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import grpc
 from tablemesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
 
@@ -23,14 +20,7 @@ async def register(server: grpc.aio.Server, deps: Deps) -> None:
     deps.verifier.use_source(auth.keys.jwks)
     pb_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth, deps.verifier), server)
     # Publishes user.registered (and other outbox events) to the mesh's event stream.
-    relay = asyncio.create_task(outbox_relay.run(deps.db, deps.redis))
-
-    async def stop_relay() -> None:
-        relay.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay
-
-    deps.on_stop.append(stop_relay)
+    deps.run_in_background(outbox_relay.run(deps.db, deps.redis))
 
 
 def main() -> None:

@@ -9,7 +9,6 @@ row twice at once. A crash between XADD and the commit publishes that row again 
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.auth.store import now, outbox
 from services.runtime import logs
+from services.runtime.background import poll_forever
 
 STREAM = "tablemesh:events"
 # The stream keeps about this many events (consumer groups read far faster).
@@ -50,12 +50,8 @@ async def publish_batch(engine: AsyncEngine, redis: Redis, limit: int = BATCH) -
 
 async def run(engine: AsyncEngine, redis: Redis, interval: float = 0.2) -> None:
     """Relays until cancelled; a full batch is followed at once by the next."""
-    while True:
-        try:
-            if await publish_batch(engine, redis) == BATCH:
-                continue
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - PostgreSQL or Redis briefly away
-            log.warning("outbox relay failed; retrying", error=str(exc))
-        await asyncio.sleep(interval)
+
+    async def one_pass() -> bool:
+        return await publish_batch(engine, redis) == BATCH
+
+    await poll_forever(one_pass, interval, "outbox relay")

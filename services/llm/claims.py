@@ -39,6 +39,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.runtime import logs
+from services.runtime.background import keep_renewed
 from services.runtime.errors import Aborted, Unavailable
 from services.runtime.identity import Caller
 
@@ -102,18 +103,13 @@ class SessionClaims:
             return False
 
     async def _keep(self, key: str, token: str) -> None:
-        while True:
-            await asyncio.sleep(self.ttl_ms / 3000)
-            try:
-                renewed = await self._renew(keys=[key], args=[token, self.ttl_ms])
-            except RedisError as exc:
-                log.warning("could not renew a session claim", key=key, error=str(exc))
-                continue
-            if not renewed:
-                # Expired while this process stalled, maybe taken by another turn: it is
-                # no longer ours to renew.
-                log.warning("a session claim expired while its turn ran", key=key)
-                return
+        """Renews the claim while the turn runs. Once it expired (the process stalled, and
+        maybe another turn took it), it is no longer ours to renew."""
+
+        async def renew() -> bool:
+            return bool(await self._renew(keys=[key], args=[token, self.ttl_ms]))
+
+        await keep_renewed(renew, self.ttl_ms / 3000, f"the session claim {key}")
 
     @asynccontextmanager
     async def hold(self, caller: Caller, session_id: str) -> AsyncIterator[None]:

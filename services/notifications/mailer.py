@@ -7,8 +7,6 @@ configuration, or a test that changes the environment).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -18,6 +16,7 @@ import aiosmtplib
 from services.notifications.model import OutboxEmail
 from services.notifications.outbox import OutboxStore
 from services.runtime import logs
+from services.runtime.background import poll_forever
 from services.runtime.config import Settings, settings
 
 SMTP_TIMEOUT = 15.0
@@ -111,19 +110,9 @@ class Deliverer:
         return len(claimed)
 
     async def run_forever(self, interval: float = POLL_INTERVAL) -> None:
-        while True:
-            try:
-                while await self.deliver_due():
-                    pass
-            except Exception as exc:  # noqa: BLE001 - the loop must outlive a bad pass
-                self.log.error("outbox pass failed", error=describe(exc))
-            await asyncio.sleep(interval)
+        """Delivers due emails until cancelled; a pass that attempted some goes again."""
 
-    def start(self) -> asyncio.Task[None]:
-        return asyncio.get_running_loop().create_task(self.run_forever())
+        async def one_pass() -> bool:
+            return await self.deliver_due() > 0
 
-
-async def stop_task(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+        await poll_forever(one_pass, interval, "email outbox pass")

@@ -7,7 +7,7 @@ from tablemesh.notifications.v1 import notifications_service_pb2_grpc as pb_grpc
 
 from services.notifications.catalog import Catalog
 from services.notifications.domain import Notifications
-from services.notifications.mailer import Deliverer, stop_task
+from services.notifications.mailer import Deliverer
 from services.notifications.outbox import OutboxStore
 from services.notifications.servicer import NotificationsServicer
 from services.notifications.store import NotificationStore
@@ -23,12 +23,7 @@ def register(server: grpc.aio.Server, deps: Deps) -> None:
         NotificationsServicer(notifications, catalog), server
     )
     # Retries pending and failed emails in the background, with back-off.
-    retries = deliverer.start()
-
-    async def stop_retries() -> None:
-        await stop_task(retries)
-
-    deps.on_stop.append(stop_retries)
+    deps.run_in_background(deliverer.run_forever())
 
 
 def main() -> None:

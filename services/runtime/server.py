@@ -13,7 +13,7 @@ import contextlib
 import inspect
 import json
 import signal
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.runtime import logs, metrics, registry, tracing
+from services.runtime import background, logs, metrics, registry, tracing
 from services.runtime.cache import create_redis
 from services.runtime.clients import MeshClients
 from services.runtime.config import Settings, settings
@@ -47,6 +47,16 @@ class Deps:
     engine: AsyncEngine | None = None
     # Coroutines to run at shutdown, after the server stopped (flushes, closes).
     on_stop: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    def run_in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Starts work besides the calls (a relay, a poller); stopped at shutdown."""
+        task = asyncio.create_task(work)
+
+        async def stop_it() -> None:
+            await background.stop(task)
+
+        self.on_stop.append(stop_it)
+        return task
 
     @property
     def db(self) -> AsyncEngine:

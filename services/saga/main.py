@@ -6,9 +6,6 @@ consumer of the "tablemesh:events" stream (starts onboarding on user.registered)
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import grpc
 from tablemesh.saga.v1 import saga_service_pb2_grpc as pb_grpc
 
@@ -20,16 +17,10 @@ from services.saga.servicer import SagaServicer
 def register(server: grpc.aio.Server, deps: Deps) -> None:
     app = build(deps.db, deps.redis, deps.clients, deps.settings)
     pb_grpc.add_SagaServiceServicer_to_server(SagaServicer(app.sagas), server)
+    # Stopped first (hooks run in order): no saga starts while the running ones hand over.
+    deps.run_in_background(app.events.run())
     app.orchestrator.start()
-    consumer = asyncio.create_task(app.events.run())
-
-    async def stop() -> None:
-        consumer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await consumer
-        await app.orchestrator.stop()
-
-    deps.on_stop.append(stop)
+    deps.on_stop.append(app.orchestrator.stop)
 
 
 def main() -> None:

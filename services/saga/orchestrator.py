@@ -14,6 +14,7 @@ import os
 import uuid
 
 from services.runtime import logs
+from services.runtime.background import keep_renewed, poll_forever
 from services.saga.engine import Engine
 from services.saga.store import LeaseLost, SagaStore
 
@@ -46,37 +47,31 @@ class Orchestrator:
         return self.engine.owner
 
     def start(self) -> None:
-        self._loop_task = asyncio.create_task(self._claim_loop())
+        claims = poll_forever(self._claim_once, self.poll_interval, "claiming sagas")
+        self._loop_task = asyncio.create_task(claims)
 
     def submit(self, saga_id: str) -> None:
         """Runs a saga this process already holds the lease of (a saga it just started)."""
         if saga_id not in self.running:
             self.running[saga_id] = asyncio.create_task(self._run(saga_id))
 
-    async def _claim_loop(self) -> None:
-        while True:
-            try:
-                room = self.max_running - len(self.running)
-                if room > 0:
-                    for saga_id in await self.store.claim_expired(self.owner, self.lease, room):
-                        log.info("resuming saga", saga_id=saga_id)
-                        self.submit(saga_id)
-            except Exception as exc:  # noqa: BLE001 - the database may be briefly away
-                log.warning("claiming sagas failed", error=str(exc))
-            await asyncio.sleep(self.poll_interval)
+    async def _claim_once(self) -> bool:
+        """Takes over sagas whose lease expired, as many as there is room for."""
+        room = self.max_running - len(self.running)
+        if room > 0:
+            for saga_id in await self.store.claim_expired(self.owner, self.lease, room):
+                log.info("resuming saga", saga_id=saga_id)
+                self.submit(saga_id)
+        return False
 
     async def _renew(self, saga_id: str, runner: asyncio.Task[None]) -> None:
-        while True:
-            await asyncio.sleep(self.lease / 3)
-            try:
-                held = await self.store.renew(saga_id, self.owner, self.lease)
-            except Exception as exc:  # noqa: BLE001 - try again before the lease runs out
-                log.warning("lease renewal failed", saga_id=saga_id, error=str(exc))
-                continue
-            if not held:
-                log.warning("lease lost; stopping", saga_id=saga_id)
-                runner.cancel()
-                return
+        """Keeps the saga's lease; once it is lost, stops the saga's run."""
+
+        async def renew() -> bool:
+            return await self.store.renew(saga_id, self.owner, self.lease)
+
+        await keep_renewed(renew, self.lease / 3, f"the lease of saga {saga_id}")
+        runner.cancel()
 
     async def _run(self, saga_id: str) -> None:
         runner = asyncio.current_task()

@@ -1,6 +1,7 @@
 """Notifications through Envoy, in a whole mesh booted by the launcher on
-TABLEMESH_PORT_OFFSET=1600 ports: REST for people, native gRPC for a mesh service, and the
-email reaching the test SMTP server from the real service process."""
+TABLEMESH_PORT_OFFSET=1600 ports: REST for people, gRPC on the services' own ports for a
+mesh service (Send is internal: the gateway has no route for it), and the email reaching
+the test SMTP server from the real service process."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from tests.notifications.conftest import Mailbox, SmtpServer
 from tests.ports import offset
 
 OFFSET = offset(1600)
-GATEWAY = f"127.0.0.1:{registry.GATEWAY_PORT + OFFSET}"
+AUTH = f"127.0.0.1:{registry.BY_NAME['auth'].default_port + OFFSET}"
+NOTIFICATIONS = f"127.0.0.1:{registry.BY_NAME['notifications'].default_port + OFFSET}"
 SECRET = "notifications-rest-test-secret"
 
 
@@ -52,7 +54,8 @@ def gateway(
 
 
 def send_as_saga(tenant_id: str, request: pb.SendRequest) -> pb.Notification:
-    with grpc.insecure_channel(GATEWAY) as channel:
+    """What the saga does: a service token from auth, then Send, each on its own port."""
+    with grpc.insecure_channel(AUTH) as channel:
         token = (
             AuthServiceStub(channel)
             .IssueServiceToken(
@@ -63,6 +66,7 @@ def send_as_saga(tenant_id: str, request: pb.SendRequest) -> pb.Notification:
             )
             .access_token
         )
+    with grpc.insecure_channel(NOTIFICATIONS) as channel:
         reply = NotificationsServiceStub(channel).Send(
             request, metadata=(("authorization", f"Bearer {token}"),), timeout=20
         )

@@ -1,0 +1,57 @@
+"""Work a service does besides answering calls: polling loops and lease keepers.
+
+Every such loop must outlive a data store that is briefly away, and must stop promptly and
+quietly at shutdown. They are written once here; services pass the one pass of work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+from services.runtime import logs
+
+log = logs.get("background")
+
+# One pass of a polling loop: True when more work is already waiting (go again at once).
+Pass = Callable[[], Awaitable[bool]]
+
+
+async def poll_forever(work: Pass, interval: float, what: str) -> None:
+    """Runs `work` until cancelled: at once again while it says more is waiting, else
+    after `interval`. A failing pass is logged and the loop goes on."""
+    while True:
+        try:
+            if await work():
+                continue
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - PostgreSQL or Redis briefly away
+            log.warning(f"{what} failed; retrying", error=str(exc), kind=type(exc).__name__)
+        await asyncio.sleep(interval)
+
+
+async def keep_renewed(renew: Callable[[], Awaitable[bool]], every: float, what: str) -> None:
+    """Renews a lease every `every` seconds until cancelled or until `renew` says it is no
+    longer held (False). A renewal that fails is tried again at the next tick, before the
+    lease runs out."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            if not await renew():
+                log.warning(f"{what} was lost")
+                return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - try again before the lease runs out
+            log.warning(f"renewing {what} failed", error=str(exc), kind=type(exc).__name__)
+
+
+async def stop(task: asyncio.Task[None] | None) -> None:
+    """Cancels a background task and waits until it has finished."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
