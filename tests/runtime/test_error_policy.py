@@ -117,7 +117,7 @@ def login() -> auth_pb.LoginRequest:
 
 
 async def test_database_down_answers_unavailable(redis: Redis) -> None:
-    dead = create_engine(f"postgresql://postgres@127.0.0.1:{free_port()}/gone", pool_timeout=1)
+    dead = create_engine(f"postgresql://postgres@127.0.0.1:{free_port()}/gone")
     try:
         async with serving("auth", redis, real_auth(dead, redis, auth_settings()), Keys()) as ch:
             with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -131,7 +131,7 @@ async def test_redis_down_answers_unavailable(
     engine: AsyncEngine, database_url: str, redis: Redis, tmp_path: Path
 ) -> None:
     migrate("auth", database_url)
-    dead = create_redis(f"unix://{tmp_path}/stopped-redis.sock", pool_timeout=1)
+    dead = create_redis(f"unix://{tmp_path}/stopped-redis.sock")
     try:
         async with serving("auth", redis, real_auth(engine, dead, auth_settings()), Keys()) as ch:
             with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -191,7 +191,7 @@ class StreamingChat(llm_grpc.LlmServiceServicer):
 
 @pytest.fixture
 async def stopped_redis(tmp_path: Path) -> AsyncIterator[Redis]:
-    dead = create_redis(f"unix://{tmp_path}/stopped-redis.sock", pool_timeout=1)
+    dead = create_redis(f"unix://{tmp_path}/stopped-redis.sock")
     yield dead
     await dead.aclose()
 
