@@ -22,10 +22,16 @@ MAX_VIOLATIONS = 20
 
 
 def bounded(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, saying that it was cut."""
+    """`text` cut to at most `limit` characters in the middle, saying so: the start says
+    what was wrong, the end often why ("... is too long")."""
+    marker = " ... (truncated) ... "
     if len(text) <= limit:
         return text
-    return text[: limit - 15] + "... (truncated)"
+    if limit < 3 * len(marker):
+        return text[:limit]
+    keep = limit - len(marker)
+    head = keep * 2 // 3
+    return text[:head] + marker + text[len(text) - (keep - head) :]
 
 
 class DomainError(Exception):

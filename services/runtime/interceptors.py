@@ -17,8 +17,6 @@ from typing import Any
 
 import grpc
 import structlog
-from google.protobuf import descriptor_pool
-from google.protobuf.descriptor import Descriptor
 from grpc_status import rpc_status
 from opentelemetry import trace
 
@@ -28,7 +26,7 @@ from services.runtime.errors import DomainError, Unauthenticated, invalid
 from services.runtime.faults import FaultInjector
 from services.runtime.identity import TokenVerifier, set_caller
 from services.runtime.request_checks import MAX_CHARS, check_request
-from services.runtime.undecodable import undecodable
+from services.runtime.undecodable import Undecodable, decoder
 
 log = logs.get("access")
 VERSION = "0.1.0"
@@ -45,36 +43,6 @@ def bearer_token(metadata: dict[str, str]) -> str | None:
 async def abort_with(context: grpc.aio.ServicerContext, error: DomainError) -> None:
     status = rpc_status.to_status(error.to_status())
     await context.abort(status.code, status.details, status.trailing_metadata)
-
-
-class Undecodable:
-    """Stands in for a request whose bytes did not decode, so the call can answer
-    INVALID_ARGUMENT (gRPC itself would answer UNKNOWN with the decoder's exception)."""
-
-    def __init__(self, error: DomainError) -> None:
-        self.error = error
-
-
-def _request_type(method: str) -> Descriptor | None:
-    service, _, name = method.removeprefix("/").rpartition("/")
-    try:
-        return descriptor_pool.Default().FindServiceByName(service).methods_by_name[name].input_type
-    except KeyError:
-        return None
-
-
-def _decoder(method: str, deserializer: Callable[[bytes], Any] | None) -> Any:
-    if deserializer is None:
-        return None
-    request_type = _request_type(method)
-
-    def decode(data: bytes) -> Any:
-        try:
-            return deserializer(data)
-        except Exception:  # noqa: BLE001 - DecodeError, RecursionError: the bytes are bad
-            return Undecodable(undecodable(request_type, data))
-
-    return decode
 
 
 def _quiet(behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
@@ -121,7 +89,7 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
-        decode = _decoder(method, handler.request_deserializer)
+        decode = decoder(method, handler.request_deserializer)
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._wrap_unary(method, handler.unary_unary),

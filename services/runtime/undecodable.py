@@ -9,11 +9,13 @@ problem it finds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from services.runtime.errors import InvalidArgument, invalid
+from services.runtime.errors import DomainError, InvalidArgument, invalid
 from services.runtime.request_checks import LIST_VALUE, MAX_STRUCT_DEPTH, NESTED, STRUCT, VALUE
 
 # Messages inside one another beyond this are refused whatever their type.
@@ -132,3 +134,34 @@ def undecodable(descriptor: Descriptor | None, data: bytes) -> InvalidArgument:
     return InvalidArgument(
         "the request is not a valid protobuf message", reason="MALFORMED_REQUEST"
     )
+
+
+class Undecodable:
+    """Stands in for a request whose bytes did not decode, so the call can answer
+    INVALID_ARGUMENT (gRPC itself would answer UNKNOWN with the decoder's exception)."""
+
+    def __init__(self, error: DomainError) -> None:
+        self.error = error
+
+
+def _request_type(method: str) -> Descriptor | None:
+    service, _, name = method.removeprefix("/").rpartition("/")
+    try:
+        return descriptor_pool.Default().FindServiceByName(service).methods_by_name[name].input_type
+    except KeyError:
+        return None
+
+
+def decoder(method: str, deserializer: Callable[[bytes], Any] | None) -> Any:
+    """`deserializer` made total: bytes it cannot decode become an Undecodable."""
+    if deserializer is None:
+        return None
+    request_type = _request_type(method)
+
+    def decode(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except Exception:  # noqa: BLE001 - DecodeError, RecursionError: the bytes are bad
+            return Undecodable(undecodable(request_type, data))
+
+    return decode

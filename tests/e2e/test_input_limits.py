@@ -153,3 +153,11 @@ def test_an_over_long_cell_value(mesh: Mesh, owner: dict[str, Any]) -> None:
     reply = mesh.http.post(owner["records"], headers=owner["headers"], json=body)
     assert_refused(reply, "records[0].fields.Notes", "at most 100000 characters")
     assert record_count(mesh, owner) == before
+
+
+def test_a_201_character_request_id_header(mesh: Mesh, owner: dict[str, Any]) -> None:
+    headers = {**owner["headers"], "x-request-id": "h" * 201}
+    reply = mesh.http.patch("/api/v1/users/me", headers=headers, json={"bio": "kept out"})
+    assert_refused(reply, "x-request-id", "at most 200 characters")
+    me = mesh.http.get("/api/v1/users/me", headers=owner["headers"]).json()["user"]
+    assert me["bio"] != "kept out"
