@@ -16,12 +16,11 @@ from tablemesh.users.v1 import users_service_pb2 as users_pb
 from tablemesh.users.v1.users_service_pb2_grpc import UsersServiceStub
 
 from services.auth.tokens import AccessTokens
-from services.runtime import logs
 from services.runtime.clients import MeshClients
-from services.runtime.errors import AlreadyExists, Unavailable
+from services.runtime.errors import AlreadyExists
+from services.runtime.failures import downstream_error
 
 SERVICE_NAME = "auth"
-log = logs.get("profiles")
 
 
 @dataclass(frozen=True)
@@ -48,13 +47,6 @@ class Profiles(Protocol):
     async def purge(self, user_id: str, tenant_id: str) -> None: ...
     async def record_login(self, user_id: str, tenant_id: str) -> None: ...
     async def status(self, user_id: str, tenant_id: str) -> ProfileStatus: ...
-
-
-def _unavailable(exc: grpc.aio.AioRpcError, action: str) -> Unavailable:
-    log.warning("users call failed", action=action, code=exc.code().name)
-    return Unavailable(
-        f"the users service could not {action}; try again", reason="USERS_UNAVAILABLE"
-    )
 
 
 class UsersProfiles:
@@ -88,7 +80,7 @@ class UsersProfiles:
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.ALREADY_EXISTS:
                 raise AlreadyExists("email is already registered", reason="EMAIL_TAKEN") from exc
-            raise _unavailable(exc, "create the profile") from exc
+            raise downstream_error(exc, "users", passed_on={}) from exc
 
     async def purge(self, user_id: str, tenant_id: str) -> None:
         request = users_pb.PurgeUserRequest(user_id=user_id)
@@ -105,7 +97,7 @@ class UsersProfiles:
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:  # users hides deleted profiles
                 return ProfileStatus(exists=False)
-            raise _unavailable(exc, "confirm the account") from exc
+            raise downstream_error(exc, "users", passed_on={}) from exc
         user = reply.user
         return ProfileStatus(
             exists=not user.HasField("delete_time"), active=user.is_active, role=user.role

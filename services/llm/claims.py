@@ -87,8 +87,10 @@ class SessionClaims:
             taken = await self.redis.set(key, token, nx=True, px=self.ttl_ms)
         except RedisError as exc:
             # Running the turn unclaimed could corrupt the session's history: refuse it.
+            # (The error names Redis' socket: it goes to the log, not to the caller.)
+            log.warning("session claim failed", error=str(exc))
             raise Unavailable(
-                f"cannot claim the session for this turn: Redis did not answer ({exc})",
+                "cannot claim the session for this turn: the cache is unavailable; retry later",
                 reason="CLAIM_UNAVAILABLE",
             ) from exc
         return token if taken else None

@@ -18,11 +18,9 @@ from tablemesh.mcp.v1.mcp_service_pb2_grpc import McpServiceStub
 
 from services.llm.loop import ToolOutcome
 from services.llm.providers.base import ToolSpec
-from services.runtime import logs
 from services.runtime.clients import MeshClients
-from services.runtime.errors import Unavailable
+from services.runtime.failures import downstream_error
 
-log = logs.get("tools")
 # The tool list is the same for everyone; it is asked for again after this many seconds.
 TOOLS_TTL = 60.0
 CALL_TIMEOUT = 60.0
@@ -43,11 +41,7 @@ class McpTools:
         try:
             reply = await self._stub().ListTools(mcp_pb.ListToolsRequest(), timeout=10)
         except grpc.aio.AioRpcError as exc:
-            log.warning("ListTools failed", code=exc.code().name, details=exc.details())
-            raise Unavailable(
-                f"the tool service (mcp) did not list its tools: {exc.code().name}",
-                reason="TOOLS_UNAVAILABLE",
-            ) from exc
+            raise downstream_error(exc, "mcp", passed_on={}) from exc
         self._tools = [
             ToolSpec(t.name, t.description, json_format.MessageToDict(t.input_schema))
             for t in reply.tools

@@ -25,11 +25,27 @@ def sqlalchemy_url(url: str) -> str:
     raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://...")
 
 
-def create_engine(url: str, *, pool_size: int = 2, max_overflow: int = 10) -> AsyncEngine:
+# Seconds a query waits for a free pooled connection (sqlalchemy.exc.TimeoutError after,
+# answered as UNAVAILABLE), and for a new connection to PostgreSQL.
+POOL_TIMEOUT = 5.0
+CONNECT_TIMEOUT = 5
+
+
+def create_engine(
+    url: str, *, pool_size: int = 2, max_overflow: int = 10, pool_timeout: float = POOL_TIMEOUT
+) -> AsyncEngine:
     """A small kept pool plus overflow for bursts: a mesh runs many processes (services x
-    workers), and each kept connection counts against PostgreSQL's max_connections."""
+    workers), and each kept connection counts against PostgreSQL's max_connections. A burst
+    beyond it waits (bounded) for a connection. Parameters stay out of exception messages,
+    so emails and key hashes never reach a log line through a failed statement."""
     return create_async_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT},
     )
 
 

@@ -13,6 +13,26 @@ from google.rpc import error_details_pb2, status_pb2
 
 ERROR_DOMAIN = "tablemesh.dev"
 
+# Bounds on what an error may carry back: messages often echo input, and the status travels
+# in HTTP/2 trailers, which Envoy refuses past its header limit (the client then sees 502).
+MAX_MESSAGE_CHARS = 1000
+MAX_FIELD_CHARS = 200
+MAX_DESCRIPTION_CHARS = 300
+MAX_VIOLATIONS = 20
+
+
+def bounded(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters in the middle, saying so: the start says
+    what was wrong, the end often why ("... is too long")."""
+    marker = " ... (truncated) ... "
+    if len(text) <= limit:
+        return text
+    if limit < 3 * len(marker):
+        return text[:limit]
+    keep = limit - len(marker)
+    head = keep * 2 // 3
+    return text[:head] + marker + text[len(text) - (keep - head) :]
+
 
 class DomainError(Exception):
     """A failure the caller can act on. Subclasses fix the status code."""
@@ -28,12 +48,16 @@ class DomainError(Exception):
         violations: list[tuple[str, str]] | None = None,
         metadata: dict[str, str] | None = None,
     ) -> None:
+        message = bounded(message, MAX_MESSAGE_CHARS)
         super().__init__(message)
         self.message = message
         self.reason = reason or self.default_reason
         # (field, description) pairs, reported as google.rpc.BadRequest.
-        self.violations = violations or []
-        self.metadata = metadata or {}
+        self.violations = [
+            (bounded(f, MAX_FIELD_CHARS), bounded(d, MAX_DESCRIPTION_CHARS))
+            for f, d in (violations or [])[:MAX_VIOLATIONS]
+        ]
+        self.metadata = {k: bounded(v, MAX_DESCRIPTION_CHARS) for k, v in (metadata or {}).items()}
 
     def to_status(self) -> status_pb2.Status:
         details: list[any_pb2.Any] = []
@@ -54,7 +78,9 @@ class DomainError(Exception):
             )
         )
         details.append(info)
-        return status_pb2.Status(code=self.code.value[0], message=self.message, details=details)
+        # Bounded again: a subclass or caller may have changed the message after __init__.
+        message = bounded(self.message, MAX_MESSAGE_CHARS)
+        return status_pb2.Status(code=self.code.value[0], message=message, details=details)
 
 
 class InvalidArgument(DomainError):
@@ -102,6 +128,13 @@ class Unavailable(DomainError):
     default_reason = "UNAVAILABLE"
 
 
+class Internal(DomainError):
+    """A failure of ours: the caller learns only that it happened and the request id."""
+
+    code = grpc.StatusCode.INTERNAL
+    default_reason = "INTERNAL"
+
+
 def invalid(field: str, description: str, *, reason: str = "INVALID_ARGUMENT") -> InvalidArgument:
     """One bad field: the message names it, the details carry it as a violation."""
     return InvalidArgument(
@@ -120,5 +153,8 @@ class Violations:
 
     def raise_if_any(self) -> None:
         if self.items:
-            message = "; ".join(f"{f}: {d}" for f, d in self.items)
+            message = "; ".join(
+                f"{bounded(f, MAX_FIELD_CHARS)}: {bounded(d, MAX_DESCRIPTION_CHARS)}"
+                for f, d in self.items[:MAX_VIOLATIONS]
+            )
             raise InvalidArgument(message, violations=self.items)

@@ -1,8 +1,10 @@
 """The one server interceptor every service runs.
 
 Per call it: takes (or makes) the request id, continues the caller's W3C trace, verifies
-the access token unless the method is public, writes one access-log line, and maps domain
-errors to google.rpc.Status with details. Servicers never do any of this themselves.
+the access token unless the method is public, refuses requests that cannot be decoded or
+stored (request_checks), writes one access-log line, and maps every error to a
+google.rpc.Status: domain errors with their details, outages as UNAVAILABLE and anything else
+as INTERNAL with generic messages (failures). Servicers never do any of this themselves.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import structlog
 from grpc_status import rpc_status
 from opentelemetry import trace
 
-from services.runtime import logs, metrics, registry, tracing
+from services.runtime import failures, logs, metrics, registry, tracing
 from services.runtime.clients import incoming_deadline
-from services.runtime.errors import DomainError, Unauthenticated
+from services.runtime.errors import DomainError, Unauthenticated, invalid
 from services.runtime.faults import FaultInjector
 from services.runtime.identity import TokenVerifier, set_caller
+from services.runtime.request_checks import MAX_CHARS, check_request
+from services.runtime.undecodable import Undecodable, decoder
 
 log = logs.get("access")
 VERSION = "0.1.0"
@@ -85,16 +89,17 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
+        decode = decoder(method, handler.request_deserializer)
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._wrap_unary(method, handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=decode,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
                 self._wrap_stream(method, handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=decode,
                 response_serializer=handler.response_serializer,
             )
         return handler
@@ -105,6 +110,11 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         if remaining is not None:
             incoming_deadline.set(time.monotonic() + remaining)
         request_id = metadata.get("x-request-id") or str(uuid.uuid4())
+        if len(request_id) > MAX_CHARS["request_id"]:
+            # Not echoed, not logged: a fresh id stands in for the call's log lines.
+            structlog.contextvars.bind_contextvars(request_id=str(uuid.uuid4()), method=method)
+            limit = MAX_CHARS["request_id"]
+            raise invalid("x-request-id", f"must be at most {limit} characters")
         structlog.contextvars.bind_contextvars(request_id=request_id, method=method)
         token = bearer_token(metadata)
         caller = None
@@ -126,8 +136,11 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         return metadata
 
     @contextlib.asynccontextmanager
-    async def _call(self, method: str, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
-        """Everything around one call: span, identity, error mapping, access log."""
+    async def _call(
+        self, method: str, request: Any, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[None]:
+        """Everything around one call: span, identity, request checks, error mapping,
+        access log."""
         start = time.perf_counter()
         code = grpc.StatusCode.OK
         parent = tracing.extract(context.invocation_metadata() or ())
@@ -136,6 +149,9 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         ) as span:
             try:
                 await self._enter(method, context)
+                if isinstance(request, Undecodable):
+                    raise request.error
+                check_request(request)
                 yield
             except DomainError as error:
                 code = error.code
@@ -144,10 +160,15 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
             except grpc.aio.AbortError:
                 code = grpc.StatusCode.ABORTED
                 raise
-            except Exception:
-                code = grpc.StatusCode.UNKNOWN
-                log.exception("unhandled error")
-                raise
+            except Exception as exc:  # noqa: BLE001 - answered generically, logged in full
+                answer = failures.unexpected(exc)
+                code = answer.code
+                span.set_attribute("rpc.grpc.status_code", code.value[0])
+                if code == grpc.StatusCode.UNAVAILABLE:
+                    log.warning("dependency unavailable", reason=answer.reason, exc_info=exc)
+                else:
+                    log.exception("unhandled error")
+                await abort_with(context, answer)
             finally:
                 self._finish(method, code, start)
 
@@ -157,7 +178,7 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         faults = self._faults
 
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            async with self._call(method, context):
+            async with self._call(method, request, context):
                 if faults is None:
                     return await behavior(request, context)
                 return await faults.around(method, request, lambda: behavior(request, context))
@@ -166,7 +187,7 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
 
     def _wrap_stream(self, method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            async with self._call(method, context):
+            async with self._call(method, request, context):
                 async for item in behavior(request, context):
                     yield item
 

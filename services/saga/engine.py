@@ -30,6 +30,10 @@ from services.saga.participants import Participants
 from services.saga.store import SagaStore, now
 
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+# Failures after which the participant may have done its part: a lost reply (RETRYABLE),
+# or an error of its own partway (INTERNAL, UNKNOWN). Such a step is compensated; only the
+# RETRYABLE ones are also retried (an error of the participant's own is not transient).
+AMBIGUOUS = (*RETRYABLE, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN)
 CANCELLED_ERROR = "cancelled on request"
 log = logs.get("saga.engine")
 
@@ -47,9 +51,12 @@ class Policy:
 
 
 def describe(exc: BaseException) -> str:
+    """The error as the saga records it (GetSaga shows it): a participant's own answer, or
+    no more than "internal error" for an exception here (the log has the rest)."""
     if isinstance(exc, grpc.aio.AioRpcError):
         return f"{exc.code().name}: {exc.details()}"
-    return f"{type(exc).__name__}: {exc}"
+    log.error("saga step raised", exc_info=exc)
+    return "INTERNAL: internal error in the saga service (see its log)"
 
 
 class Engine:
@@ -131,25 +138,24 @@ class Engine:
                 result = await sdef.action(self._ctx(saga, step_key(saga.id, step.name)))
             except Exception as exc:  # noqa: BLE001 - every failure is logged and decided on
                 code = exc.code() if isinstance(exc, grpc.aio.AioRpcError) else None
+                error = describe(exc)
                 if code == grpc.StatusCode.UNAUTHENTICATED:
                     self.participants.forget(saga.tenant_id)
-                ambiguous = code in RETRYABLE
-                if ambiguous and step.attempts < self.policy.step_attempts:
-                    await self._write(saga, step, error=describe(exc), ambiguous=True)
+                ambiguous = code in AMBIGUOUS
+                if code in RETRYABLE and step.attempts < self.policy.step_attempts:
+                    await self._write(saga, step, error=error, ambiguous=True)
                     await asyncio.sleep(self.policy.delay(step.attempts))
                     continue
                 await self._write(
                     saga,
                     step,
                     state=m.FAILED,
-                    error=describe(exc),
+                    error=error,
                     ambiguous=ambiguous,
                     finished_at=now(),
                 )
-                log.warning(
-                    "step failed for good", saga_id=saga.id, step=step.name, error=describe(exc)
-                )
-                await self._fail(saga, f"step {step.name} failed: {describe(exc)}")
+                log.warning("step failed for good", saga_id=saga.id, step=step.name, error=error)
+                await self._fail(saga, f"step {step.name} failed: {error}")
                 return False
             state = m.SKIPPED if isinstance(result, Skipped) else m.DONE
             await self._write(
@@ -202,22 +208,23 @@ class Engine:
                 await sdef.compensate(ctx, step.result)
             except Exception as exc:  # noqa: BLE001 - decided on below
                 code = exc.code() if isinstance(exc, grpc.aio.AioRpcError) else None
+                error = describe(exc)
                 if code == grpc.StatusCode.NOT_FOUND or (
-                    step.result is None and code is not None and code not in RETRYABLE
+                    step.result is None and code is not None and code not in AMBIGUOUS
                 ):
                     pass  # already gone, or the lost call never made anything
                 elif attempt >= self.policy.compensation_attempts:
-                    await self._write(saga, step, state=m.STEP_NEEDS_ATTENTION, error=describe(exc))
+                    await self._write(saga, step, state=m.STEP_NEEDS_ATTENTION, error=error)
                     await self.store.write_saga(
                         saga.id,
                         self.owner,
                         state=m.NEEDS_ATTENTION,
-                        error=f"compensation of {step.name} keeps failing: {describe(exc)}",
+                        error=f"compensation of {step.name} keeps failing: {error}",
                     )
                     log.error("saga needs attention", saga_id=saga.id, step=step.name)
                     return False
                 else:
-                    await self._write(saga, step, error=describe(exc))
+                    await self._write(saga, step, error=error)
                     await asyncio.sleep(self.policy.delay(attempt))
                     continue
             await self._write(saga, step, state=m.STEP_COMPENSATED)

@@ -9,58 +9,19 @@ service makes that grant as its own service identity in the workspace's tenant.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import grpc
 from tablemesh.permissions.v1 import permissions_service_pb2 as pb
 from tablemesh.permissions.v1 import permissions_service_pb2_grpc as pb_grpc
 
 from services.runtime.clients import MeshClients
-from services.runtime.errors import (
-    DomainError,
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    Unauthenticated,
-    Unavailable,
-)
+from services.runtime.errors import Unavailable
+from services.runtime.failures import answers_from, downstream_error
 from services.runtime.service_identity import ServiceTokens
 from services.workspaces.model import Member, resource
 
 # How many of a user's workspace roles ListWorkspaces considers.
 MAX_WORKSPACES_PER_USER = 1000
-
-
-# The permissions service's answers that mean the same thing to our own caller.
-PASSED_ON: dict[grpc.StatusCode, type[DomainError]] = {
-    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
-    grpc.StatusCode.NOT_FOUND: NotFound,
-    grpc.StatusCode.PERMISSION_DENIED: PermissionDenied,
-    grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
-    grpc.StatusCode.UNAUTHENTICATED: Unauthenticated,
-}
-
-
-def _refusal(exc: grpc.aio.AioRpcError) -> DomainError:
-    """Our own error for a failed permissions call: its refusals pass through, and anything
-    else is UNAVAILABLE, which callers (the saga among them) may retry."""
-    kind = PASSED_ON.get(exc.code())
-    if kind is not None:
-        return kind(exc.details() or "refused by the permissions service")
-    return Unavailable(
-        "the permissions service could not answer; try again", reason="PERMISSIONS_UNAVAILABLE"
-    )
-
-
-@contextlib.contextmanager
-def _answers() -> Iterator[None]:
-    """Turns a permissions call failing inside the block into our own error."""
-    try:
-        yield
-    except grpc.aio.AioRpcError as exc:
-        raise _refusal(exc) from exc
+PERMISSIONS = "permissions"
 
 
 def _member(p: pb.Permission) -> Member:
@@ -84,14 +45,14 @@ class Access:
 
     async def check(self, user_id: str, workspace_id: str, action: str) -> pb.CheckResponse:
         request = pb.CheckRequest(subject=user_id, resource=resource(workspace_id), action=action)
-        with _answers():
+        with answers_from(PERMISSIONS):
             return await self._stub.Check(request)
 
     async def grant(self, workspace_id: str, user_id: str, role: str, request_id: str) -> Member:
         request = pb.GrantRequest(
             subject=user_id, resource=resource(workspace_id), role=role, request_id=request_id
         )
-        with _answers():
+        with answers_from(PERMISSIONS):
             reply = await self._stub.Grant(request)
         return _member(reply.permission)
 
@@ -110,7 +71,7 @@ class Access:
                 reply = await self._stub.Grant(request, metadata=metadata)
             except grpc.aio.AioRpcError as exc:
                 if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
-                    raise _refusal(exc) from exc
+                    raise downstream_error(exc, PERMISSIONS) from exc
                 self._tokens.forget(tenant_id)
                 continue
             return _member(reply.permission)
@@ -130,7 +91,7 @@ class Access:
 
     async def member(self, workspace_id: str, user_id: str) -> Member | None:
         request = pb.ListPermissionsRequest(subject=user_id, resource=resource(workspace_id))
-        with _answers():
+        with answers_from(PERMISSIONS):
             found = (await self._stub.ListPermissions(request)).permissions
         return next((_member(p) for p in found if p.effect == "allow"), None)
 
@@ -140,18 +101,18 @@ class Access:
         request = pb.ListPermissionsRequest(
             resource=resource(workspace_id), page_size=page_size, page_token=page_token
         )
-        with _answers():
+        with answers_from(PERMISSIONS):
             reply = await self._stub.ListPermissions(request)
         found = [_member(p) for p in reply.permissions if p.effect == "allow"]
         return found, reply.next_page_token
 
     async def revoke(self, permission_id: str) -> None:
-        with _answers():
+        with answers_from(PERMISSIONS):
             await self._stub.Revoke(pb.RevokeRequest(permission_id=permission_id))
 
     async def revoke_all(self, workspace_id: str) -> None:
         request = pb.RevokeResourcePermissionsRequest(resource=resource(workspace_id))
-        with _answers():
+        with answers_from(PERMISSIONS):
             await self._stub.RevokeResourcePermissions(request)
 
     async def workspace_ids_of(self, user_id: str) -> list[str]:
@@ -162,7 +123,7 @@ class Access:
             request = pb.ListPermissionsRequest(
                 subject=user_id, resource_type="workspace", page_size=100, page_token=token
             )
-            with _answers():
+            with answers_from(PERMISSIONS):
                 reply = await self._stub.ListPermissions(request)
             ids.extend(
                 p.resource.removeprefix("workspace:")

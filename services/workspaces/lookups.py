@@ -9,31 +9,14 @@ unknown id. Any failure other than NOT_FOUND is UNAVAILABLE, which callers may r
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-import grpc
 from tablemesh.airtable.v1 import airtable_service_pb2 as air_pb
 from tablemesh.airtable.v1 import airtable_service_pb2_grpc as air_grpc
 from tablemesh.users.v1 import users_service_pb2 as users_pb
 from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
 
 from services.runtime.clients import MeshClients
-from services.runtime.errors import NotFound, Unavailable
-
-
-@contextlib.contextmanager
-def _answers(service: str, not_found: NotFound) -> Iterator[None]:
-    """Turns a failed call to the service inside the block into our own error."""
-    try:
-        yield
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() == grpc.StatusCode.NOT_FOUND:
-            raise not_found from exc
-        raise Unavailable(
-            f"the {service} service could not answer; try again",
-            reason=f"{service.upper()}_UNAVAILABLE",
-        ) from exc
+from services.runtime.errors import NotFound
+from services.runtime.failures import answers_from
 
 
 class Lookups:
@@ -44,7 +27,7 @@ class Lookups:
         """NOT_FOUND unless the user exists (and is not deleted) in the caller's tenant."""
         stub = self._clients.stub(users_grpc.UsersServiceStub, "users")
         missing = NotFound(f"user {user_id} not found", reason="USER_NOT_FOUND")
-        with _answers("users", missing):
+        with answers_from("users", passed_on={}, not_found=missing):
             await stub.GetUser(users_pb.GetUserRequest(user_id=user_id))
 
     async def require_base(self, base_id: str) -> None:
@@ -53,5 +36,5 @@ class Lookups:
         # answer that names the base (and is cached there).
         stub = self._clients.stub(air_grpc.AirtableServiceStub, "airtable")
         missing = NotFound(f"base {base_id} not found", reason="BASE_NOT_FOUND")
-        with _answers("airtable", missing):
+        with answers_from("airtable", passed_on={}, not_found=missing):
             await stub.GetBaseSchema(air_pb.GetBaseSchemaRequest(base_id=base_id))

@@ -142,3 +142,22 @@ def test_a_formula_is_never_executed_as_anything_else() -> None:
     formula = compile_formula('{Name} = "x\'; DROP TABLE records; --"', FIELDS)
     assert formula.matches(RECORD) is False
     assert formula.matches({"Name": "x'; DROP TABLE records; --"}) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(" * 100 + "1" + ")" * 100,
+        "NOT(" * 40 + "TRUE()" + ")" * 40,
+        "-" * 40 + "1",
+        "+".join(["1"] * 150),
+    ],
+)
+def test_formulas_nested_too_deep_are_refused_before_they_exhaust_the_stack(text: str) -> None:
+    with pytest.raises(FormulaError, match=r"^nested more than \d+ (levels|operations)"):
+        compile_formula(text, FIELDS)
+
+
+def test_formulas_nested_up_to_the_limit_still_work() -> None:
+    assert value("(" * 32 + "{Hours}" + ")" * 32) == 3
+    assert value("+".join(["1"] * 90)) == 90

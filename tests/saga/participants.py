@@ -46,6 +46,9 @@ class World:
     fail_next: dict[str, list[grpc.StatusCode]] = field(default_factory=dict)
     # method -> code raised on every call.
     fail_always: dict[str, grpc.StatusCode] = field(default_factory=dict)
+    # method -> code its next call answers after applying the effect (once): a participant
+    # that fails partway, e.g. INTERNAL after its commit.
+    fail_after: dict[str, grpc.StatusCode] = field(default_factory=dict)
     # method -> seconds to hold the next reply after applying the effect (once).
     hold: dict[str, float] = field(default_factory=dict)
     # Set when a held method has applied its effect.
@@ -60,7 +63,9 @@ class World:
         if queued:
             await context.abort(queued.pop(0), f"{method} fails once (test)")
 
-    async def leave(self, method: str) -> None:
+    async def leave(self, method: str, context: Any = None) -> None:
+        if context is not None and method in self.fail_after:
+            await context.abort(self.fail_after.pop(method), f"{method} failed partway (test)")
         if method in self.hold:
             self.held.set()
             await asyncio.sleep(self.hold.pop(method))
@@ -159,7 +164,7 @@ class Airtable(air_grpc.AirtableServiceServicer):
     async def CreateBase(self, request: Any, context: Any) -> Any:
         await self.w.enter("CreateBase", context)
         base_id = _create(self.w, self.w.bases, request.request_id, "CreateBase")
-        await self.w.leave("CreateBase")
+        await self.w.leave("CreateBase", context)
         return air.CreateBaseResponse(base=air.Base(id=f"app{base_id[:14]}", name=request.name))
 
     async def DeleteBase(self, request: Any, context: Any) -> Any:

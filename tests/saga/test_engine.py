@@ -137,6 +137,22 @@ async def test_ambiguous_failure_is_undone_too(
     assert w.live() == {"workspaces": 0, "grants": 0, "bases": 0, "notes": 0}
 
 
+@pytest.mark.parametrize("code", [grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN])
+async def test_a_participant_failing_partway_is_undone_not_retried(
+    app: SagaApp, world: tuple[World, dict[str, str]], code: grpc.StatusCode
+) -> None:
+    w, _ = world
+    # CreateBase makes the base, then answers INTERNAL (a bug after its commit): the base
+    # exists although the step failed, so the compensation finds it and deletes it.
+    w.fail_after["CreateBase"] = code
+    saga = await onboard(app)
+    assert saga.state == m.COMPENSATED, saga
+    step = saga.step("create_sample_base")
+    assert step.state == m.STEP_COMPENSATED and step.ambiguous and step.attempts == 1
+    assert w.applied["CreateBase"] == 1 and w.calls["DeleteBase"] >= 1
+    assert w.live() == {"workspaces": 0, "grants": 0, "bases": 0, "notes": 0}
+
+
 async def test_compensation_that_keeps_failing_is_parked(
     app: SagaApp, world: tuple[World, dict[str, str]]
 ) -> None:

@@ -13,6 +13,16 @@ class FormulaError(Exception):
         self.found = found
 
 
+class TooDeep(FormulaError):
+    """A formula nested deeper than the parser and evaluator take."""
+
+    def __init__(self, limit: int, what: str = "levels") -> None:
+        Exception.__init__(self, f"nested more than {limit} {what}")
+        self.pos = 0
+        self.expected = f"at most {limit} {what}"
+        self.found = "more"
+
+
 class UnknownField(Exception):
     def __init__(self, name: str, pos: int) -> None:
         super().__init__(f"unknown field '{name}'")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.airtable.formula.errors import FormulaError, UnknownField
+from services.airtable.formula.errors import FormulaError, TooDeep, UnknownField
 from services.airtable.formula.functions import arity
 from services.airtable.formula.tokens import Token, tokenize
 
@@ -54,6 +54,10 @@ class Call:
 Node = Literal | FieldRef | Unary | Binary | Call
 
 COMPARISONS = ("=", "!=", "<", ">", "<=", ">=")
+# Most parentheses, function calls and signs inside one another.
+MAX_NESTING = 32
+# Most operations inside one another in the parsed formula (chains of operators included).
+MAX_TREE_DEPTH = 100
 
 
 def _describe(token: Token) -> str:
@@ -65,6 +69,17 @@ class Parser:
         self.tokens = tokenize(text)
         self.i = 0
         self.fields = fields
+        # How many parentheses, calls and signs the parser is inside (each costs Python
+        # stack while parsing and evaluating).
+        self.level = 0
+
+    def enter(self) -> None:
+        self.level += 1
+        if self.level > MAX_NESTING:
+            raise TooDeep(MAX_NESTING)
+
+    def leave(self) -> None:
+        self.level -= 1
 
     @property
     def token(self) -> Token:
@@ -115,7 +130,10 @@ class Parser:
 
     def unary(self) -> Node:
         if self.accept("-") is not None:
-            return Unary("-", self.unary())
+            self.enter()
+            node = Unary("-", self.unary())
+            self.leave()
+            return node
         return self.primary()
 
     def field(self, name: str, pos: int) -> FieldRef:
@@ -139,8 +157,10 @@ class Parser:
                 return Literal(token.text.upper() == "TRUE")
             return self.field(token.text, token.pos)
         if self.accept("(") is not None:
+            self.enter()
             node = self.comparison()
             self.expect(")", "')'")
+            self.leave()
             return node
         raise FormulaError(token.pos, "a value, a field or a function", _describe(token))
 
@@ -150,12 +170,14 @@ class Parser:
         if bounds is None:
             raise FormulaError(name_token.pos, "a known function", f"{name_token.text}()")
         self.expect("(", "'('")
+        self.enter()
         args: list[Node] = []
         if self.accept(")") is None:
             args.append(self.comparison())
             while self.accept(",") is not None:
                 args.append(self.comparison())
             self.expect(")", "',' or ')'")
+        self.leave()
         fewest, most = bounds
         if len(args) < fewest or (most is not None and len(args) > most):
             count = str(fewest) if fewest == most else f"{fewest} or more"
@@ -165,6 +187,26 @@ class Parser:
         return Call(name, tuple(args))
 
 
+def _depth(node: Node) -> int:
+    """How deep the tree goes, without recursion (a chain `1+1+...` is as deep as long)."""
+    deepest, todo = 0, [(node, 1)]
+    while todo:
+        current, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if isinstance(current, Unary):
+            todo.append((current.operand, depth + 1))
+        elif isinstance(current, Binary):
+            todo += [(current.left, depth + 1), (current.right, depth + 1)]
+        elif isinstance(current, Call):
+            todo += [(arg, depth + 1) for arg in current.args]
+    return deepest
+
+
 def parse(text: str, fields: Mapping[str, str]) -> Node:
     """The AST of `text`; `fields` maps the table's field names to their types."""
-    return Parser(text, fields).parse()
+    node = Parser(text, fields).parse()
+    # Evaluation recurses along the tree: a long chain of operators is refused like a
+    # deep nest of parentheses.
+    if _depth(node) > MAX_TREE_DEPTH:
+        raise TooDeep(MAX_TREE_DEPTH, "operations inside one another")
+    return node

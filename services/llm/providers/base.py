@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+import structlog
+
 from services.runtime.errors import (
     DomainError,
     FailedPrecondition,
@@ -124,7 +126,11 @@ def provider_error(provider: str, status: int, detail: str) -> DomainError:
 
 
 def unreachable(provider: str, exc: Exception) -> Unavailable:
+    # The exception (its class, the address tried) is for the log, not for the caller.
+    structlog.get_logger("llm.provider").warning(
+        "provider unreachable", provider=provider, error=f"{type(exc).__name__}: {exc}"[:400]
+    )
     return Unavailable(
-        f"the {provider} provider could not be reached: {type(exc).__name__}: {exc}"[:400],
+        f"the {provider} provider could not be reached; retry later",
         reason="LLM_PROVIDER_UNREACHABLE",
     )
