@@ -19,6 +19,7 @@ from services.auth.keys import KeyStore
 from services.runtime.config import Settings
 from services.runtime.errors import DomainError, PermissionDenied, Violations
 from services.runtime.identity import SERVICE_ROLE, Caller, TokenVerifier, denylist_key
+from services.runtime.secret_keys import service_auth_key
 from services.runtime.validation import check_uuid
 
 SERVICE_SUBJECT_PREFIX = "service:"
@@ -49,7 +50,7 @@ class AccessTokens:
         self._issuer = cfg.jwt_issuer
         self._audience = cfg.jwt_audience
         self._ttl = cfg.access_token_ttl
-        self._service_secret = cfg.service_secret.get_secret_value().encode()
+        self._service_auth_key = service_auth_key(cfg.service_secret.get_secret_value()).encode()
 
     async def sign(self, who: Principal, ttl: int | None = None) -> AccessToken:
         key = await self._keys.signing_key()
@@ -80,7 +81,9 @@ class AccessTokens:
     async def issue_service_token(
         self, service_name: str, secret: str, tenant_id: str
     ) -> AccessToken:
-        """IssueServiceToken: a service token for a mesh service that knows the shared secret."""
+        """IssueServiceToken: a service token for a mesh service that knows the service-auth key.
+
+        The key is derived from the service secret (services.runtime.secret_keys)."""
         v = Violations()
         if not SERVICE_NAME.match(service_name):
             v.add("service_name", "must be a lower-case service name like 'saga'")
@@ -89,7 +92,7 @@ class AccessTokens:
         tenant_id = check_uuid(v, "tenant_id", tenant_id)
         v.raise_if_any()
         # Constant-time comparison: response timing must not reveal how much matched.
-        if not hmac.compare_digest(secret.encode(), self._service_secret):
+        if not hmac.compare_digest(secret.encode(), self._service_auth_key):
             raise PermissionDenied("the service secret is not correct", reason="BAD_SERVICE_SECRET")
         return await self.service_token(service_name, tenant_id)
 

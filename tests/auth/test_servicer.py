@@ -17,7 +17,7 @@ from tablemesh.users.v1 import users_service_pb2 as users_pb
 from tablemesh.users.v1.users_service_pb2_grpc import UsersServiceStub
 
 from services.runtime import registry
-from services.runtime.config import settings
+from services.runtime.secret_keys import service_auth_key
 from tests.auth.conftest import new_email
 from tests.auth.mesh import running_mesh
 
@@ -97,7 +97,7 @@ async def test_profile_conflict_in_users_leaves_no_credential(
 ) -> None:
     """users refuses the profile (its email is taken there): auth must roll back."""
     email = new_email()
-    secret = settings().service_secret.get_secret_value()
+    secret = service_auth_key()
     tenant = str(uuid.uuid4())
     service = await auth.IssueServiceToken(
         pb.IssueServiceTokenRequest(service_name="test", service_secret=secret, tenant_id=tenant)

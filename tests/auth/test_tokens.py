@@ -22,6 +22,7 @@ from services.auth.tokens import AccessTokens, Principal, deny, validate
 from services.runtime.config import Settings
 from services.runtime.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.runtime.identity import TokenVerifier
+from services.runtime.secret_keys import service_auth_key
 from tests.auth.conftest import auth_settings
 
 ALICE = Principal(
@@ -142,7 +143,7 @@ async def test_validate_reports_the_caller_or_the_reason(
 
 
 async def test_service_token_needs_the_shared_secret(auth: Auth, verifier: TokenVerifier) -> None:
-    secret = auth_settings().service_secret.get_secret_value()
+    secret = service_auth_key(auth_settings().service_secret.get_secret_value())
     issued = await auth.access.issue_service_token("saga", secret, ALICE.tenant_id)
     caller = await verifier.verify(issued.token)
     assert caller.is_service and caller.user_id == "service:saga"

@@ -22,12 +22,13 @@ from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
 
 from services.runtime import descriptors, registry
 from services.runtime.config import Settings
+from services.runtime.secret_keys import signing_key_encryption_key
 from tests.e2e.mesh import Mesh, bearer
 
 
 def signing_key(database_url: str) -> tuple[str, str, Any]:
     """The key the mesh signs with: the newest one its service secret decrypts."""
-    secret = Settings().service_secret.get_secret_value().encode()
+    secret = signing_key_encryption_key(Settings().service_secret.get_secret_value())
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
             "SELECT kid, algorithm, private_pem FROM auth.signing_keys "
