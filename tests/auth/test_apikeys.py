@@ -143,7 +143,7 @@ async def test_revoke_is_scoped(auth: Auth, verifier: TokenVerifier) -> None:
 async def test_services_own_no_keys_or_passwords(auth: Auth, verifier: TokenVerifier) -> None:
     owner = await _user(auth, verifier)
     secret = service_auth_key(auth_settings().service_secret.get_secret_value())
-    issued = await auth.access.issue_service_token("saga", secret, owner.tenant_id)
+    issued = await auth.service_auth.issue("saga", secret, owner.tenant_id, "192.0.2.2")
     service = await verifier.verify(issued.token)
     assert await auth.api_keys.list_page(service, 0, "") == ([], "")
     with pytest.raises(PermissionDenied):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -38,7 +40,7 @@ async def store_legacy_key(engine: AsyncEngine, password: str) -> str:
     return str(jwk["kid"])
 
 
-async def row(engine: AsyncEngine, kid: str) -> sa.Row[tuple[str, object]]:
+async def row(engine: AsyncEngine, kid: str) -> Any:
     async with engine.connect() as conn:
         query = sa.select(signing_keys.c.private_pem, signing_keys.c.retired_at).where(
             signing_keys.c.kid == kid

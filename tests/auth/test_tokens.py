@@ -144,14 +144,14 @@ async def test_validate_reports_the_caller_or_the_reason(
 
 async def test_service_token_needs_the_shared_secret(auth: Auth, verifier: TokenVerifier) -> None:
     secret = service_auth_key(auth_settings().service_secret.get_secret_value())
-    issued = await auth.access.issue_service_token("saga", secret, ALICE.tenant_id)
+    issued = await auth.service_auth.issue("saga", secret, ALICE.tenant_id, "192.0.2.1")
     caller = await verifier.verify(issued.token)
     assert caller.is_service and caller.user_id == "service:saga"
     assert caller.tenant_id == ALICE.tenant_id
     with pytest.raises(PermissionDenied):
-        await auth.access.issue_service_token("saga", secret + "x", ALICE.tenant_id)
+        await auth.service_auth.issue("saga", secret + "x", ALICE.tenant_id, "192.0.2.1")
     with pytest.raises(InvalidArgument) as err:
-        await auth.access.issue_service_token("Saga!", "", "nope")
+        await auth.service_auth.issue("Saga!", "", "nope", "192.0.2.1")
     assert [f for f, _ in err.value.violations] == ["service_name", "service_secret", "tenant_id"]
 
 

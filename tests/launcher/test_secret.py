@@ -51,9 +51,7 @@ def test_a_kept_secret_too_short_is_refused_without_showing_it(tmp_path: Path) -
     assert "tooshort-kept-value" not in str(err.value)
 
 
-def test_every_child_gets_the_kept_secret(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_every_child_gets_the_kept_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     var = tmp_path / "var"
     monkeypatch.delenv("TABLEMESH_SERVICE_SECRET")
     monkeypatch.setenv("TABLEMESH_VAR_DIR", str(var))
