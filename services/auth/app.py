@@ -25,6 +25,7 @@ from services.auth.signup import Signup
 from services.auth.throttle import LoginThrottle, ServiceTokenThrottle, SignInRate
 from services.auth.tokens import AccessTokens
 from services.runtime.config import Settings
+from services.runtime.identity import TokenRevocation
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,14 @@ def build(
         sign_in_rate=SignInRate.from_settings(redis, cfg),
         sessions=sessions,
         signup=Signup(engine, passwords, sessions, invitations),
-        signin=Signin(engine, redis, passwords, sessions, LoginThrottle.from_settings(redis, cfg)),
+        signin=Signin(
+            engine,
+            redis,
+            passwords,
+            sessions,
+            LoginThrottle.from_settings(redis, cfg),
+            TokenRevocation(redis, cfg.access_token_ttl),
+        ),
         api_keys=ApiKeys(engine, sessions),
         invitations=invitations,
     )

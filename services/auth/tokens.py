@@ -16,7 +16,13 @@ from redis.asyncio import Redis
 from services.auth.keys import KeyStore
 from services.runtime.config import Settings
 from services.runtime.errors import DomainError
-from services.runtime.identity import SERVICE_ROLE, Caller, TokenVerifier, denylist_key
+from services.runtime.identity import (
+    ISSUED_US_CLAIM,
+    SERVICE_ROLE,
+    Caller,
+    TokenVerifier,
+    denylist_key,
+)
 
 SERVICE_SUBJECT_PREFIX = "service:"
 
@@ -48,7 +54,8 @@ class AccessTokens:
 
     async def sign(self, who: Principal, ttl: int | None = None) -> AccessToken:
         key = await self._keys.signing_key()
-        issued = int(time.time())
+        issued_us = time.time_ns() // 1000
+        issued = issued_us // 1_000_000
         lifetime = ttl or self._ttl
         token_id = str(uuid.uuid4())
         claims = {
@@ -57,6 +64,7 @@ class AccessTokens:
             "role": who.role,
             "email": who.email,
             "iat": issued,
+            ISSUED_US_CLAIM: issued_us,
             "exp": issued + lifetime,
             "jti": token_id,
             "iss": self._issuer,

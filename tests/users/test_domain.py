@@ -17,7 +17,7 @@ from services.runtime.errors import (
     NotFound,
     PermissionDenied,
 )
-from services.runtime.identity import Caller
+from services.runtime.identity import Caller, TokenRevocation
 from services.users.domain import Users
 from services.users.store import ProfileStore
 
@@ -29,7 +29,7 @@ def caller(role: str, tenant: str, user_id: str | None = None) -> Caller:
 @pytest.fixture(scope="module")
 async def users(database_url: str, engine: AsyncEngine, redis: Redis) -> AsyncIterator[Users]:
     migrate("users", database_url)
-    yield Users(ProfileStore(engine, redis))
+    yield Users(ProfileStore(engine, redis), TokenRevocation(redis, 900))
 
 
 async def new_user(users: Users, tenant: str, role: str = "member", **extra: str) -> str:
