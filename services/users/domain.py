@@ -120,7 +120,14 @@ class Users:
     async def create(
         self, caller: Caller, fields: dict[str, Any], tenant_id: str, request_id: str
     ) -> Profile:
-        caller.require_admin()
+        # Profiles come with accounts, which auth makes (sign-up, an accepted invitation):
+        # a person creating one would bind an address its owner never agreed to.
+        if not caller.is_service:
+            raise PermissionDenied(
+                "users join by signing up or accepting an invitation "
+                "(POST /api/v1/auth/invitations); profiles are not created directly",
+                reason="SERVICE_REQUIRED",
+            )
         if tenant_id and tenant_id != caller.tenant_id:
             raise PermissionDenied(
                 "users can only be created in your own tenant", reason="TENANT_MISMATCH"
