@@ -246,7 +246,7 @@ async def test_wrong_service_secrets_are_throttled_per_address(auth: AuthService
             await auth.IssueServiceToken(request, metadata=forwarded(via))
         except grpc.aio.AioRpcError as err:
             if err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
-                assert err.details().startswith("too many failed service token requests")
+                assert str(err.details()).startswith("too many failed service token requests")
             return err.code()
         return grpc.StatusCode.OK
 
