@@ -100,7 +100,6 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
     async def RefreshToken(
         self, request: pb.RefreshTokenRequest, context: Ctx
     ) -> pb.RefreshTokenResponse:
-        await self.auth.sign_in_rate.admit(client_address(context))
         s = await self.auth.signin.refresh(request.refresh_token)
         return _with_tokens(pb.RefreshTokenResponse(), s)
 

@@ -10,7 +10,9 @@ until the window closes, so guessing gains nothing by persistence.
 - ServiceTokenThrottle: failed IssueServiceToken calls, per service name and per caller
   address.
 - SignInRate: every sign-in and sign-up call per client address per minute, one bucket
-  for Login, Register, AcceptInvitation, ExchangeApiKey and RefreshToken, REST or gRPC.
+  for Login, Register, AcceptInvitation and ExchangeApiKey, REST or gRPC. RefreshToken
+  is left out: its token cannot be guessed, and it costs no password hash, while every
+  signed-in client behind one address renews every few minutes.
 """
 
 from __future__ import annotations

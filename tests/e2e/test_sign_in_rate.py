@@ -55,6 +55,9 @@ def test_rest_grpc_and_the_service_port_share_one_bucket(mesh: Mesh, store: redi
     login = {"email": "nobody@example.com", "password": "wrong"}
     assert mesh.http.post("/api/v1/auth/login", json=login).status_code == 401
     assert mesh.http.post("/api/v1/auth/register", json={}).status_code == 400
+    exchange = mesh.http.post("/api/v1/auth/api-keys:exchange", json={"api_key": "nope"})
+    assert exchange.status_code == 401, exchange.text
+    # Refreshing is not a sign-in: it is not counted.
     refresh = mesh.http.post("/api/v1/auth/refresh", json={"refresh_token": "nope"})
     assert refresh.status_code == 401
     assert grpc_login(mesh.gateway) == grpc.StatusCode.UNAUTHENTICATED
