@@ -206,13 +206,14 @@ def describe_error(exc: ValidationError) -> str:
     for err in exc.errors():
         field = str(err["loc"][0]) if err["loc"] else "?"
         name = field if field.isupper() else f"TABLEMESH_{field.upper()}"
+        message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             # The input of a missing field is every other value, secrets included.
             lines.append(f"  {name}: is required")
         elif _secret_field(field):
-            lines.append(f"  {name}: {err['msg']}")
+            lines.append(f"  {name}: {message}")
         else:
-            lines.append(f"  {name}: {err['msg']} (got {err.get('input')!r})")
+            lines.append(f"  {name}: {message} (got {err.get('input')!r})")
     return "\n".join(lines)
 
 

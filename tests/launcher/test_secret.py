@@ -84,7 +84,7 @@ def test_up_refuses_a_weak_secret_before_starting_anything(
     var = tmp_path / "var"
     result = tablemesh(var, "up", TABLEMESH_SERVICE_SECRET=value)
     assert result.returncode == 2
-    assert f"TABLEMESH_SERVICE_SECRET: Value error, {why}" in result.stderr
+    assert f"TABLEMESH_SERVICE_SECRET: {why}" in result.stderr
     assert value not in result.stderr + result.stdout
     assert not (var / "run" / "state.json").exists()
     assert not (var / "service-secret").exists()
