@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -11,6 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.runtime.cache import create_redis
 from services.runtime.db import create_engine
 from tests.datastores import PrivateStores, fresh_database, redis_server
+
+# The mesh has no default service secret: one random secret for the whole test session,
+# set before anything reads settings; meshes the tests boot inherit it (mesh_env).
+os.environ.setdefault("TABLEMESH_SERVICE_SECRET", secrets.token_urlsafe(48))
+# Every test signs in from 127.0.0.1 against one Redis: auth's per-address sign-in limit
+# would refuse a busy suite. Meshes that test it set their own (tests/e2e/mesh.py).
+os.environ.setdefault("TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE", "100000")
 
 
 @pytest.fixture(scope="session")

@@ -18,18 +18,22 @@ from services.auth.keys import KeyStore
 from services.auth.passwords import Passwords
 from services.auth.profiles import Profiles
 from services.auth.refresh import RefreshTokens
+from services.auth.service_auth import ServiceAuth
 from services.auth.sessions import Sessions
 from services.auth.signin import Signin
 from services.auth.signup import Signup
-from services.auth.throttle import LoginThrottle
+from services.auth.throttle import LoginThrottle, ServiceTokenThrottle, SignInRate
 from services.auth.tokens import AccessTokens
 from services.runtime.config import Settings
+from services.runtime.identity import TokenRevocation
 
 
 @dataclass(frozen=True)
 class Auth:
     keys: KeyStore
     access: AccessTokens
+    service_auth: ServiceAuth
+    sign_in_rate: SignInRate
     sessions: Sessions
     signup: Signup
     signin: Signin
@@ -43,7 +47,8 @@ def build(
     cfg: Settings,
     profiles: Callable[[AccessTokens], Profiles],
 ) -> Auth:
-    keys = KeyStore(engine, cfg.jwt_algorithm, cfg.service_secret.get_secret_value())
+    secret = cfg.service_secret.get_secret_value()
+    keys = KeyStore(engine, cfg.jwt_algorithm, secret)
     access = AccessTokens(keys, cfg)
     passwords = Passwords(cfg)
     sessions = Sessions(access, RefreshTokens(engine, cfg.refresh_token_ttl), profiles(access))
@@ -51,9 +56,18 @@ def build(
     return Auth(
         keys=keys,
         access=access,
+        service_auth=ServiceAuth(access, ServiceTokenThrottle.from_settings(redis, cfg), secret),
+        sign_in_rate=SignInRate.from_settings(redis, cfg),
         sessions=sessions,
         signup=Signup(engine, passwords, sessions, invitations),
-        signin=Signin(engine, redis, passwords, sessions, LoginThrottle.from_settings(redis, cfg)),
+        signin=Signin(
+            engine,
+            redis,
+            passwords,
+            sessions,
+            LoginThrottle.from_settings(redis, cfg),
+            TokenRevocation(redis, cfg.access_token_ttl),
+        ),
         api_keys=ApiKeys(engine, sessions),
         invitations=invitations,
     )

@@ -3,6 +3,11 @@
 An admin invites an email address with a role; the single-use token (stored hashed) is
 shown once. Every query is filtered by the caller's tenant, so another tenant's
 invitation is "not found", exactly like one that does not exist.
+
+Inviting an address looks at the caller's own tenant only: an address with an account in
+another tenant is invited like any other, so an invitation tells nothing about other
+tenants, and a pending one blocks nobody (the address's owner can still register; the
+invitation then cannot be accepted).
 """
 
 from __future__ import annotations
@@ -104,9 +109,11 @@ class Invitations:
         }
         try:
             async with self._engine.begin() as conn:
-                if await credential_by_email(conn, email) is not None:
+                existing = await credential_by_email(conn, email)
+                if existing is not None and existing.tenant_id == caller.tenant_id:
                     raise AlreadyExists(
-                        "an account with this email already exists", reason="EMAIL_TAKEN"
+                        "this address already has an account in your tenant",
+                        reason="ALREADY_MEMBER",
                     )
                 row = (
                     await conn.execute(invitations.insert().values(**values).returning(invitations))

@@ -4,7 +4,12 @@ A key (Ed25519 for EdDSA, or RSA-2048 for RS256, per TABLEMESH_JWT_ALGORITHM) is
 first start and kept in PostgreSQL, so every worker process and every restart signs with
 the same key. A transaction-scoped advisory lock serialises the check-then-create, so
 several workers starting at once do not create two. The private key is stored encrypted
-with the service secret: a database dump alone does not let anyone mint tokens.
+with a key derived from the service secret: a database dump alone does not let anyone
+mint tokens.
+
+Keys from before that derivation were encrypted with the secret itself. One encrypted
+with this secret is re-encrypted in place; one encrypted with the old public default is
+retired (anyone with a dump could decrypt it) and a new key replaces it.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.auth.store import now, signing_keys
 from services.runtime import logs
+from services.runtime.config import OLD_DEFAULT_SERVICE_SECRET
+from services.runtime.secret_keys import signing_key_encryption_key
 
 LOCK_ID = zlib.crc32(b"tablemesh-auth-signing-key")
 JWKS_TTL = 60.0
@@ -67,7 +74,8 @@ class KeyStore:
     def __init__(self, engine: AsyncEngine, algorithm: str, secret: str) -> None:
         self._engine = engine
         self._algorithm = algorithm
-        self._secret = secret.encode()
+        self._encryption_key = signing_key_encryption_key(secret)
+        self._legacy_secret = secret.encode()
         self._current: SigningKey | None = None
         self._jwks: dict[str, Any] | None = None
         self._jwks_at = 0.0
@@ -108,7 +116,7 @@ class KeyStore:
             pem = private.private_bytes(
                 serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8,
-                serialization.BestAvailableEncryption(self._secret),
+                serialization.BestAvailableEncryption(self._encryption_key),
             ).decode()
             await conn.execute(
                 signing_keys.insert().values(
@@ -133,12 +141,44 @@ class KeyStore:
             .order_by(signing_keys.c.created_at.desc())
         )
         for row in (await conn.execute(query)).all():
-            try:
-                private = serialization.load_pem_private_key(row.private_pem.encode(), self._secret)
-            except (ValueError, TypeError):
+            pem = row.private_pem.encode()
+            private = _decrypt(pem, self._encryption_key)
+            if private is None and (private := _decrypt(pem, self._legacy_secret)) is not None:
+                await self._reencrypt(conn, row.kid, private)
+            if private is None and _decrypt(pem, OLD_DEFAULT_SERVICE_SECRET.encode()):
+                await conn.execute(
+                    signing_keys.update()
+                    .where(signing_keys.c.kid == row.kid)
+                    .values(retired_at=now())
+                )
+                log.warning(
+                    "retired a signing key encrypted under the old public default secret; "
+                    "a new key replaces it and tokens it signed must be renewed",
+                    kid=row.kid,
+                )
+                continue
+            if private is None:
                 # Encrypted under another service secret (it was rotated): unusable here,
                 # a new key is made; the old public key stays published until retired.
                 log.warning("signing key not decryptable with this secret", kid=row.kid)
                 continue
             return SigningKey(row.kid, row.algorithm, private, dict(row.public_jwk))
+        return None
+
+    async def _reencrypt(self, conn: AsyncConnection, kid: str, private: Any) -> None:
+        pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(self._encryption_key),
+        ).decode()
+        await conn.execute(
+            signing_keys.update().where(signing_keys.c.kid == kid).values(private_pem=pem)
+        )
+        log.info("re-encrypted a signing key under the derived encryption key", kid=kid)
+
+
+def _decrypt(pem: bytes, password: bytes) -> Any | None:
+    try:
+        return serialization.load_pem_private_key(pem, password)
+    except (ValueError, TypeError):
         return None

@@ -12,6 +12,7 @@ from tablemesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
 
 from services.auth.apikeys import ApiKey
 from services.auth.app import Auth
+from services.auth.client_address import client_address
 from services.auth.invitations import Invitation
 from services.auth.sessions import Session
 from services.auth.tokens import Principal, validate
@@ -76,6 +77,7 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
         self.verifier = verifier
 
     async def Register(self, request: pb.RegisterRequest, context: Ctx) -> pb.RegisterResponse:
+        await self.auth.sign_in_rate.admit(client_address(context))
         s = await self.auth.signup.register(
             request.email, request.password, request.first_name, request.last_name
         )
@@ -84,12 +86,14 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
     async def AcceptInvitation(
         self, request: pb.AcceptInvitationRequest, context: Ctx
     ) -> pb.AcceptInvitationResponse:
+        await self.auth.sign_in_rate.admit(client_address(context))
         s = await self.auth.signup.accept_invitation(
             request.token, request.password, request.first_name, request.last_name
         )
         return _with_tokens(pb.AcceptInvitationResponse(principal=_principal(s.principal)), s)
 
     async def Login(self, request: pb.LoginRequest, context: Ctx) -> pb.LoginResponse:
+        await self.auth.sign_in_rate.admit(client_address(context))
         s = await self.auth.signin.login(request.email, request.password)
         return _with_tokens(pb.LoginResponse(), s)
 
@@ -128,8 +132,11 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
     async def IssueServiceToken(
         self, request: pb.IssueServiceTokenRequest, context: Ctx
     ) -> pb.IssueServiceTokenResponse:
-        token = await self.auth.access.issue_service_token(
-            request.service_name, request.service_secret, request.tenant_id
+        token = await self.auth.service_auth.issue(
+            request.service_name,
+            request.service_secret,
+            request.tenant_id,
+            client_address(context),
         )
         return pb.IssueServiceTokenResponse(access_token=token.token, expires_in=token.expires_in)
 
@@ -164,6 +171,7 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
     async def ExchangeApiKey(
         self, request: pb.ExchangeApiKeyRequest, context: Ctx
     ) -> pb.ExchangeApiKeyResponse:
+        await self.auth.sign_in_rate.admit(client_address(context))
         s = await self.auth.api_keys.exchange(request.api_key)
         return pb.ExchangeApiKeyResponse(
             access_token=s.access.token, token_type=BEARER, expires_in=s.access.expires_in

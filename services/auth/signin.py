@@ -18,7 +18,7 @@ from services.runtime.errors import (
     Violations,
     invalid,
 )
-from services.runtime.identity import Caller
+from services.runtime.identity import Caller, TokenRevocation
 from services.runtime.validation import check_email, is_uuid
 
 log = logs.get("signin")
@@ -44,12 +44,14 @@ class Signin:
         passwords: Passwords,
         sessions: Sessions,
         throttle: LoginThrottle,
+        revocation: TokenRevocation,
     ) -> None:
         self._engine = engine
         self._redis = redis
         self._passwords = passwords
         self._sessions = sessions
         self._throttle = throttle
+        self._revocation = revocation
 
     async def login(self, email: str, password: str) -> Session:
         v = Violations()
@@ -129,6 +131,8 @@ class Signin:
             raise invalid("current_password", "is not correct", reason="WRONG_PASSWORD")
         await self._throttle.succeeded(credential.email)
         await self._set_password(credential.user_id, new, end_sessions=True)
+        # Every access token of the account ends too, this caller's included.
+        await self._revocation.revoke_user(credential.user_id)
 
     async def _set_password(self, user_id: str, password: str, end_sessions: bool = False) -> None:
         password_hash = await self._passwords.hash(password)

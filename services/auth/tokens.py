@@ -6,8 +6,6 @@ JWKS the key store publishes; the claims here are exactly what that verifier req
 
 from __future__ import annotations
 
-import hmac
-import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -17,12 +15,16 @@ from redis.asyncio import Redis
 
 from services.auth.keys import KeyStore
 from services.runtime.config import Settings
-from services.runtime.errors import DomainError, PermissionDenied, Violations
-from services.runtime.identity import SERVICE_ROLE, Caller, TokenVerifier, denylist_key
-from services.runtime.validation import check_uuid
+from services.runtime.errors import DomainError
+from services.runtime.identity import (
+    ISSUED_US_CLAIM,
+    SERVICE_ROLE,
+    Caller,
+    TokenVerifier,
+    denylist_key,
+)
 
 SERVICE_SUBJECT_PREFIX = "service:"
-SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,11 @@ class AccessTokens:
         self._issuer = cfg.jwt_issuer
         self._audience = cfg.jwt_audience
         self._ttl = cfg.access_token_ttl
-        self._service_secret = cfg.service_secret.get_secret_value().encode()
 
     async def sign(self, who: Principal, ttl: int | None = None) -> AccessToken:
         key = await self._keys.signing_key()
-        issued = int(time.time())
+        issued_us = time.time_ns() // 1000
+        issued = issued_us // 1_000_000
         lifetime = ttl or self._ttl
         token_id = str(uuid.uuid4())
         claims = {
@@ -62,6 +64,7 @@ class AccessTokens:
             "role": who.role,
             "email": who.email,
             "iat": issued,
+            ISSUED_US_CLAIM: issued_us,
             "exp": issued + lifetime,
             "jti": token_id,
             "iss": self._issuer,
@@ -76,22 +79,6 @@ class AccessTokens:
         """A token for work no user drives, acting within one tenant."""
         who = Principal(SERVICE_SUBJECT_PREFIX + service_name, tenant_id, "", SERVICE_ROLE)
         return await self.sign(who)
-
-    async def issue_service_token(
-        self, service_name: str, secret: str, tenant_id: str
-    ) -> AccessToken:
-        """IssueServiceToken: a service token for a mesh service that knows the shared secret."""
-        v = Violations()
-        if not SERVICE_NAME.match(service_name):
-            v.add("service_name", "must be a lower-case service name like 'saga'")
-        if not secret:
-            v.add("service_secret", "is required")
-        tenant_id = check_uuid(v, "tenant_id", tenant_id)
-        v.raise_if_any()
-        # Constant-time comparison: response timing must not reveal how much matched.
-        if not hmac.compare_digest(secret.encode(), self._service_secret):
-            raise PermissionDenied("the service secret is not correct", reason="BAD_SERVICE_SECRET")
-        return await self.service_token(service_name, tenant_id)
 
 
 async def validate(verifier: TokenVerifier, token: str) -> Caller | str:

@@ -11,17 +11,32 @@ import sys
 import typer
 from rich.console import Console
 
-from services.launcher import background, faults_cli, report, trace_view
+from services.launcher import background, faults_cli, report, secret, trace_view
 from services.launcher import state as statefile
 from services.launcher.layout import layout
 from services.launcher.logs import follow, tail
 from services.launcher.mesh import Mesh
+from services.runtime.config import settings
 from services.runtime.registry import SERVICES
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Run the tablemesh mesh.")
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 app.add_typer(faults_cli.app, name="faults")
+
+
+# Runs before every command: settings (read lazily) then always find a service secret,
+# and a bad one refuses every command before anything starts.
+@app.callback()
+def service_secret() -> None:
+    try:
+        secret.ensure_in_environment()
+    except (secret.SecretFileError, OSError) as exc:
+        errors.print(f"invalid configuration: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+    settings()
+
+
 # Logs `tablemesh logs` knows besides the services'.
 OTHER_LOGS = ("envoy", "redis", "postgres", "launcher")
 

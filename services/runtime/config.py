@@ -29,11 +29,41 @@ def split_list(value: object) -> object:
 
 CommaList = Annotated[list[str], NoDecode]
 
+SERVICE_SECRET_VARIABLE = "TABLEMESH_SERVICE_SECRET"
+SERVICE_SECRET_MIN_LENGTH = 32
+# The built-in default of earlier versions: it is public, so it is no secret.
+OLD_DEFAULT_SERVICE_SECRET = "dev-only-service-secret-change-me"
 
-class Settings(BaseSettings):
-    """Settings shared by every service and the launcher."""
+
+def check_service_secret(value: str) -> str:
+    """Why a service secret is not acceptable raises ValueError; the value never shows."""
+    if value == OLD_DEFAULT_SERVICE_SECRET:
+        raise ValueError("is the old built-in default, which is public; set a random value")
+    if len(value) < SERVICE_SECRET_MIN_LENGTH:
+        raise ValueError(
+            f"must be at least {SERVICE_SECRET_MIN_LENGTH} characters, got {len(value)}"
+        )
+    return value
+
+
+MISSING_SECRET_HINT = (
+    "is not set; set it to a random value of at least 32 characters "
+    "(for example `openssl rand -hex 32`), or start the mesh with `tablemesh up`, "
+    "which keeps one in var/service-secret"
+)
+
+
+class VarSettings(BaseSettings):
+    """The var dir alone: the launcher needs it before the service secret is known."""
 
     model_config = SettingsConfigDict(env_prefix="TABLEMESH_", extra="ignore")
+
+    # Where logs, embedded data, keys, traces and the launcher's service secret live.
+    var_dir: Path = Path("var")
+
+
+class Settings(VarSettings):
+    """Settings shared by every service and the launcher."""
 
     # PostgreSQL URL; unset means the launcher's embedded server under var/.
     database_url: str | None = Field(
@@ -47,8 +77,6 @@ class Settings(BaseSettings):
     # open for a burst. Every process of every service counts against max_connections.
     db_pool_size: int = Field(default=2, ge=1, le=100)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
-    # Where logs, embedded data, keys and traces live.
-    var_dir: Path = Path("var")
     # Address services bind to.
     host: str = "127.0.0.1"
     # Added to every port of the mesh (a test mesh beside a dev mesh).
@@ -69,10 +97,12 @@ class Settings(BaseSettings):
     refresh_token_ttl: int = Field(default=30 * 86400, ge=60, le=365 * 86400)
     # JWT signing algorithm: EdDSA (Ed25519) or RS256.
     jwt_algorithm: Literal["EdDSA", "RS256"] = "EdDSA"
-    # Shared secret mesh services use to get service tokens; also signs page tokens.
-    service_secret: SecretStr = Field(
-        default=SecretStr("dev-only-service-secret-change-me"), min_length=16
-    )
+    # The one secret of the mesh (no default: `tablemesh up` makes one under var/). Service
+    # authentication, page tokens and the stored signing keys use keys derived from it
+    # (services/runtime/secret_keys.py).
+    # Unset is refused by the validator (a default that cannot validate, rather than a
+    # required argument, so Settings() type-checks).
+    service_secret: SecretStr = Field(default=None, validate_default=True)
     # Failed logins per account before throttling, and the window in seconds.
     login_max_failures: int = Field(default=5, ge=1, le=1000)
     login_failure_window: int = Field(default=300, ge=1, le=86400)
@@ -153,13 +183,38 @@ class Settings(BaseSettings):
     def _split(cls, value: object) -> object:
         return split_list(value)
 
+    @field_validator("service_secret", mode="before")
+    @classmethod
+    def _secret_set(cls, value: object) -> object:
+        if value is None or value == "":
+            raise ValueError(MISSING_SECRET_HINT)
+        return value
+
+    @field_validator("service_secret")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr) -> SecretStr:
+        check_service_secret(value.get_secret_value())
+        return value
+
+
+def _secret_field(field: str) -> bool:
+    info = Settings.model_fields.get(field)
+    return info is not None and "Secret" in str(info.annotation)
+
 
 def describe_error(exc: ValidationError) -> str:
     lines = ["invalid configuration:"]
     for err in exc.errors():
         field = str(err["loc"][0]) if err["loc"] else "?"
         name = field if field.isupper() else f"TABLEMESH_{field.upper()}"
-        lines.append(f"  {name}: {err['msg']} (got {err.get('input')!r})")
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            # The input of a missing field is every other value, secrets included.
+            lines.append(f"  {name}: is required")
+        elif _secret_field(field):
+            lines.append(f"  {name}: {message}")
+        else:
+            lines.append(f"  {name}: {message} (got {err.get('input')!r})")
     return "\n".join(lines)
 
 

@@ -2,7 +2,9 @@
 
 Every service verifies the JWT itself (defence in depth: a gRPC client can bypass Envoy).
 Verified tokens are cached until they expire so a hot path does not re-verify signatures;
-the logout denylist in Redis is still checked on every call.
+revocation is still checked on every call, in one Redis round trip: the logout denylist
+(one token) and the user's "not before" time (every token issued before it: set when the
+user is deactivated, changes the password or is demoted).
 """
 
 from __future__ import annotations
@@ -28,6 +30,28 @@ def denylist_key(jti: str) -> str:
     return f"auth:denylist:{jti}"
 
 
+def not_before_key(user_id: str) -> str:
+    """The Redis key holding the time (µs) up to which the user's tokens are revoked."""
+    return f"auth:not-before:{user_id}"
+
+
+# The claim with the issue time in microseconds: `iat` has whole seconds only, and a
+# token issued in the same second as a revocation must be told apart (before or after).
+ISSUED_US_CLAIM = "iat_us"
+
+
+class TokenRevocation:
+    """Revokes every access token of a user at once."""
+
+    def __init__(self, redis: Redis, token_ttl: int) -> None:
+        self._redis = redis
+        # After the longest token lifetime every older token has expired anyway.
+        self._ttl = token_ttl + 60
+
+    async def revoke_user(self, user_id: str) -> None:
+        await self._redis.set(not_before_key(user_id), str(time.time_ns() // 1000), ex=self._ttl)
+
+
 @dataclass(frozen=True)
 class Caller:
     """The identity an access token states."""
@@ -39,6 +63,8 @@ class Caller:
     token_id: str
     expires_at: int
     token: str
+    # When the token was issued, in microseconds (from iat for tokens without iat_us).
+    issued_us: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -120,8 +146,17 @@ class TokenVerifier:
             if len(self._cache) >= self.CACHE_LIMIT:
                 self._cache.clear()
             self._cache[token] = caller
-        if await self._redis.exists(denylist_key(caller.token_id)):
+        denied, not_before = await self._redis.mget(
+            denylist_key(caller.token_id), not_before_key(caller.user_id)
+        )
+        if denied is not None:
             raise Unauthenticated("the token has been revoked", reason="TOKEN_REVOKED")
+        # A tie counts as before: revoking must never miss a token.
+        if not_before is not None and caller.issued_us <= int(not_before):
+            raise Unauthenticated(
+                "the token has been revoked (the account changed); sign in again",
+                reason="TOKEN_REVOKED",
+            )
         return caller
 
     async def _verify_signature(self, token: str) -> Caller:
@@ -152,4 +187,5 @@ class TokenVerifier:
             token_id=str(claims["jti"]),
             expires_at=int(claims["exp"]),
             token=token,
+            issued_us=int(claims.get(ISSUED_US_CLAIM) or int(claims["iat"]) * 1_000_000),
         )

@@ -1,8 +1,8 @@
 """AIP-158 pagination: capped page sizes and opaque, tamper-evident keyset page tokens.
 
 A page token carries the sort key of the last row returned plus a fingerprint of the
-request's filters; it is signed with the service secret, so a client cannot forge one or
-reuse it with other filters.
+request's filters; it is signed with a key derived from the service secret, so a client
+cannot forge one or reuse it with other filters.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import hmac
 import json
 from typing import Any
 
-from services.runtime.config import settings
 from services.runtime.errors import invalid
+from services.runtime.secret_keys import page_token_key
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -29,8 +29,7 @@ def page_size(requested: int, *, default: int = DEFAULT_PAGE_SIZE, cap: int = MA
 
 
 def _mac(payload: bytes) -> bytes:
-    key = settings().service_secret.get_secret_value().encode()
-    return hmac.new(key, payload, hashlib.sha256).digest()[:16]
+    return hmac.new(page_token_key(), payload, hashlib.sha256).digest()[:16]
 
 
 def fingerprint(**filters: Any) -> str:

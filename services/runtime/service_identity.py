@@ -1,7 +1,8 @@
 """How a service calls the mesh as itself: a service identity within one tenant.
 
-Service tokens come from auth's IssueServiceToken (given the service's name and the shared
-service secret) and are cached per tenant until shortly before they expire. They go out as
+Service tokens come from auth's IssueServiceToken (given the service's name and the
+service-auth key derived from the mesh's service secret; the secret itself never travels)
+and are cached per tenant until shortly before they expire. They go out as
 explicit authorization metadata, which the runtime's client layer forwards instead of the
 token of whoever called this service.
 
@@ -17,6 +18,7 @@ from tablemesh.auth.v1 import auth_service_pb2 as auth_pb
 from tablemesh.auth.v1 import auth_service_pb2_grpc as auth_grpc
 
 from services.runtime.clients import DEFAULT_TIMEOUT, MeshClients
+from services.runtime.secret_keys import service_auth_key
 
 # Renew a cached token this many seconds before it expires (at most half its lifetime).
 EXPIRY_MARGIN = 60.0
@@ -36,7 +38,7 @@ class ServiceTokens:
     ) -> None:
         self.clients = clients
         self.service_name = service_name
-        self._secret = service_secret
+        self._auth_key = service_auth_key(service_secret)
         self.call_timeout = call_timeout
         self._tokens: dict[str, tuple[str, float]] = {}
 
@@ -48,7 +50,7 @@ class ServiceTokens:
         auth = self.clients.stub(auth_grpc.AuthServiceStub, "auth")
         reply = await auth.IssueServiceToken(
             auth_pb.IssueServiceTokenRequest(
-                service_name=self.service_name, service_secret=self._secret, tenant_id=tenant_id
+                service_name=self.service_name, service_secret=self._auth_key, tenant_id=tenant_id
             ),
             timeout=self.call_timeout,
         )

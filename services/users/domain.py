@@ -13,7 +13,7 @@ from typing import Any
 
 from services.runtime import pagination
 from services.runtime.errors import FailedPrecondition, NotFound, PermissionDenied, Violations
-from services.runtime.identity import Caller
+from services.runtime.identity import Caller, TokenRevocation
 from services.runtime.validation import check_email, check_required, check_uuid
 from services.users.model import (
     ADMIN_EDITABLE,
@@ -29,6 +29,8 @@ from services.users.store import ProfileStore
 
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 MAX_BATCH = 100
+# Higher is more: a change to a lower rank is a demotion, which ends the user's tokens.
+ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2}
 
 
 def now() -> datetime:
@@ -51,9 +53,18 @@ def check_field(violations: Violations, name: str, value: Any) -> None:
         violations.add("user.role", f"must be one of {', '.join(ROLES)}")
 
 
+def loses_access(before: Profile, changes: dict[str, Any]) -> bool:
+    """Whether a change must end the user's existing access tokens at once."""
+    if "is_active" in changes and before.is_active and not changes["is_active"]:
+        return True
+    new_role = changes.get("role", before.role)
+    return ROLE_RANK.get(new_role, 0) < ROLE_RANK.get(before.role, 0)
+
+
 class Users:
-    def __init__(self, store: ProfileStore) -> None:
+    def __init__(self, store: ProfileStore, revocation: TokenRevocation) -> None:
         self.store = store
+        self.revocation = revocation
 
     async def get(self, caller: Caller, user_id: str) -> Profile:
         v = Violations()
@@ -109,7 +120,14 @@ class Users:
     async def create(
         self, caller: Caller, fields: dict[str, Any], tenant_id: str, request_id: str
     ) -> Profile:
-        caller.require_admin()
+        # Profiles come with accounts, which auth makes (sign-up, an accepted invitation):
+        # a person creating one would bind an address its owner never agreed to.
+        if not caller.is_service:
+            raise PermissionDenied(
+                "users join by signing up or accepting an invitation "
+                "(POST /api/v1/auth/invitations); profiles are not created directly",
+                reason="SERVICE_REQUIRED",
+            )
         if tenant_id and tenant_id != caller.tenant_id:
             raise PermissionDenied(
                 "users can only be created in your own tenant", reason="TENANT_MISMATCH"
@@ -176,6 +194,9 @@ class Users:
         changes["updated_at"] = now()
         updated = await self.store.update(target.id, changes)
         assert updated is not None
+        # After the change: a token refreshed in between still has the old grant.
+        if loses_access(target, changes):
+            await self.revocation.revoke_user(target.id)
         return updated
 
     async def delete(self, caller: Caller, user_id: str) -> Profile:
@@ -188,6 +209,7 @@ class Users:
             target.id, {"deleted_at": stamp, "is_active": False, "updated_at": stamp}
         )
         assert deleted is not None
+        await self.revocation.revoke_user(target.id)
         return deleted
 
     async def purge(self, caller: Caller, user_id: str) -> None:

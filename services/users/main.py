@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 
+from services.runtime.identity import TokenRevocation
 from services.runtime.server import Deps, run
 from services.users.domain import Users
 from services.users.servicer import UsersServicer
@@ -12,7 +13,8 @@ from services.users.store import ProfileStore
 
 
 def register(server: grpc.aio.Server, deps: Deps) -> None:
-    users = Users(ProfileStore(deps.db, deps.redis))
+    revocation = TokenRevocation(deps.redis, deps.settings.access_token_ttl)
+    users = Users(ProfileStore(deps.db, deps.redis), revocation)
     pb_grpc.add_UsersServiceServicer_to_server(UsersServicer(users), server)
 
 

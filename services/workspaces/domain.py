@@ -74,6 +74,11 @@ class Workspaces:
         )
 
     async def create(self, caller: Caller, fields: dict[str, str], request_id: str) -> Workspace:
+        if caller.role == "viewer":
+            raise PermissionDenied(
+                "viewers cannot create workspaces; an admin can change your role",
+                reason="VIEWER_CANNOT_CREATE",
+            )
         v = Violations()
         name = check_required(v, "workspace.name", fields.get("name", ""), MAX_NAME)
         description = check_description(v, "workspace.description", fields.get("description", ""))

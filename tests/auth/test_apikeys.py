@@ -16,6 +16,7 @@ from services.runtime.errors import (
     Unauthenticated,
 )
 from services.runtime.identity import Caller, TokenVerifier
+from services.runtime.secret_keys import service_auth_key
 from tests.auth.conftest import FakeProfiles, auth_settings, caller_of, sign_up
 
 
@@ -141,8 +142,8 @@ async def test_revoke_is_scoped(auth: Auth, verifier: TokenVerifier) -> None:
 
 async def test_services_own_no_keys_or_passwords(auth: Auth, verifier: TokenVerifier) -> None:
     owner = await _user(auth, verifier)
-    secret = auth_settings().service_secret.get_secret_value()
-    issued = await auth.access.issue_service_token("saga", secret, owner.tenant_id)
+    secret = service_auth_key(auth_settings().service_secret.get_secret_value())
+    issued = await auth.service_auth.issue("saga", secret, owner.tenant_id, "192.0.2.2")
     service = await verifier.verify(issued.token)
     assert await auth.api_keys.list_page(service, 0, "") == ([], "")
     with pytest.raises(PermissionDenied):

@@ -39,8 +39,34 @@ async def test_create_validates_and_refuses_existing_accounts(
     with pytest.raises(InvalidArgument) as err:
         await auth.invitations.create(admin, "nope", "owner", 721)
     assert [f for f, _ in err.value.violations] == ["email", "role", "ttl_hours"]
-    with pytest.raises(AlreadyExists):
+    with pytest.raises(AlreadyExists) as taken:
         await auth.invitations.create(admin, admin.email, "member", 0)
+    assert taken.value.message == "this address already has an account in your tenant"
+
+
+async def test_an_address_registered_elsewhere_is_invited_like_any_other(
+    auth: Auth, verifier: TokenVerifier
+) -> None:
+    """Inviting tells nothing about other tenants; accepting cannot take the address."""
+    admin = await _admin(auth, verifier)
+    elsewhere = await _admin(auth, verifier)
+    invitation, token = await auth.invitations.create(admin, elsewhere.email, "member", 0)
+    assert invitation.state == "pending" and invitation.email == elsewhere.email
+    with pytest.raises(AlreadyExists) as err:
+        await auth.signup.accept_invitation(token, "long enough", "M", "Ember")
+    assert err.value.message == "email is already registered"
+    listed, _ = await auth.invitations.list_page(admin, 0, "")
+    assert [i.state for i in listed if i.id == invitation.id] == ["pending"]
+
+
+async def test_a_pending_invitation_blocks_nobody(auth: Auth, verifier: TokenVerifier) -> None:
+    admin = await _admin(auth, verifier)
+    email = new_email()
+    _, token = await auth.invitations.create(admin, email, "member", 0)
+    owner = await caller_of(verifier, await auth.signup.register(email, "long enough", "Own", "Er"))
+    assert owner.email == email and owner.tenant_id != admin.tenant_id
+    with pytest.raises(AlreadyExists):
+        await auth.signup.accept_invitation(token, "long enough", "M", "Ember")
 
 
 async def test_invitation_fields_and_listing(auth: Auth, verifier: TokenVerifier) -> None:

@@ -17,7 +17,7 @@ from tablemesh.users.v1 import users_service_pb2 as users_pb
 from tablemesh.users.v1.users_service_pb2_grpc import UsersServiceStub
 
 from services.runtime import registry
-from services.runtime.config import settings
+from services.runtime.secret_keys import service_auth_key
 from tests.auth.conftest import new_email
 from tests.auth.mesh import running_mesh
 
@@ -97,7 +97,7 @@ async def test_profile_conflict_in_users_leaves_no_credential(
 ) -> None:
     """users refuses the profile (its email is taken there): auth must roll back."""
     email = new_email()
-    secret = settings().service_secret.get_secret_value()
+    secret = service_auth_key()
     tenant = str(uuid.uuid4())
     service = await auth.IssueServiceToken(
         pb.IssueServiceTokenRequest(service_name="test", service_secret=secret, tenant_id=tenant)
@@ -226,3 +226,53 @@ async def test_service_token_needs_the_secret(auth: AuthServiceStub) -> None:
             )
         )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def forwarded(address: str) -> tuple[tuple[str, str]]:
+    """A direct caller may name any address; each test's own keeps its bucket its own."""
+    return (("x-forwarded-for", address),)
+
+
+async def test_wrong_service_secrets_are_throttled_per_address(auth: AuthServiceStub) -> None:
+    address = f"198.51.100.{uuid.uuid4().int % 250}, 203.0.113.{uuid.uuid4().int % 250}"
+    name = f"throttle-{uuid.uuid4().hex[:8]}"
+    tenant = str(uuid.uuid4())
+
+    async def issue(secret: str, via: str = address, service: str = name) -> grpc.StatusCode:
+        request = pb.IssueServiceTokenRequest(
+            service_name=service, service_secret=secret, tenant_id=tenant
+        )
+        try:
+            await auth.IssueServiceToken(request, metadata=forwarded(via))
+        except grpc.aio.AioRpcError as err:
+            if err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                assert str(err.details()).startswith("too many failed service token requests")
+            return err.code()
+        return grpc.StatusCode.OK
+
+    codes = [await issue("wrong-" + "x" * 40) for _ in range(4)]
+    assert codes == [grpc.StatusCode.PERMISSION_DENIED] * 3 + [grpc.StatusCode.RESOURCE_EXHAUSTED]
+    # The right key from the same address is refused too while the window lasts...
+    assert await issue(service_auth_key()) == grpc.StatusCode.RESOURCE_EXHAUSTED
+    # ...but the address counted is the last one, which Envoy appends: the first is the
+    # client's own claim, and another address with the same claim is not throttled.
+    other = address.split(",")[0] + ", 192.0.2.77"
+    assert await issue(service_auth_key(), via=other, service="saga") == grpc.StatusCode.OK
+
+
+async def test_service_token_failures_are_logged_without_the_secret(
+    auth: AuthServiceStub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    presented = "not-the-key-" + uuid.uuid4().hex
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await auth.IssueServiceToken(
+            pb.IssueServiceTokenRequest(
+                service_name="saga", service_secret=presented, tenant_id=str(uuid.uuid4())
+            ),
+            metadata=forwarded(f"192.0.2.{uuid.uuid4().int % 250}"),
+        )
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    out = capsys.readouterr()
+    logged = out.out + out.err
+    assert "refused a service token: wrong service secret" in logged
+    assert presented not in logged

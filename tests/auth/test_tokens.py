@@ -8,6 +8,8 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
+from typing import Any
 
 import jwt
 import pytest
@@ -21,7 +23,8 @@ from services.auth.keys import KeyStore
 from services.auth.tokens import AccessTokens, Principal, deny, validate
 from services.runtime.config import Settings
 from services.runtime.errors import InvalidArgument, PermissionDenied, Unauthenticated
-from services.runtime.identity import TokenVerifier
+from services.runtime.identity import TokenRevocation, TokenVerifier, not_before_key
+from services.runtime.secret_keys import service_auth_key
 from tests.auth.conftest import auth_settings
 
 ALICE = Principal(
@@ -131,6 +134,38 @@ async def test_denylisted_token_is_refused_until_it_expires(
     assert await validate(verifier, token) == "the token has been revoked"
 
 
+async def test_a_user_revocation_ends_older_tokens_not_newer_ones(
+    auth: Auth, verifier: TokenVerifier, redis: Redis
+) -> None:
+    who = Principal(str(uuid.uuid4()), ALICE.tenant_id, "b@x.io", "member")
+    old = (await auth.access.sign(who)).token
+    await TokenRevocation(redis, 900).revoke_user(who.user_id)
+    # Signed in the same second as the revocation, but after it: still good.
+    new = (await auth.access.sign(who)).token
+    with pytest.raises(Unauthenticated) as err:
+        await verifier.verify(old)
+    assert err.value.reason == "TOKEN_REVOKED"
+    assert (await verifier.verify(new)).user_id == who.user_id
+    assert 900 < await redis.ttl(not_before_key(who.user_id)) <= 960
+
+
+async def test_revocation_is_checked_in_one_round_trip(
+    auth: Auth, verifier: TokenVerifier, redis: Redis
+) -> None:
+    token = (await auth.access.sign(ALICE)).token
+    await verifier.verify(token)  # verified and cached: from now on only revocation
+    before = await redis.info("commandstats")
+    for _ in range(3):
+        await verifier.verify(token)
+    after = await redis.info("commandstats")
+
+    def calls(name: str, stats: dict[str, Any]) -> int:
+        return int(stats.get(f"cmdstat_{name}", {}).get("calls", 0))
+
+    assert calls("mget", after) - calls("mget", before) == 3
+    assert calls("exists", after) == calls("exists", before)
+
+
 async def test_validate_reports_the_caller_or_the_reason(
     auth: Auth, verifier: TokenVerifier
 ) -> None:
@@ -142,15 +177,15 @@ async def test_validate_reports_the_caller_or_the_reason(
 
 
 async def test_service_token_needs_the_shared_secret(auth: Auth, verifier: TokenVerifier) -> None:
-    secret = auth_settings().service_secret.get_secret_value()
-    issued = await auth.access.issue_service_token("saga", secret, ALICE.tenant_id)
+    secret = service_auth_key(auth_settings().service_secret.get_secret_value())
+    issued = await auth.service_auth.issue("saga", secret, ALICE.tenant_id, "192.0.2.1")
     caller = await verifier.verify(issued.token)
     assert caller.is_service and caller.user_id == "service:saga"
     assert caller.tenant_id == ALICE.tenant_id
     with pytest.raises(PermissionDenied):
-        await auth.access.issue_service_token("saga", secret + "x", ALICE.tenant_id)
+        await auth.service_auth.issue("saga", secret + "x", ALICE.tenant_id, "192.0.2.1")
     with pytest.raises(InvalidArgument) as err:
-        await auth.access.issue_service_token("Saga!", "", "nope")
+        await auth.service_auth.issue("Saga!", "", "nope", "192.0.2.1")
     assert [f for f, _ in err.value.violations] == ["service_name", "service_secret", "tenant_id"]
 
 

@@ -17,6 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 
 
+# `${VAR:?message}`: compose stops with the message when the variable is unset or empty.
+REQUIRED_SECRET = (
+    "${TABLEMESH_SERVICE_SECRET:?set TABLEMESH_SERVICE_SECRET to a random value of 32+ "
+    "characters, for example from openssl rand -hex 32}"
+)
+
+
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
     return dict(yaml.safe_load(COMPOSE.read_text()))
@@ -49,6 +56,14 @@ def test_every_service_matches_the_launcher(
     for other in registry.SERVICES:
         assert env[f"TABLEMESH_{other.name.upper()}_ADDR"] == f"{other.name}:{other.default_port}"
     assert env["DATABASE_URL"].startswith("postgresql://") and env["REDIS_URL"]
+    assert env["TABLEMESH_SERVICE_SECRET"] == REQUIRED_SECRET
+
+
+def test_the_service_secret_is_required_everywhere(compose: dict[str, Any]) -> None:
+    for name in ("migrate", "envoy"):
+        assert compose["services"][name]["environment"]["TABLEMESH_SERVICE_SECRET"] == (
+            REQUIRED_SECRET
+        )
 
 
 def test_gateway_and_stores(compose: dict[str, Any]) -> None:

@@ -17,17 +17,20 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives import serialization
 from google.protobuf import descriptor_pool
+from tablemesh.auth.v1 import auth_service_pb2 as auth_pb
+from tablemesh.auth.v1.auth_service_pb2_grpc import AuthServiceStub
 from tablemesh.users.v1 import users_service_pb2 as users_pb
 from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
 
 from services.runtime import descriptors, method_policy, registry
-from services.runtime.config import Settings
+from services.runtime.config import OLD_DEFAULT_SERVICE_SECRET, Settings
+from services.runtime.secret_keys import signing_key_encryption_key
 from tests.e2e.mesh import Mesh, bearer
 
 
 def signing_key(database_url: str) -> tuple[str, str, Any]:
     """The key the mesh signs with: the newest one its service secret decrypts."""
-    secret = Settings().service_secret.get_secret_value().encode()
+    secret = signing_key_encryption_key(Settings().service_secret.get_secret_value())
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
             "SELECT kid, algorithm, private_pem FROM auth.signing_keys "
@@ -239,3 +242,30 @@ def test_every_private_method_refuses_a_missing_token(
         concrete = re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), path)
         reply = mesh.http.request(verb, concrete, json={} if verb != "GET" else None)
         assert reply.status_code == 401, (rest, reply.text)
+
+
+def test_no_known_secret_gets_a_service_token(mesh: Mesh) -> None:
+    """The old built-in default, and the mesh's secret itself (only a key derived from it
+    authenticates a service), get no token: through the gateway (where the method may
+    have no route at all) nor on auth's own port."""
+    mesh_secret = mesh.env["TABLEMESH_SERVICE_SECRET"]
+    tenant = mesh.register()["principal"]["tenant_id"]
+    direct = f"127.0.0.1:{mesh.port('auth')}"
+    # Three failures: under the per-address limit, so the mesh's own services (on the
+    # same address) keep getting their tokens.
+    tries = [(mesh.gateway, OLD_DEFAULT_SERVICE_SECRET)]
+    tries += [(direct, OLD_DEFAULT_SERVICE_SECRET), (direct, mesh_secret)]
+    for target, secret in tries:
+        with mesh.channel(target) as channel, pytest.raises(grpc.RpcError) as err:
+            AuthServiceStub(channel).IssueServiceToken(
+                auth_pb.IssueServiceTokenRequest(
+                    service_name=f"probe-{uuid.uuid4().hex[:6]}",
+                    service_secret=secret,
+                    tenant_id=tenant,
+                ),
+                timeout=10,
+            )
+        assert err.value.code() in (
+            grpc.StatusCode.PERMISSION_DENIED,
+            grpc.StatusCode.UNIMPLEMENTED,
+        ), (target, err.value.details())

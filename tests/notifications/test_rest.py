@@ -17,6 +17,7 @@ from tablemesh.notifications.v1 import notifications_service_pb2 as pb
 from tablemesh.notifications.v1.notifications_service_pb2_grpc import NotificationsServiceStub
 
 from services.runtime import registry
+from services.runtime.secret_keys import service_auth_key
 from tests.accounts import register
 from tests.datastores import PrivateStores
 from tests.e2e.mesh import Mesh, bearer, booted, mesh_env
@@ -26,7 +27,7 @@ from tests.ports import offset
 OFFSET = offset(1600)
 AUTH = f"127.0.0.1:{registry.BY_NAME['auth'].default_port + OFFSET}"
 NOTIFICATIONS = f"127.0.0.1:{registry.BY_NAME['notifications'].default_port + OFFSET}"
-SECRET = "notifications-rest-test-secret"
+SECRET = "notifications-rest-test-secret-of-at-least-32-characters"
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,9 @@ def send_as_saga(tenant_id: str, request: pb.SendRequest) -> pb.Notification:
             AuthServiceStub(channel)
             .IssueServiceToken(
                 auth_pb.IssueServiceTokenRequest(
-                    service_name="saga", service_secret=SECRET, tenant_id=tenant_id
+                    service_name="saga",
+                    service_secret=service_auth_key(SECRET),
+                    tenant_id=tenant_id,
                 ),
                 timeout=10,
             )

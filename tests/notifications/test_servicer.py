@@ -14,7 +14,7 @@ from grpc_status import rpc_status
 from tablemesh.auth.v1 import auth_service_pb2 as auth_pb
 from tablemesh.notifications.v1 import notifications_service_pb2 as pb
 
-from services.runtime.config import settings
+from services.runtime.secret_keys import service_auth_key
 from tests.notifications.conftest import Mailbox, SmtpServer
 from tests.notifications.mesh import Mesh, running_mesh
 
@@ -58,7 +58,7 @@ async def service_token(mesh: Mesh, tenant_id: str) -> str:
     reply = await mesh.auth.IssueServiceToken(
         auth_pb.IssueServiceTokenRequest(
             service_name="saga",
-            service_secret=settings().service_secret.get_secret_value(),
+            service_secret=service_auth_key(),
             tenant_id=tenant_id,
         )
     )

@@ -28,7 +28,6 @@ def start_users(**env: str) -> subprocess.CompletedProcess[str]:
     [
         ("TABLEMESH_WORKERS", "many"),
         ("TABLEMESH_LOG_LEVEL", "loud"),
-        ("TABLEMESH_SERVICE_SECRET", "short"),
         ("TABLEMESH_TRACE_SAMPLE_RATIO", "2"),
     ],
 )
@@ -36,6 +35,22 @@ def test_bad_value_fails_fast_naming_the_variable(variable: str, value: str) -> 
     result = start_users(**{variable: value})
     assert result.returncode == 2
     assert variable in result.stderr and repr(value) in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("", "is not set"),
+        ("s3cr3t-but-only-31-characters-x", "must be at least 32 characters, got 31"),
+        ("dev-only-service-secret-change-me", "is the old built-in default"),
+    ],
+)
+def test_weak_service_secret_refuses_to_start_without_echoing_it(value: str, why: str) -> None:
+    result = start_users(TABLEMESH_SERVICE_SECRET=value)
+    assert result.returncode == 2
+    assert f"TABLEMESH_SERVICE_SECRET: {why}" in result.stderr
+    if value:
+        assert value not in result.stderr
 
 
 def test_missing_database_is_explained() -> None:

@@ -16,6 +16,7 @@ from tablemesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
 
 from services.runtime.clients import MeshClients
 from services.runtime.identity import Caller, set_caller
+from services.runtime.secret_keys import service_auth_key
 from services.runtime.service_identity import ServiceTokens
 
 SECRET = "the-shared-secret"
@@ -28,7 +29,7 @@ class Issuer(pb_grpc.AuthServiceServicer):
     seen: list[str] = field(default_factory=list)
 
     async def IssueServiceToken(self, request: Any, context: Any) -> pb.IssueServiceTokenResponse:
-        if request.service_secret != SECRET:
+        if request.service_secret != service_auth_key(SECRET):
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, "wrong secret")
         self.issued.append(request)
         token = f"{request.service_name}-{request.tenant_id}-{len(self.issued)}"

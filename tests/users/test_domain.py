@@ -17,7 +17,7 @@ from services.runtime.errors import (
     NotFound,
     PermissionDenied,
 )
-from services.runtime.identity import Caller
+from services.runtime.identity import Caller, TokenRevocation
 from services.users.domain import Users
 from services.users.store import ProfileStore
 
@@ -29,7 +29,7 @@ def caller(role: str, tenant: str, user_id: str | None = None) -> Caller:
 @pytest.fixture(scope="module")
 async def users(database_url: str, engine: AsyncEngine, redis: Redis) -> AsyncIterator[Users]:
     migrate("users", database_url)
-    yield Users(ProfileStore(engine, redis))
+    yield Users(ProfileStore(engine, redis), TokenRevocation(redis, 900))
 
 
 async def new_user(users: Users, tenant: str, role: str = "member", **extra: str) -> str:
@@ -64,7 +64,7 @@ async def test_create_validates_every_field(users: Users) -> None:
     tenant = str(uuid.uuid4())
     with pytest.raises(InvalidArgument) as err:
         await users.create(
-            caller("admin", tenant),
+            caller("service", tenant),
             {"email": "nope", "first_name": "", "last_name": "L", "role": "owner"},
             "",
             "",
@@ -75,13 +75,33 @@ async def test_create_validates_every_field(users: Users) -> None:
 
 async def test_duplicate_email_and_idempotent_retry(users: Users) -> None:
     tenant = str(uuid.uuid4())
-    admin = caller("admin", tenant)
+    service = caller("service", tenant)
     fields = {"email": f"{uuid.uuid4().hex[:8]}@Example.com", "first_name": "A", "last_name": "B"}
-    first = await users.create(admin, fields, "", "req-1")
-    again = await users.create(admin, fields, "", "req-1")
+    first = await users.create(service, fields, "", "req-1")
+    again = await users.create(service, fields, "", "req-1")
     assert again.id == first.id
     with pytest.raises(AlreadyExists):
-        await users.create(admin, {**fields, "email": fields["email"].upper()}, "", "req-2")
+        await users.create(service, {**fields, "email": fields["email"].upper()}, "", "req-2")
+
+
+async def test_only_the_service_identity_creates_profiles(users: Users) -> None:
+    """An admin could otherwise bind an address its owner never agreed to."""
+    tenant = str(uuid.uuid4())
+    email = f"{uuid.uuid4().hex[:8]}@example.com"
+    for role in ("admin", "member", "viewer"):
+        with pytest.raises(PermissionDenied) as err:
+            await users.create(
+                caller(role, tenant), {"email": email, "first_name": "a", "last_name": "b"}, "", ""
+            )
+        assert err.value.message.startswith("users join by signing up or accepting an invitation")
+    assert (await users.stats(caller("admin", tenant))).total == 0
+    # The address is still free for whoever owns it.
+    await users.create(
+        caller("service", str(uuid.uuid4())),
+        {"email": email, "first_name": "a", "last_name": "b"},
+        "",
+        "",
+    )
 
 
 async def test_member_cannot_create_or_act_as_admin(users: Users) -> None:

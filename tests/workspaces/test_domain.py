@@ -189,3 +189,16 @@ async def test_bad_input_names_fields_and_stores_nothing(
     assert (await workspaces.get(user, made.id)).name == "Kept"
     found, _ = await members.list_page(user, made.id, 0, "")
     assert len(found) == 1
+
+
+async def test_viewers_cannot_create_workspaces(
+    workspaces: Workspaces, engine: AsyncEngine, act_as: ActAs
+) -> None:
+    tenant = str(uuid.uuid4())
+    viewer = await act_as("viewer", tenant)
+    with pytest.raises(PermissionDenied) as err:
+        await workspaces.create(viewer, {"name": "Mine"}, "viewer-create-1")
+    assert err.value.message == "viewers cannot create workspaces; an admin can change your role"
+    assert await rows(engine, tenant) == 0
+    member = await act_as("member", tenant)
+    assert (await workspaces.create(member, {"name": "Mine"}, "")).name == "Mine"

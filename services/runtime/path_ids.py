@@ -1,0 +1,181 @@
+"""Path ids win: a REST call whose body (or query) names another id than its path is refused.
+
+Envoy's transcoder fills the request from the path first and then from the body and the
+query string, so `PATCH /api/v1/users/A` with `{"id": "B"}` reaches the service as a
+request for B. The transcoder forwards the path it was called with as
+x-envoy-original-path; this interceptor matches it against the method's google.api.http
+template and refuses, with INVALID_ARGUMENT naming the field, any call whose message
+holds another value than the path does. Calls that did not come through the transcoder
+(native gRPC) have no path and nothing to compare.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+import grpc
+from google.api import annotations_pb2, http_pb2
+from google.protobuf import descriptor_pool
+from google.protobuf.message import Message
+
+from services.runtime.errors import InvalidArgument
+
+ORIGINAL_PATH = "x-envoy-original-path"
+# Values shown in the message are cut to this length.
+SHOWN = 80
+VARIABLE = re.compile(r"\{([^}=]+)(?:=([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class Template:
+    pattern: re.Pattern[str]
+    fields: tuple[str, ...]
+
+
+def compile_template(path: str) -> Template:
+    """'/api/v1/users/{user.id}' -> a regex with one group per variable, and the fields."""
+    fields: list[str] = []
+    out, last = "", 0
+    for match in VARIABLE.finditer(path):
+        out += re.escape(path[last : match.start()])
+        fields.append(match.group(1))
+        segments = match.group(2) or "*"
+        inner = "/".join("[^/]+" if s == "*" else ".+" if s == "**" else re.escape(s)
+                         for s in segments.split("/"))  # fmt: skip
+        out += f"({inner}?)" if segments == "*" else f"({inner})"
+        last = match.end()
+    out += re.escape(path[last:])
+    return Template(re.compile(f"^{out}$"), tuple(fields))
+
+
+def _rules(rule: http_pb2.HttpRule) -> list[http_pb2.HttpRule]:
+    return [rule, *rule.additional_bindings]
+
+
+def templates_of(full_method: str) -> list[Template]:
+    """The path templates with variables of a method ('/pkg.Service/Method'), if any."""
+    service_name, _, method_name = full_method.lstrip("/").partition("/")
+    try:
+        service = descriptor_pool.Default().FindServiceByName(service_name)
+    except KeyError:
+        return []
+    method = service.methods_by_name.get(method_name)
+    if method is None:
+        return []
+    found = []
+    for rule in _rules(method.GetOptions().Extensions[annotations_pb2.http]):
+        verb = rule.WhichOneof("pattern")
+        path = rule.custom.path if verb == "custom" else getattr(rule, verb or "get", "")
+        if verb and VARIABLE.search(path):
+            found.append(compile_template(path))
+    return found
+
+
+def _value(message: Message, field_path: str) -> str:
+    value: Any = message
+    for name in field_path.split("."):
+        value = getattr(value, name)
+    return str(value)
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= SHOWN else value[:SHOWN] + "..."
+
+
+def check(templates: list[Template], original_path: str, request: Message) -> None:
+    """Raises InvalidArgument when the request names other ids than the path."""
+    path = original_path.partition("?")[0]
+    for template in templates:
+        match = template.pattern.match(path)
+        if match is None:
+            continue
+        violations = []
+        for field, raw in zip(template.fields, match.groups(), strict=True):
+            in_path, in_message = unquote(raw), _value(request, field)
+            if in_message != in_path:
+                violations.append(
+                    (
+                        field,
+                        f"the request names {_shown(in_message)!r} but the path names "
+                        f"{_shown(in_path)!r}; leave it out of the body and query or make "
+                        "them equal",
+                    )
+                )
+        if violations:
+            raise InvalidArgument(
+                "; ".join(f"{f}: {d}" for f, d in violations),
+                reason="PATH_MISMATCH",
+                violations=violations,
+            )
+        return
+
+
+Behavior = Callable[..., Any]
+
+
+def _original_path(context: grpc.aio.ServicerContext) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == ORIGINAL_PATH and isinstance(value, str):
+            return value
+    return ""
+
+
+class PathIdsInterceptor(grpc.aio.ServerInterceptor):
+    """Runs inside the mesh interceptor, which maps the error to a google.rpc.Status."""
+
+    def __init__(self) -> None:
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        method: str = details.method  # type: ignore[attr-defined]
+        wrapped = self._wrapped.get(method)
+        if wrapped is None:
+            handler = await continuation(details)
+            if handler is None:
+                return handler
+            wrapped = self._wrapped[method] = self._wrap(templates_of(method), handler)
+        return wrapped
+
+    def _wrap(self, templates: list[Template], handler: grpc.RpcMethodHandler) -> Any:
+        if not templates:
+            return handler
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                _checked_unary(templates, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                _checked_stream(templates, handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+def _checked_unary(templates: list[Template], behavior: Behavior) -> Behavior:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if path := _original_path(context):
+            check(templates, path, request)
+        return await behavior(request, context)
+
+    return wrapper
+
+
+def _checked_stream(templates: list[Template], behavior: Behavior) -> Behavior:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if path := _original_path(context):
+            check(templates, path, request)
+        async for item in behavior(request, context):
+            yield item
+
+    return wrapper
