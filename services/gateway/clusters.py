@@ -83,14 +83,16 @@ def service_cluster(spec: registry.ServiceSpec) -> Json:
                 "base_ejection_time": "30s",
                 "max_ejection_percent": 100,
             },
-            # A burst queues in Envoy rather than failing: the upstream connections (and so
-            # the streams a service process must juggle) are bounded, the queue is as deep
-            # as the gateway's connection cap, and the route timeout bounds the wait.
+            # A burst queues in Envoy rather than failing: at most 32 connections of 4
+            # streams, so 128 calls at once reach a service (its processes' Redis and
+            # PostgreSQL pools are sized for that, not for every open client connection);
+            # the rest wait in a queue as deep as the gateway's connection cap, for at most
+            # the route timeout. Measured: 500 connections on /users/me, no 5xx.
             "circuit_breakers": {
                 "thresholds": [
                     {
                         "priority": "DEFAULT",
-                        "max_connections": 128,
+                        "max_connections": 32,
                         "max_pending_requests": 10000,
                         "max_requests": 10000,
                         # Retries may add a fifth to the load, never more.

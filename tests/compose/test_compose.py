@@ -54,6 +54,8 @@ def test_every_service_matches_the_launcher(
 def test_gateway_and_stores(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert f"{registry.GATEWAY_PORT}:{registry.GATEWAY_PORT}" in services["envoy"]["ports"]
+    # Inside a container the published port arrives on its interface, not on loopback.
+    assert services["envoy"]["environment"]["TABLEMESH_GATEWAY_HOST"] == "0.0.0.0"
     assert {"postgres", "redis", "migrate"} <= set(services)
     assert services["migrate"]["command"] == ["python", "-m", "services.runtime.migrate"]
     expected = {s.name for s in registry.SERVICES} | {"postgres", "redis", "migrate", "envoy"}

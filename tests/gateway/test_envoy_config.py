@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from services.gateway import envoy_config, routes
+from services.gateway import envoy_config, routes, tracing
 from services.gateway.http_rules import load_methods, template_regex
 from services.runtime import registry
+from services.runtime.config import settings
 from tests.gateway.conftest import OFFSET
 from tests.gateway.harness import envoy_binary
 
@@ -85,3 +86,23 @@ def test_every_method_has_the_right_jwt_rule_in_both_forms() -> None:
             path = re.sub(r"\{[^}]+\}", "x", b.template)
             assert ("requires" not in rule_for(rules, path, b.verb)) == public, (m.path, path)
     assert "requires" not in rule_for(rules, "/grpc.health.v1.Health/Check", "POST")
+
+
+def test_only_protected_routes_get_a_trace_forcing_copy(gateway_env: Path) -> None:
+    rendered = envoy_config.substitutions(settings())["routes"]
+    assert isinstance(rendered, list)
+    forcing = [r for r in rendered if "tracing" in r]
+    assert forcing
+    for i, route in enumerate(rendered):
+        if "tracing" not in route:
+            continue
+        # Tried first, identical but for the headers it needs.
+        original = rendered[i + 1]
+        assert route["route"] == original["route"]
+        assert route["match"]["headers"][-2:] == tracing.FORCING_HEADERS
+        key = route["match"].get("path") or route["match"].get("safe_regex", {}).get("regex")
+        assert key not in tracing.public_matches(all_methods()), key
+    paths = {r["match"].get("path") for r in forcing}
+    assert "/tablemesh.users.v1.UsersService/GetUser" in paths
+    assert "/tablemesh.auth.v1.AuthService/Login" not in paths
+    assert not any(r["match"].get("prefix", "").startswith("/grpc.") for r in forcing)

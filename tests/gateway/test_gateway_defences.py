@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import grpc
@@ -45,9 +46,9 @@ async def test_a_client_trickling_headers_is_cut_off(gateway: Gateway) -> None:
     elapsed = time.monotonic() - began
     assert HEADERS_TIMEOUT - 1 <= elapsed <= HEADERS_TIMEOUT + 3, (elapsed, answer)
     assert line >= HEADERS_TIMEOUT // 2 - 1
-    if answer:
-        assert answer.startswith(b"HTTP/1.1 408 "), answer
-        assert b'"code":4' in answer, answer
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 ") and b"connection: close" in head, answer
+    assert json.loads(body) == {"code": 4, "message": "request header timeout", "details": []}
 
 
 LIMIT = MAX_REQUEST_HEADERS_KB * 1024
@@ -62,7 +63,7 @@ async def test_a_request_line_over_the_limit_is_431_every_time(
     for _ in range(5):
         reply = await http.get(url, headers=bearer(gateway.signer.token()))
         body = assert_status(reply, 431, 8)
-        assert "x-envoy" not in body["message"] and long not in body["message"]
+        assert body["message"] == "Request Header Fields Too Large"
 
 
 async def test_headers_over_the_limit_are_431(http: httpx.AsyncClient, gateway: Gateway) -> None:
