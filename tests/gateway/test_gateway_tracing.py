@@ -69,6 +69,13 @@ async def test_anonymous_callers_cannot_force_a_trace(
     token = gateway.signer.token()
     await stored(http, trace_dir, token)  # the collector is connected
     protected, public = secrets.token_hex(16), secrets.token_hex(16)
+    # Envoy packs its trace decision into the x-request-id it generates ('a' or 'b' at
+    # index 14 means forced); a client's own id, which the gateway keeps, must not count.
+    own_id = secrets.token_hex(16)
+    crafted = f"{own_id[:8]}-{own_id[8:12]}-b{own_id[13:16]}-{own_id[16:20]}-{own_id[20:]}"
+    headers = {"x-request-id": crafted, "traceparent": forcing(own_id)["traceparent"]}
+    sent = await http.get(f"/api/v1/users/{KNOWN_USER}", headers=headers)
+    assert sent.status_code == 401 and sent.headers["x-request-id"] == crafted
     refused = await http.get(f"/api/v1/users/{KNOWN_USER}", headers=forcing(protected))
     assert refused.status_code == 401
     login = await http.post(
@@ -78,3 +85,4 @@ async def test_anonymous_callers_cannot_force_a_trace(
     await stored(http, trace_dir, token)
     assert not (trace_dir / f"{protected}.jsonl").exists()
     assert not (trace_dir / f"{public}.jsonl").exists()
+    assert not (trace_dir / f"{own_id}.jsonl").exists()
