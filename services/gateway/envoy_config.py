@@ -120,7 +120,7 @@ def substitutions(conf: Settings) -> dict[str, object]:
         spec.name: [m for m in methods if m.service in spec.grpc_services]
         for spec in registry.SERVICES
     }
-    return {
+    values: dict[str, object] = {
         "admin_port": registry.envoy_admin_port(),
         "gateway_host": conf.gateway_host,
         "gateway_port": registry.gateway_port(),
@@ -132,18 +132,15 @@ def substitutions(conf: Settings) -> dict[str, object]:
         "local_reply_config": local_reply_config(),
         "cors_policy": cors_policy(conf.cors_origins),
         # /mcp first: the routes end with a catch-all 404.
-        "routes": with_forced_tracing(
-            [
-                mcp_route(cors_policy(conf.cors_origins)),
-                *build_routes(
-                    by_cluster,
-                    conf.auth_rate_limit_per_minute,
-                    # Every model call of a turn may take llm_timeout, plus time for the tools.
-                    f"{int(conf.llm_timeout * conf.llm_max_steps) + 30}s",
-                ),
-            ],
-            methods,
-        ),
+        "routes": [
+            mcp_route(cors_policy(conf.cors_origins)),
+            *build_routes(
+                by_cluster,
+                conf.auth_rate_limit_per_minute,
+                # Every model call of a turn may take llm_timeout, plus time for the tools.
+                f"{int(conf.llm_timeout * conf.llm_max_steps) + 30}s",
+            ),
+        ],
         "jwt_authn": jwt_authn(conf, methods),
         "transcoder": transcoder(services),
         "clusters": [
@@ -152,6 +149,11 @@ def substitutions(conf: Settings) -> dict[str, object]:
         ],
         "trace_sample_percent": conf.trace_sample_ratio * 100,
     }
+    # Who may force a trace is decided by route, so each protected route gets a copy.
+    routes = values["routes"]
+    assert isinstance(routes, list)
+    values["routes"] = with_forced_tracing(routes, methods)
+    return values
 
 
 def render_text(conf: Settings | None = None) -> str:

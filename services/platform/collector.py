@@ -20,7 +20,7 @@ from typing import Any
 import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from services.runtime.config import Settings
+from services.runtime.config import Settings, settings
 
 
 def _attr_value(value: Any) -> Any:
@@ -97,12 +97,14 @@ class TraceCollector(trace_service_pb2_grpc.TraceServiceServicer):
     def __init__(
         self,
         directory: Path,
-        retention: Retention,
+        retention: Retention | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.directory, self.retention, self.clock = directory, retention, clock
+        """retention: by default the process's settings."""
+        self.retention = retention or Retention.of(settings())
+        self.directory, self.clock = directory, clock
         directory.mkdir(parents=True, exist_ok=True)
-        prune(directory, retention, clock())
+        prune(directory, self.retention, clock())
         self.last_prune = clock()
         self.pruning: asyncio.Task[list[Path]] | None = None
 

@@ -12,7 +12,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from tablemesh.platform.v1 import platform_service_pb2 as pb
 from tablemesh.platform.v1 import platform_service_pb2_grpc as pb_grpc
 
-from services.platform.collector import Retention, TraceCollector
+from services.platform.collector import TraceCollector
 from services.platform.mesh_health import check_all
 from services.runtime import descriptors
 from services.runtime.server import Deps, run
@@ -39,8 +39,7 @@ def register(server: grpc.aio.Server, deps: Deps) -> None:
     pb_grpc.add_PlatformServiceServicer_to_server(PlatformServicer(deps), server)
     if not deps.settings.otel_exporter_otlp_endpoint:
         trace_service_pb2_grpc.add_TraceServiceServicer_to_server(
-            TraceCollector(deps.settings.var_dir / "traces", Retention.of(deps.settings)),
-            server,
+            TraceCollector(deps.settings.var_dir / "traces"), server
         )
 
 

@@ -7,13 +7,14 @@ import time
 from pathlib import Path
 
 import grpc
+import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.resource.v1 import resource_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2 as spans_pb2
 
 from services.platform.collector import Retention, TraceCollector, prune
-from services.runtime.config import Settings
+from services.runtime.config import Settings, settings
 
 # Files the collector writes carry the real time: the fake clock starts there.
 NOW = time.time()
@@ -91,3 +92,16 @@ async def test_the_collector_prunes_as_spans_arrive(tmp_path: Path) -> None:
 
 def stored(directory: Path) -> dict[Path, int]:
     return {p: p.stat().st_size for p in directory.glob("*.jsonl")}
+
+
+def test_the_collector_takes_its_retention_from_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TABLEMESH_TRACE_STORE_MAX_MB", "3")
+    monkeypatch.setenv("TABLEMESH_TRACE_MAX_AGE_HOURS", "2")
+    settings.cache_clear()
+    try:
+        collector = TraceCollector(tmp_path)
+    finally:
+        settings.cache_clear()
+    assert collector.retention == Retention(max_bytes=3 << 20, max_age_seconds=2 * HOUR)
