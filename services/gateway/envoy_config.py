@@ -19,6 +19,7 @@ from services.gateway.http_rules import DESCRIPTOR_SET, ROOT, Method, load_metho
 from services.gateway.local_replies import local_reply_config
 from services.gateway.mcp_route import mcp_cluster, mcp_jwt_rule, mcp_route
 from services.gateway.routes import PROVIDER, build_jwt_rules, build_routes
+from services.gateway.tracing import with_forced_tracing
 from services.runtime import registry
 from services.runtime.config import Settings, settings
 
@@ -32,6 +33,12 @@ CORS_HEADERS = (
     "x-grpc-web"
 )
 CORS_EXPOSE = "grpc-status, grpc-message, x-request-id"
+# A client has this long to send its whole header block (slow-client defence).
+REQUEST_HEADERS_TIMEOUT = "10s"
+# Request line plus headers; beyond it Envoy answers 431. The services accept 64 KiB of
+# metadata, room for this twice over (the transcoder forwards the REST path as
+# x-envoy-original-path beside the gRPC one), so below it a request never fails for size.
+MAX_REQUEST_HEADERS_KB = 16
 
 
 def cors_policy(origins: list[str]) -> Json:
@@ -113,9 +120,13 @@ def substitutions(conf: Settings) -> dict[str, object]:
         spec.name: [m for m in methods if m.service in spec.grpc_services]
         for spec in registry.SERVICES
     }
-    return {
+    values: dict[str, object] = {
         "admin_port": registry.envoy_admin_port(),
+        "gateway_host": conf.gateway_host,
         "gateway_port": registry.gateway_port(),
+        "max_heap_bytes": conf.gateway_max_heap_mb * 1024 * 1024,
+        "request_headers_timeout": REQUEST_HEADERS_TIMEOUT,
+        "max_request_headers_kb": MAX_REQUEST_HEADERS_KB,
         "connection_buffer_bytes": conf.max_request_bytes + 64 * 1024,
         "max_request_bytes": conf.max_request_bytes,
         "local_reply_config": local_reply_config(),
@@ -131,9 +142,17 @@ def substitutions(conf: Settings) -> dict[str, object]:
         ],
         "jwt_authn": jwt_authn(conf, methods),
         "transcoder": transcoder(services),
-        "clusters": [*build_clusters(conf.otel_exporter_otlp_endpoint), mcp_cluster()],
+        "clusters": [
+            *build_clusters(conf.otel_exporter_otlp_endpoint, conf.gateway_host),
+            mcp_cluster(),
+        ],
         "trace_sample_percent": conf.trace_sample_ratio * 100,
     }
+    # Who may force a trace is decided by route, so each protected route gets a copy.
+    routes = values["routes"]
+    assert isinstance(routes, list)
+    values["routes"] = with_forced_tracing(routes, methods)
+    return values
 
 
 def render_text(conf: Settings | None = None) -> str:

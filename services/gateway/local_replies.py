@@ -49,16 +49,44 @@ GRPC_REQUEST = _header_filter("content-type", {"string_match": {"prefix": "appli
 NOT_TRANSCODED = _header_filter(
     "x-envoy-original-path", {"present_match": True, "invert_match": True}
 )
+PLAIN_TEXT = {"text_format_source": {"inline_string": "%LOCAL_REPLY_BODY%"}}
+
+
+# jwt_authn answers a valid signature with the wrong `aud` 403; the token is not one
+# for this API, which is 401 like any other token the gateway refuses.
+WRONG_AUDIENCE: Json = {
+    "extension_filter": {
+        "name": "envoy.access_loggers.extension_filters.cel",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3"
+            ".ExpressionFilter",
+            "expression": "response.code == 403 && "
+            "response.code_details.startsWith('jwt_authn_access_denied{Audiences')",
+        },
+    }
+}
 
 
 def local_reply_config() -> Json:
+    native_grpc = [GRPC_REQUEST, NOT_TRANSCODED]
+    wrong_audience = {"status_code": 401, "body": {"inline_string": "Jwt audience is not allowed"}}
     mappers: list[Json] = [
+        {
+            "filter": {"and_filter": {"filters": [WRONG_AUDIENCE, *native_grpc]}},
+            **wrong_audience,
+            "body_format_override": PLAIN_TEXT,
+        },
+        {
+            "filter": WRONG_AUDIENCE,
+            **wrong_audience,
+            "body_format_override": _status_body(LOCAL_REPLY_CODES[401]),
+        },
         {
             # A gRPC client reads a local reply from grpc-status/grpc-message, and Envoy puts
             # the formatted body into grpc-message: keep that plain text, not JSON. Requests
             # the transcoder made gRPC keep JSON: they carry the original REST path.
-            "filter": {"and_filter": {"filters": [GRPC_REQUEST, NOT_TRANSCODED]}},
-            "body_format_override": {"text_format_source": {"inline_string": "%LOCAL_REPLY_BODY%"}},
+            "filter": {"and_filter": {"filters": native_grpc}},
+            "body_format_override": PLAIN_TEXT,
         },
         {
             # 204 has no body by definition.

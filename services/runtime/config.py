@@ -173,6 +173,17 @@ class Settings(VarSettings):
     # Share of requests traced when the caller did not decide (a sampled traceparent
     # always is): Envoy's random sampling and each service's root sampler.
     trace_sample_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
+    # --- The public edge (Envoy) and the trace store ---
+    # Address the gateway listens on. Loopback like the services by default, so a dev
+    # mesh is not reachable from the network unless asked (containers set 0.0.0.0).
+    gateway_host: str = "127.0.0.1"
+    # The heap Envoy may use, in MiB: near it the overload manager shrinks the heap, then
+    # answers new requests 503 instead of growing until the kernel kills it.
+    gateway_max_heap_mb: int = Field(default=1024, ge=1, le=65536)
+    # The trace store under var/traces: oldest traces go first once it holds more than
+    # this many MiB, and any trace older than trace_max_age_hours goes.
+    trace_store_max_mb: float = Field(default=256.0, gt=0, le=1_048_576)
+    trace_max_age_hours: float = Field(default=24.0, gt=0, le=24 * 365)
     # OTLP/gRPC collector for traces; unset means the platform service writes var/traces.
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT")

@@ -136,7 +136,12 @@ async def serve(
 
     server = grpc.aio.server(
         interceptors=[MeshInterceptor(name, deps.verifier, faults), PathIdsInterceptor()],
-        options=[("grpc.so_reuseport", 1), ("grpc.max_receive_message_length", 8 << 20)],
+        options=[
+            ("grpc.so_reuseport", 1),
+            ("grpc.max_receive_message_length", 8 << 20),
+            # Above what the gateway forwards (16 KiB of headers, the path twice).
+            ("grpc.max_metadata_size", 64 << 10),
+        ],
     )
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -69,6 +69,8 @@ def test_the_service_secret_is_required_everywhere(compose: dict[str, Any]) -> N
 def test_gateway_and_stores(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert f"{registry.GATEWAY_PORT}:{registry.GATEWAY_PORT}" in services["envoy"]["ports"]
+    # Inside a container the published port arrives on its interface, not on loopback.
+    assert services["envoy"]["environment"]["TABLEMESH_GATEWAY_HOST"] == "0.0.0.0"
     assert {"postgres", "redis", "migrate"} <= set(services)
     assert services["migrate"]["command"] == ["python", "-m", "services.runtime.migrate"]
     expected = {s.name for s in registry.SERVICES} | {"postgres", "redis", "migrate", "envoy"}

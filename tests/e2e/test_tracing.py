@@ -26,27 +26,33 @@ def wait_for_spans(
     raise AssertionError(f"spans seen: {[(s['service'], s['name']) for s in spans]}")
 
 
-def test_login_is_one_trace_across_gateway_auth_and_users(mesh: Mesh) -> None:
+def test_a_request_is_one_trace_across_gateway_workspaces_and_permissions(mesh: Mesh) -> None:
     account = mesh.register()
     trace_id = secrets.token_hex(16)
     traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
-    # x-client-trace-id asks Envoy to trace this request whatever the sample ratio.
+    # x-client-trace-id asks Envoy to trace this request whatever the sample ratio: a
+    # caller with a bearer token may (tests/gateway/test_gateway_tracing.py).
     reply = mesh.http.post(
-        "/api/v1/auth/login",
-        headers={"traceparent": traceparent, "x-client-trace-id": trace_id},
-        json={"email": account["email"], "password": account["password"]},
+        "/api/v1/workspaces",
+        headers={
+            "traceparent": traceparent,
+            "x-client-trace-id": trace_id,
+            "authorization": f"Bearer {account['access_token']}",
+        },
+        json={"name": "Traced"},
     )
     assert reply.status_code == 200, reply.text
-    login = "/tablemesh.auth.v1.AuthService/Login"
-    spans = wait_for_spans(mesh, trace_id, {"gateway", "auth", "users"}, frozenset({login}))
+    create = "/tablemesh.workspaces.v1.WorkspacesService/CreateWorkspace"
+    spans = wait_for_spans(
+        mesh, trace_id, {"gateway", "workspaces", "permissions"}, frozenset({create})
+    )
     assert {s["trace_id"] for s in spans} == {trace_id}
     names = {str(s["name"]) for s in spans}
-    assert login in names
-    assert any(n.startswith("/tablemesh.users.v1.UsersService/") for n in names)
+    assert any(n.startswith("/tablemesh.permissions.v1.PermissionsService/") for n in names)
 
     shown = mesh.cli("trace", trace_id)
-    assert "AuthService/Login" in shown.stdout and "ms" in shown.stdout
-    assert "users" in shown.stdout and "gateway" in shown.stdout
+    assert "CreateWorkspace" in shown.stdout and "ms" in shown.stdout
+    assert "permissions" in shown.stdout and "gateway" in shown.stdout
 
 
 def test_trace_command_rejects_bad_ids(mesh: Mesh) -> None:

@@ -7,10 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
-from services.gateway import envoy_config, routes
+from services.gateway import envoy_config, routes, tracing
 from services.gateway.http_rules import load_methods, template_regex
 from services.runtime import registry
+from services.runtime.config import settings
 from tests.gateway.conftest import OFFSET
 from tests.gateway.harness import envoy_binary
 
@@ -95,3 +97,40 @@ def test_every_method_has_the_right_jwt_rule_in_both_forms() -> None:
             path = re.sub(r"\{[^}]+\}", "x", b.template)
             assert needs_token(rule_for(rules, path, b.verb)) == wanted, (m.path, path)
     assert "requires" not in rule_for(rules, "/grpc.health.v1.Health/Check", "POST")
+
+
+def test_only_protected_routes_get_a_trace_forcing_copy(gateway_env: Path) -> None:
+    rendered = envoy_config.substitutions(settings())["routes"]
+    assert isinstance(rendered, list)
+    forcing = [r for r in rendered if "tracing" in r]
+    assert forcing
+    for i, route in enumerate(rendered):
+        if "tracing" not in route:
+            continue
+        # Tried first, identical but for the headers it needs.
+        original = rendered[i + 1]
+        assert route["route"] == original["route"]
+        assert route["match"]["headers"][-2:] == tracing.FORCING_HEADERS
+        key = route["match"].get("path") or route["match"].get("safe_regex", {}).get("regex")
+        assert key not in tracing.public_matches(all_methods()), key
+    paths = {r["match"].get("path") for r in forcing}
+    assert "/tablemesh.users.v1.UsersService/GetUser" in paths
+    assert "/tablemesh.auth.v1.AuthService/Login" not in paths
+    assert not any(r["match"].get("prefix", "").startswith("/grpc.") for r in forcing)
+
+
+def test_the_listener_has_its_slow_client_and_overload_defences(gateway_env: Path) -> None:
+    config = yaml.safe_load(envoy_config.render_text(settings()))
+    listener = config["static_resources"]["listeners"][0]
+    assert listener["address"]["socket_address"]["address"] == settings().gateway_host
+    hcm = listener["filter_chains"][0]["filters"][0]["typed_config"]
+    assert hcm["request_headers_timeout"] == envoy_config.REQUEST_HEADERS_TIMEOUT
+    assert hcm["stream_idle_timeout"] and hcm["common_http_protocol_options"]["idle_timeout"]
+    assert hcm["max_request_headers_kb"] == envoy_config.MAX_REQUEST_HEADERS_KB
+    assert hcm["http2_protocol_options"]["max_concurrent_streams"] == 100
+    assert hcm["tracing"]["client_sampling"] == {"value": 0}
+    overload = config["overload_manager"]
+    heap = next(m for m in overload["resource_monitors"] if m["name"].endswith("fixed_heap"))
+    assert heap["typed_config"]["max_heap_size_bytes"] == settings().gateway_max_heap_mb << 20
+    actions = {a["name"].rsplit(".", 1)[1] for a in overload["actions"]}
+    assert {"shrink_heap", "stop_accepting_requests", "disable_http_keepalive"} <= actions

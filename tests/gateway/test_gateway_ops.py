@@ -132,7 +132,10 @@ async def test_spans_are_exported_to_the_collector(
         if attempt % 5 == 0:
             await http.get(
                 "/api/v1/users/u-1",
-                headers={"x-client-trace-id": "span-check"},
+                headers={
+                    "x-client-trace-id": "span-check",
+                    "authorization": f"Bearer {gateway.signer.token()}",
+                },
             )
         await asyncio.sleep(0.1)
     assert platform.requests, "no spans exported within 15 s"

@@ -13,7 +13,9 @@ def test_mcp_route_cluster_and_jwt_rule() -> None:
     routes = values["routes"]
     assert isinstance(routes, list)
     mcp = [r for r in routes if r["match"].get("path_separated_prefix") == "/mcp"]
-    assert len(mcp) == 1
+    assert len(mcp) == 2  # and its trace-forcing copy (services/gateway/tracing.py), first
+    assert mcp[0]["tracing"] and mcp[1]["route"] == mcp[0]["route"]
+    mcp = mcp[1:]
     assert routes.index(mcp[0]) < len(routes) - 1  # before the catch-all 404
     action = mcp[0]["route"]
     assert (action["cluster"], action["timeout"]) == ("mcp_http", "0s")
