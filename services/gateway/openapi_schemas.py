@@ -59,7 +59,7 @@ SCALAR_WELL_KNOWN: dict[str, Json] = {
     "google.protobuf.Duration": {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]{1,9})?s$"},
     "google.protobuf.FieldMask": {
         "type": "string",
-        "description": "Field paths in lowerCamelCase, separated by commas.",
+        "description": "Field paths separated by commas: proto names (lowerCamelCase is accepted).",
     },
     **{f"google.protobuf.{name}": dict(SCALARS[kind]) for name, kind in _WRAPPED.items()},
 }

@@ -67,7 +67,7 @@ class Asset:
             yield self.data[start : start + CHUNK_BYTES]
 
 
-def _package_static() -> Path:
+def package_static() -> Path:
     # Located without importing the package: its __init__ pulls in web-framework glue.
     spec = importlib.util.find_spec("swagger_ui")
     if spec is None or not spec.submodule_search_locations:
@@ -85,7 +85,7 @@ class ApiReference:
 
     @classmethod
     def load(cls) -> ApiReference:
-        static = _package_static()
+        static = package_static()
         assets = {
             name: Asset(content_type, (static / name).read_bytes())
             for name, content_type in PACKAGE_FILES.items()
