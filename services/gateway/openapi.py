@@ -18,7 +18,7 @@ from google.protobuf import descriptor_pb2
 from services.gateway.http_rules import DESCRIPTOR_SET
 from services.gateway.openapi_comments import comments
 from services.gateway.openapi_operations import BEARER, Rpc, error_responses, operation
-from services.gateway.openapi_paths import openapi_path, shape, variables
+from services.gateway.openapi_paths import openapi_path, parameter_name, shape, variables
 from services.gateway.openapi_schemas import Schemas
 from services.gateway.public_api import without_internal
 from services.runtime import method_policy, registry
@@ -102,7 +102,7 @@ def build(path: Path = DESCRIPTOR_SET, services: list[str] | None = None) -> Jso
             _bindings(rules[f"{rpc.service}.{rpc.name}"])
         ):
             names = names_of_shape.setdefault(
-                shape(template), [v.field_path for v in variables(template)]
+                shape(template), [parameter_name(v.field_path) for v in variables(template)]
             )
             item = paths.setdefault(openapi_path(template, names), {})
             item[verb] = operation(schemas, rpc, rule, template, names, index)

@@ -36,13 +36,19 @@ def variables(template: str) -> list[Variable]:
     return [Variable(m.group(1), m.group(2) or "*") for m in _VARIABLE.finditer(template)]
 
 
+def parameter_name(field_path: str) -> str:
+    """A path parameter's name for a field path: `user.id` -> `user_id`. Tools expand OpenAPI
+    paths with Python's str.format, which reads a dot as an attribute."""
+    return field_path.replace(".", "_")
+
+
 def openapi_path(template: str, names: list[str] | None = None) -> str:
-    """The OpenAPI path of a template: each variable as `{name}`, by default its field
-    path (`/api/v1/users/{user.id}`)."""
+    """The OpenAPI path of a template: each variable as `{name}`, by default named after
+    its field path (`/api/v1/users/{user.id}` -> `/api/v1/users/{user_id}`)."""
     found = iter(names) if names is not None else None
 
     def name(m: re.Match[str]) -> str:
-        return "{" + (next(found) if found is not None else m.group(1)) + "}"
+        return "{" + (next(found) if found is not None else parameter_name(m.group(1))) + "}"
 
     return _VARIABLE.sub(name, template)
 

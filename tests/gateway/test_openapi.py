@@ -116,6 +116,13 @@ def test_a_star_body_holds_every_field_but_the_path_ones(doc: Json) -> None:
     assert set(login["required"]) >= {"email", "password"}
 
 
+def test_a_dotted_field_path_is_an_underscored_parameter(doc: Json) -> None:
+    update = op_of(doc, "NotificationsService_UpdateTemplate")
+    name = params(update, "path")["template_name"]
+    assert "Sets `template.name`." in name["description"]
+    assert "name" not in body_schema(doc, update)["properties"]
+
+
 def test_a_verb_suffix_stays_literal(doc: Json) -> None:
     verb, path, _ = operations(doc)["AuthService_AcceptInvitation"]
     assert (verb, path) == ("post", "/api/v1/auth/invitations/{token}:accept")
@@ -196,5 +203,6 @@ def test_path_templates() -> None:
     assert not files.single_segment
     assert files.regex == "^files/[^/]+/versions/.*$"
     assert openapi_path("/v1/{name=files/*}:download") == "/v1/{name}:download"
+    assert openapi_path("/v1/templates/{template.name}") == "/v1/templates/{template_name}"
     assert openapi_path("/v1/{a.b}/x/{c}", ["p", "q"]) == "/v1/{p}/x/{q}"
     assert shape("/api/v1/users/{user.id}") == shape("/api/v1/users/{user_id}")
