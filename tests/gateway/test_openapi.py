@@ -26,7 +26,7 @@ def doc() -> Json:
 
 
 def operations(doc: Json) -> dict[str, tuple[str, str, Json]]:
-    """x-grpc-method (with a binding suffix after the first) -> (verb, path, operation)."""
+    """operationId -> (verb, path, operation)."""
     found = {}
     for path, item in doc["paths"].items():
         for verb, op in item.items():
@@ -171,8 +171,8 @@ def test_public_methods_need_no_token_and_the_rest_a_bearer_jwt(doc: Json) -> No
     for _, _, op in operations(doc).values():
         public = POLICY[op["x-grpc-method"]].public
         assert op["security"] == ([] if public else [{"bearerAuth": []}]), op["operationId"]
-    for public in ("AuthService_Login", "PlatformService_GetOpenApiDocument"):
-        assert op_of(doc, public)["security"] == []
+    for operation_id in ("AuthService_Login", "PlatformService_GetOpenApiDocument"):
+        assert op_of(doc, operation_id)["security"] == []
 
 
 def test_proto_comments_are_the_descriptions(doc: Json) -> None:
