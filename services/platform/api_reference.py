@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from services.gateway.openapi import document_bytes
@@ -92,3 +93,9 @@ class ApiReference:
         }
         assets["start.js"] = Asset("text/javascript", START.encode())
         return cls(document_bytes(), PAGE.encode(), assets)
+
+
+@cache
+def loaded() -> ApiReference:
+    """The reference this process serves (the platform loads it when it registers)."""
+    return ApiReference.load()
