@@ -106,7 +106,7 @@ def _query_fields(
             yield from _query_fields(schemas, kind, bound, f"{dotted}.", depth + 1)
 
 
-def _query_parameters(schemas: Schemas, rpc: Rpc, bound: set[str]) -> list[Json]:
+def query_parameters(schemas: Schemas, rpc: Rpc, bound: set[str]) -> list[Json]:
     found = []
     for dotted, f, owner in _query_fields(schemas, rpc.input, bound):
         schema = schemas.field(f, owner)
@@ -167,7 +167,7 @@ def operation(
         _path_parameter(schemas, rpc, v, n) for v, n in zip(path_vars, names, strict=True)
     ]
     if rule.body != "*":
-        parameters += _query_parameters(schemas, rpc, bound)
+        parameters += query_parameters(schemas, rpc, bound)
     short = rpc.service.rsplit(".", 1)[-1]
     op: Json = {
         "operationId": f"{short}_{rpc.name}" + (f"_{index + 1}" if index else ""),

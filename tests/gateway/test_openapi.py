@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 from services.gateway.http_rules import DESCRIPTOR_SET, exposed, load_methods
 from services.gateway.openapi import build
 from services.gateway.openapi_comments import comments
+from services.gateway.openapi_operations import Rpc, query_parameters
 from services.gateway.openapi_paths import Variable, openapi_path, shape, variables
 from services.gateway.openapi_schemas import Schemas
 from services.runtime import registry
@@ -18,6 +19,7 @@ from services.runtime import registry
 Json = dict[str, Any]
 SERVICES = [svc for spec in registry.SERVICES for svc in spec.grpc_services]
 POLICY = {m.path: m.policy for m in load_methods(SERVICES)}
+POLICY_OF_ANY = next(iter(POLICY.values()))
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +80,7 @@ def test_no_internal_method_is_in_it(doc: Json) -> None:
     assert all(not POLICY[path].internal for path in documented)
 
 
-def test_path_variables_and_query_parameters_follow_the_rule(doc: Json) -> None:
+def test_path_variables_andquery_parameters_follow_the_rule(doc: Json) -> None:
     get_user = op_of(doc, "UsersService_GetUser")
     assert params(get_user, "path")["user_id"]["required"] is True
     assert params(get_user, "query") == {}
@@ -206,3 +208,19 @@ def test_path_templates() -> None:
     assert openapi_path("/v1/templates/{template.name}") == "/v1/templates/{template_name}"
     assert openapi_path("/v1/{a.b}/x/{c}", ["p", "q"]) == "/v1/{p}/x/{q}"
     assert shape("/api/v1/users/{user.id}") == shape("/api/v1/users/{user_id}")
+
+
+def test_without_a_body_nested_fields_are_dottedquery_parameters() -> None:
+    # UpdateUserRequest as if bound to GET with no body: its message field `user` becomes
+    # `user.<field>` parameters; a Timestamp is one string; a Struct cannot be a parameter.
+    files = list(descriptor_pb2.FileDescriptorSet.FromString(DESCRIPTOR_SET.read_bytes()).file)
+    schemas = Schemas.of(files, comments(files))
+    rpc = Rpc("s", "m", "tablemesh.users.v1.UpdateUserRequest", "x", False, POLICY_OF_ANY)
+    found = {p["name"]: p for p in query_parameters(schemas, rpc, bound={"user.id"})}
+    assert {"user.email", "user.is_active", "user.create_time", "update_mask"} <= set(found)
+    assert "user.id" not in found and "user.preferences" not in found and "user" not in found
+    assert found["user.is_active"]["schema"]["type"] == "boolean"
+    assert found["user.create_time"]["schema"] == {
+        "$ref": "#/components/schemas/google.protobuf.Timestamp",
+        "readOnly": True,
+    }
