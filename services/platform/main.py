@@ -13,6 +13,8 @@ from tablemesh.platform.v1 import platform_service_pb2 as pb
 from tablemesh.platform.v1 import platform_service_pb2_grpc as pb_grpc
 
 from services.gateway.public_api import public_pool
+from services.platform.api_reference import loaded
+from services.platform.api_reference_methods import ApiReferenceMethods
 from services.platform.collector import TraceCollector
 from services.platform.health_report import HealthReporter
 from services.runtime import descriptors
@@ -20,7 +22,7 @@ from services.runtime.server import Deps, run
 from services.runtime.wire import timestamp
 
 
-class PlatformServicer(pb_grpc.PlatformServiceServicer):
+class PlatformServicer(ApiReferenceMethods, pb_grpc.PlatformServiceServicer):
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.health = HealthReporter(deps.clients, deps.redis, deps.settings.database_url)
@@ -38,6 +40,7 @@ class PlatformServicer(pb_grpc.PlatformServiceServicer):
 
 
 def register(server: grpc.aio.Server, deps: Deps) -> None:
+    loaded()  # the OpenAPI document and the reference's files, built once, at start
     pb_grpc.add_PlatformServiceServicer_to_server(PlatformServicer(deps), server)
     if not deps.settings.otel_exporter_otlp_endpoint:
         trace_service_pb2_grpc.add_TraceServiceServicer_to_server(

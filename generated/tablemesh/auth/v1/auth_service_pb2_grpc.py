@@ -195,6 +195,7 @@ class AuthServiceServicer:
     def GetJwks(self, request, context):
         """GetJwks publishes the public signing keys as a JSON Web Key Set (RFC 7517).
         buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from tablemesh.api.v1 import method_policy_pb2 as tablemesh_dot_api_dot_v1_dot_method__policy__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,tablemesh/platform/v1/platform_service.proto\x12\x15tablemesh.platform.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$tablemesh/api/v1/method_policy.proto\"\x16\n\x14GetMeshHealthRequest\"r\n\rServiceHealth\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x12\n\nlatency_ms\x18\x04 \x01(\x01\x12\x0f\n\x07version\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"\xcb\x01\n\x15GetMeshHealthResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x36\n\x08services\x18\x02 \x03(\x0b\x32$.tablemesh.platform.v1.ServiceHealth\x12.\n\ncheck_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12:\n\x0c\x64\x65pendencies\x18\x04 \x03(\x0b\x32$.tablemesh.platform.v1.ServiceHealth2\x9f\x01\n\x0fPlatformService\x12\x8b\x01\n\rGetMeshHealth\x12+.tablemesh.platform.v1.GetMeshHealthRequest\x1a,.tablemesh.platform.v1.GetMeshHealthResponse\"\x1f\x90\x02\x01\x8a\xe7\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x10\x12\x0e/api/v1/healthb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,tablemesh/platform/v1/platform_service.proto\x12\x15tablemesh.platform.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$tablemesh/api/v1/method_policy.proto\"\x16\n\x14GetMeshHealthRequest\"r\n\rServiceHealth\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x12\n\nlatency_ms\x18\x04 \x01(\x01\x12\x0f\n\x07version\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"\xcb\x01\n\x15GetMeshHealthResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x36\n\x08services\x18\x02 \x03(\x0b\x32$.tablemesh.platform.v1.ServiceHealth\x12.\n\ncheck_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12:\n\x0c\x64\x65pendencies\x18\x04 \x03(\x0b\x32$.tablemesh.platform.v1.ServiceHealth\"\x1b\n\x19GetOpenApiDocumentRequest\"\x18\n\x16GetApiReferenceRequest\"+\n\x1bGetApiReferenceAssetRequest\x12\x0c\n\x04name\x18\x01 \x01(\t2\x99\x04\n\x0fPlatformService\x12\x8b\x01\n\rGetMeshHealth\x12+.tablemesh.platform.v1.GetMeshHealthRequest\x1a,.tablemesh.platform.v1.GetMeshHealthResponse\"\x1f\x90\x02\x01\x8a\xe7\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x10\x12\x0e/api/v1/health\x12\x83\x01\n\x12GetOpenApiDocument\x12\x30.tablemesh.platform.v1.GetOpenApiDocumentRequest\x1a\x14.google.api.HttpBody\"%\x90\x02\x01\x8a\xe7\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x16\x12\x14/api/v1/openapi.json\x12n\n\x0fGetApiReference\x12-.tablemesh.platform.v1.GetApiReferenceRequest\x1a\x14.google.api.HttpBody\"\x16\x90\x02\x01\x8a\xe7\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x07\x12\x05/docs\x12\x81\x01\n\x14GetApiReferenceAsset\x12\x32.tablemesh.platform.v1.GetApiReferenceAssetRequest\x1a\x14.google.api.HttpBody\"\x1d\x90\x02\x01\x8a\xe7\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x0e\x12\x0c/docs/{name}0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,12 +37,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_PLATFORMSERVICE'].methods_by_name['GetMeshHealth']._loaded_options = None
   _globals['_PLATFORMSERVICE'].methods_by_name['GetMeshHealth']._serialized_options = b'\220\002\001\212\347\030\002\010\001\202\323\344\223\002\020\022\016/api/v1/health'
-  _globals['_GETMESHHEALTHREQUEST']._serialized_start=172
-  _globals['_GETMESHHEALTHREQUEST']._serialized_end=194
-  _globals['_SERVICEHEALTH']._serialized_start=196
-  _globals['_SERVICEHEALTH']._serialized_end=310
-  _globals['_GETMESHHEALTHRESPONSE']._serialized_start=313
-  _globals['_GETMESHHEALTHRESPONSE']._serialized_end=516
-  _globals['_PLATFORMSERVICE']._serialized_start=519
-  _globals['_PLATFORMSERVICE']._serialized_end=678
+  _globals['_PLATFORMSERVICE'].methods_by_name['GetOpenApiDocument']._loaded_options = None
+  _globals['_PLATFORMSERVICE'].methods_by_name['GetOpenApiDocument']._serialized_options = b'\220\002\001\212\347\030\002\010\001\202\323\344\223\002\026\022\024/api/v1/openapi.json'
+  _globals['_PLATFORMSERVICE'].methods_by_name['GetApiReference']._loaded_options = None
+  _globals['_PLATFORMSERVICE'].methods_by_name['GetApiReference']._serialized_options = b'\220\002\001\212\347\030\002\010\001\202\323\344\223\002\007\022\005/docs'
+  _globals['_PLATFORMSERVICE'].methods_by_name['GetApiReferenceAsset']._loaded_options = None
+  _globals['_PLATFORMSERVICE'].methods_by_name['GetApiReferenceAsset']._serialized_options = b'\220\002\001\212\347\030\002\010\001\202\323\344\223\002\016\022\014/docs/{name}'
+  _globals['_GETMESHHEALTHREQUEST']._serialized_start=199
+  _globals['_GETMESHHEALTHREQUEST']._serialized_end=221
+  _globals['_SERVICEHEALTH']._serialized_start=223
+  _globals['_SERVICEHEALTH']._serialized_end=337
+  _globals['_GETMESHHEALTHRESPONSE']._serialized_start=340
+  _globals['_GETMESHHEALTHRESPONSE']._serialized_end=543
+  _globals['_GETOPENAPIDOCUMENTREQUEST']._serialized_start=545
+  _globals['_GETOPENAPIDOCUMENTREQUEST']._serialized_end=572
+  _globals['_GETAPIREFERENCEREQUEST']._serialized_start=574
+  _globals['_GETAPIREFERENCEREQUEST']._serialized_end=598
+  _globals['_GETAPIREFERENCEASSETREQUEST']._serialized_start=600
+  _globals['_GETAPIREFERENCEASSETREQUEST']._serialized_end=643
+  _globals['_PLATFORMSERVICE']._serialized_start=646
+  _globals['_PLATFORMSERVICE']._serialized_end=1183
 # @@protoc_insertion_point(module_scope)

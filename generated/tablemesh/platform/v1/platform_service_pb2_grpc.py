@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 from tablemesh.platform.v1 import platform_service_pb2 as tablemesh_dot_platform_dot_v1_dot_platform__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -40,6 +41,21 @@ class PlatformServiceStub:
                 request_serializer=tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetMeshHealthRequest.SerializeToString,
                 response_deserializer=tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetMeshHealthResponse.FromString,
                 _registered_method=True)
+        self.GetOpenApiDocument = channel.unary_unary(
+                '/tablemesh.platform.v1.PlatformService/GetOpenApiDocument',
+                request_serializer=tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetOpenApiDocumentRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
+        self.GetApiReference = channel.unary_unary(
+                '/tablemesh.platform.v1.PlatformService/GetApiReference',
+                request_serializer=tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetApiReferenceRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
+        self.GetApiReferenceAsset = channel.unary_stream(
+                '/tablemesh.platform.v1.PlatformService/GetApiReferenceAsset',
+                request_serializer=tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetApiReferenceAssetRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
 
 
 class PlatformServiceServicer:
@@ -56,6 +72,38 @@ class PlatformServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetOpenApiDocument(self, request, context):
+        """GetOpenApiDocument returns the REST API as an OpenAPI 3.1 document (JSON), built from
+        the descriptor set the gateway loads: every route it serves, internal methods left
+        out. Public.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApiReference(self, request, context):
+        """GetApiReference returns the interactive API reference (Swagger UI): an HTML page that
+        reads the OpenAPI document. Public.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApiReferenceAsset(self, request, context):
+        """GetApiReferenceAsset returns one static file of the API reference (its script, style
+        sheet or icon), in chunks: the script is larger than the gateway buffers at once.
+        Public.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PlatformServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -63,6 +111,21 @@ def add_PlatformServiceServicer_to_server(servicer, server):
                     servicer.GetMeshHealth,
                     request_deserializer=tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetMeshHealthRequest.FromString,
                     response_serializer=tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetMeshHealthResponse.SerializeToString,
+            ),
+            'GetOpenApiDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOpenApiDocument,
+                    request_deserializer=tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetOpenApiDocumentRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
+            ),
+            'GetApiReference': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApiReference,
+                    request_deserializer=tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetApiReferenceRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
+            ),
+            'GetApiReferenceAsset': grpc.unary_stream_rpc_method_handler(
+                    servicer.GetApiReferenceAsset,
+                    request_deserializer=tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetApiReferenceAssetRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -93,6 +156,87 @@ class PlatformService:
             '/tablemesh.platform.v1.PlatformService/GetMeshHealth',
             tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetMeshHealthRequest.SerializeToString,
             tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetMeshHealthResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOpenApiDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tablemesh.platform.v1.PlatformService/GetOpenApiDocument',
+            tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetOpenApiDocumentRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApiReference(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tablemesh.platform.v1.PlatformService/GetApiReference',
+            tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetApiReferenceRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApiReferenceAsset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/tablemesh.platform.v1.PlatformService/GetApiReferenceAsset',
+            tablemesh_dot_platform_dot_v1_dot_platform__service__pb2.GetApiReferenceAssetRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
             options,
             channel_credentials,
             insecure,

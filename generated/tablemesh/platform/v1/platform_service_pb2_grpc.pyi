@@ -4,6 +4,7 @@ isort:skip_file
 """
 
 from collections import abc as _abc
+from google.api import httpbody_pb2 as _httpbody_pb2
 from grpc import aio as _aio
 from tablemesh.platform.v1 import platform_service_pb2 as _platform_service_pb2
 import abc as _abc_1
@@ -39,6 +40,26 @@ class PlatformServiceStub:
     long each took, and the overall state. Answers are reused for a second, so a flood of
     anonymous health requests costs the data stores nothing. Public.
     """
+    GetOpenApiDocument: _grpc.UnaryUnaryMultiCallable[_platform_service_pb2.GetOpenApiDocumentRequest, _httpbody_pb2.HttpBody]
+    """GetOpenApiDocument returns the REST API as an OpenAPI 3.1 document (JSON), built from
+    the descriptor set the gateway loads: every route it serves, internal methods left
+    out. Public.
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    """
+    GetApiReference: _grpc.UnaryUnaryMultiCallable[_platform_service_pb2.GetApiReferenceRequest, _httpbody_pb2.HttpBody]
+    """GetApiReference returns the interactive API reference (Swagger UI): an HTML page that
+    reads the OpenAPI document. Public.
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    """
+    GetApiReferenceAsset: _grpc.UnaryStreamMultiCallable[_platform_service_pb2.GetApiReferenceAssetRequest, _httpbody_pb2.HttpBody]
+    """GetApiReferenceAsset returns one static file of the API reference (its script, style
+    sheet or icon), in chunks: the script is larger than the gateway buffers at once.
+    Public.
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    """
 
 @_typing.type_check_only
 class PlatformServiceAsyncStub(PlatformServiceStub):
@@ -50,6 +71,26 @@ class PlatformServiceAsyncStub(PlatformServiceStub):
     all depend on (PostgreSQL, Redis and the Envoy gateway), and reports the answers, how
     long each took, and the overall state. Answers are reused for a second, so a flood of
     anonymous health requests costs the data stores nothing. Public.
+    """
+    GetOpenApiDocument: _aio.UnaryUnaryMultiCallable[_platform_service_pb2.GetOpenApiDocumentRequest, _httpbody_pb2.HttpBody]  # type: ignore[assignment]
+    """GetOpenApiDocument returns the REST API as an OpenAPI 3.1 document (JSON), built from
+    the descriptor set the gateway loads: every route it serves, internal methods left
+    out. Public.
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    """
+    GetApiReference: _aio.UnaryUnaryMultiCallable[_platform_service_pb2.GetApiReferenceRequest, _httpbody_pb2.HttpBody]  # type: ignore[assignment]
+    """GetApiReference returns the interactive API reference (Swagger UI): an HTML page that
+    reads the OpenAPI document. Public.
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    """
+    GetApiReferenceAsset: _aio.UnaryStreamMultiCallable[_platform_service_pb2.GetApiReferenceAssetRequest, _httpbody_pb2.HttpBody]  # type: ignore[assignment]
+    """GetApiReferenceAsset returns one static file of the API reference (its script, style
+    sheet or icon), in chunks: the script is larger than the gateway buffers at once.
+    Public.
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
     """
 
 class PlatformServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -65,6 +106,44 @@ class PlatformServiceServicer(metaclass=_abc_1.ABCMeta):
         all depend on (PostgreSQL, Redis and the Envoy gateway), and reports the answers, how
         long each took, and the overall state. Answers are reused for a second, so a flood of
         anonymous health requests costs the data stores nothing. Public.
+        """
+
+    @_abc_1.abstractmethod
+    def GetOpenApiDocument(
+        self,
+        request: _platform_service_pb2.GetOpenApiDocumentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_httpbody_pb2.HttpBody, _abc.Awaitable[_httpbody_pb2.HttpBody]]:
+        """GetOpenApiDocument returns the REST API as an OpenAPI 3.1 document (JSON), built from
+        the descriptor set the gateway loads: every route it serves, internal methods left
+        out. Public.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+
+    @_abc_1.abstractmethod
+    def GetApiReference(
+        self,
+        request: _platform_service_pb2.GetApiReferenceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_httpbody_pb2.HttpBody, _abc.Awaitable[_httpbody_pb2.HttpBody]]:
+        """GetApiReference returns the interactive API reference (Swagger UI): an HTML page that
+        reads the OpenAPI document. Public.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+
+    @_abc_1.abstractmethod
+    def GetApiReferenceAsset(
+        self,
+        request: _platform_service_pb2.GetApiReferenceAssetRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_httpbody_pb2.HttpBody], _abc.AsyncIterator[_httpbody_pb2.HttpBody]]:
+        """GetApiReferenceAsset returns one static file of the API reference (its script, style
+        sheet or icon), in chunks: the script is larger than the gateway buffers at once.
+        Public.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
 
 def add_PlatformServiceServicer_to_server(servicer: PlatformServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
