@@ -144,3 +144,13 @@ def test_invalid_user_id_and_bad_update(mesh: Mesh) -> None:
     assert_status(reply, 400, 3, "phone")
     after = mesh.http.get("/api/v1/users/me", headers=bearer(token)).json()
     assert after["user"]["phone"] == ""
+
+
+def test_header_names_grpc_cannot_carry_are_dropped(mesh: Mesh) -> None:
+    """HTTP allows `$`, `!` or `'` in a header name, gRPC metadata does not: the gateway
+    drops such headers instead of letting the service refuse the whole call."""
+    token = mesh.register()["access_token"]
+    odd = {"x$odd": "1", "why!": "2", "it's": "3", "Authorization": f"Bearer {token}"}
+    reply = mesh.http.get("/api/v1/users/me", headers=odd)
+    assert reply.status_code == 200, reply.text
+    assert_status(mesh.http.get("/api/v1/workspaces/IL", headers=odd), 400, 3, "workspace_id")

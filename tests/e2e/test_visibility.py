@@ -14,6 +14,7 @@ from tablemesh.auth.v1 import auth_service_pb2_grpc as auth_grpc
 from services.gateway.http_rules import load_methods
 from services.runtime import registry
 from services.runtime.config import Settings
+from services.runtime.secret_keys import service_auth_key
 from tests.e2e.mesh import Mesh, bearer
 from tests.e2e.test_clients import grpcurl
 
@@ -22,10 +23,10 @@ INTERNAL = [m for m in load_methods(SERVICES) if m.policy.internal]
 
 
 def service_token_request(tenant_id: str) -> auth_pb.IssueServiceTokenRequest:
-    """What an attacker who knows the mesh's service secret would send."""
-    secret = Settings().service_secret.get_secret_value()
+    """What a mesh service sends (and an attacker who knew the secret would)."""
+    key = service_auth_key(Settings().service_secret.get_secret_value())
     return auth_pb.IssueServiceTokenRequest(
-        service_name="saga", service_secret=secret, tenant_id=tenant_id
+        service_name="saga", service_secret=key, tenant_id=tenant_id
     )
 
 
