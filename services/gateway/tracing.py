@@ -14,7 +14,7 @@ import copy
 from typing import Any
 
 from services.gateway.http_rules import Method
-from services.runtime import registry
+from services.runtime import descriptors, registry
 
 Json = dict[str, Any]
 
@@ -27,6 +27,8 @@ FORCED = {"client_sampling": {"numerator": 100, "denominator": "HUNDRED"}}
 
 def public_matches(methods: list[Method]) -> set[str]:
     """Paths and REST regexes of the methods anyone may call."""
+    # registry.is_public reads the generated modules' descriptors: load them all first.
+    descriptors.load_all()
     found: set[str] = set()
     for m in methods:
         if registry.is_public(m.path):
