@@ -14,7 +14,7 @@ import copy
 from typing import Any
 
 from services.gateway.http_rules import Method
-from services.runtime import descriptors, registry
+from services.runtime import registry
 
 Json = dict[str, Any]
 
@@ -27,11 +27,9 @@ FORCED = {"client_sampling": {"numerator": 100, "denominator": "HUNDRED"}}
 
 def public_matches(methods: list[Method]) -> set[str]:
     """Paths and REST regexes of the methods anyone may call."""
-    # registry.is_public reads the generated modules' descriptors: load them all first.
-    descriptors.load_all()
     found: set[str] = set()
     for m in methods:
-        if registry.is_public(m.path):
+        if m.policy.public:
             found.add(m.path)
             found.update(b.regex for b in m.bindings)
     return found

@@ -2,9 +2,10 @@
 
 Per call it: takes (or makes) the request id, continues the caller's W3C trace, verifies
 the access token unless the method is public, refuses requests that cannot be decoded or
-stored (request_checks), writes one access-log line, and maps every error to a
-google.rpc.Status: domain errors with their details, outages as UNAVAILABLE and anything else
-as INTERNAL with generic messages (failures). Servicers never do any of this themselves.
+stored (request_checks) or whose body names another id than their path (path_ids), writes
+one access-log line, and maps every error to a google.rpc.Status: domain errors with their
+details, outages as UNAVAILABLE and anything else as INTERNAL with generic messages
+(failures). Servicers never do any of this themselves.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import structlog
 from grpc_status import rpc_status
 from opentelemetry import trace
 
-from services.runtime import failures, logs, metrics, registry, tracing
+from services.runtime import failures, logs, metrics, path_ids, registry, tracing
 from services.runtime.clients import incoming_deadline
 from services.runtime.errors import DomainError, Unauthenticated, invalid
 from services.runtime.faults import FaultInjector
@@ -90,15 +91,16 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
                 response_serializer=handler.response_serializer,
             )
         decode = decoder(method, handler.request_deserializer)
+        templates = path_ids.templates_of(method)
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                self._wrap_unary(method, handler.unary_unary),
+                self._wrap_unary(method, templates, handler.unary_unary),
                 request_deserializer=decode,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
-                self._wrap_stream(method, handler.unary_stream),
+                self._wrap_stream(method, templates, handler.unary_stream),
                 request_deserializer=decode,
                 response_serializer=handler.response_serializer,
             )
@@ -137,7 +139,11 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
 
     @contextlib.asynccontextmanager
     async def _call(
-        self, method: str, request: Any, context: grpc.aio.ServicerContext
+        self,
+        method: str,
+        templates: list[path_ids.Template],
+        request: Any,
+        context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[None]:
         """Everything around one call: span, identity, request checks, error mapping,
         access log."""
@@ -148,10 +154,13 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
             method, context=parent, kind=trace.SpanKind.SERVER
         ) as span:
             try:
-                await self._enter(method, context)
+                metadata = await self._enter(method, context)
                 if isinstance(request, Undecodable):
                     raise request.error
                 check_request(request)
+                # A transcoded call whose body or query overwrote a path-bound id.
+                if templates and (path := metadata.get(path_ids.ORIGINAL_PATH)):
+                    path_ids.check(templates, path, request)
                 yield
             except DomainError as error:
                 code = error.code
@@ -173,21 +182,26 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
                 self._finish(method, code, start)
 
     def _wrap_unary(
-        self, method: str, behavior: Callable[..., Awaitable[Any]]
+        self,
+        method: str,
+        templates: list[path_ids.Template],
+        behavior: Callable[..., Awaitable[Any]],
     ) -> Callable[..., Any]:
         faults = self._faults
 
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            async with self._call(method, request, context):
+            async with self._call(method, templates, request, context):
                 if faults is None:
                     return await behavior(request, context)
                 return await faults.around(method, request, lambda: behavior(request, context))
 
         return wrapper
 
-    def _wrap_stream(self, method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
+    def _wrap_stream(
+        self, method: str, templates: list[path_ids.Template], behavior: Callable[..., Any]
+    ) -> Callable[..., Any]:
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            async with self._call(method, request, context):
+            async with self._call(method, templates, request, context):
                 async for item in behavior(request, context):
                     yield item
 

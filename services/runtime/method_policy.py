@@ -9,7 +9,6 @@ this module, so the answer is written down once, in the contract.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from google.protobuf import descriptor_pb2, descriptor_pool
 from tablemesh.api.v1 import method_policy_pb2 as policy_pb
@@ -63,15 +62,22 @@ def from_options(options: descriptor_pb2.MethodOptions) -> Policy:
     )
 
 
-@cache
+_known: dict[str, Policy] = {}
+
+
 def of(method: str) -> Policy:
     """The policy of `/pkg.Service/Method`, from the generated modules this process loaded.
 
-    A method this process does not know is internal: it is never treated as public.
+    A method this process does not know is internal: it is never treated as public. That
+    answer is not remembered, so a module imported later is seen.
     """
+    known = _known.get(method)
+    if known is not None:
+        return known
     service, _, name = method.removeprefix("/").rpartition("/")
     try:
         found = descriptor_pool.Default().FindServiceByName(service).methods_by_name[name]
     except KeyError:
         return Policy()
-    return from_options(found.GetOptions())  # type: ignore[arg-type]
+    policy = _known[method] = from_options(found.GetOptions())  # type: ignore[arg-type]
+    return policy

@@ -3,8 +3,8 @@
 Envoy's transcoder fills the request from the path first and then from the body and the
 query string, so `PATCH /api/v1/users/A` with `{"id": "B"}` reaches the service as a
 request for B. The transcoder forwards the path it was called with as
-x-envoy-original-path; this interceptor matches it against the method's google.api.http
-template and refuses, with INVALID_ARGUMENT naming the field, any call whose message
+x-envoy-original-path; the mesh interceptor matches it against the method's
+google.api.http template and refuses, with INVALID_ARGUMENT naming the field, any call whose message
 holds another value than the path does. Calls that did not come through the transcoder
 (native gRPC) have no path and nothing to compare.
 """
@@ -12,12 +12,10 @@ holds another value than the path does. Calls that did not come through the tran
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-import grpc
 from google.api import annotations_pb2, http_pb2
 from google.protobuf import descriptor_pool
 from google.protobuf.message import Message
@@ -112,70 +110,3 @@ def check(templates: list[Template], original_path: str, request: Message) -> No
                 violations=violations,
             )
         return
-
-
-Behavior = Callable[..., Any]
-
-
-def _original_path(context: grpc.aio.ServicerContext) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == ORIGINAL_PATH and isinstance(value, str):
-            return value
-    return ""
-
-
-class PathIdsInterceptor(grpc.aio.ServerInterceptor):
-    """Runs inside the mesh interceptor, which maps the error to a google.rpc.Status."""
-
-    def __init__(self) -> None:
-        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        method: str = details.method  # type: ignore[attr-defined]
-        wrapped = self._wrapped.get(method)
-        if wrapped is None:
-            handler = await continuation(details)
-            if handler is None:
-                return handler
-            wrapped = self._wrapped[method] = self._wrap(templates_of(method), handler)
-        return wrapped
-
-    def _wrap(self, templates: list[Template], handler: grpc.RpcMethodHandler) -> Any:
-        if not templates:
-            return handler
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                _checked_unary(templates, handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                _checked_stream(templates, handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        return handler
-
-
-def _checked_unary(templates: list[Template], behavior: Behavior) -> Behavior:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        if path := _original_path(context):
-            check(templates, path, request)
-        return await behavior(request, context)
-
-    return wrapper
-
-
-def _checked_stream(templates: list[Template], behavior: Behavior) -> Behavior:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        if path := _original_path(context):
-            check(templates, path, request)
-        async for item in behavior(request, context):
-            yield item
-
-    return wrapper

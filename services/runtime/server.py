@@ -33,7 +33,6 @@ from services.runtime.db import create_engine
 from services.runtime.faults import FaultInjector
 from services.runtime.identity import JwksSource, TokenVerifier
 from services.runtime.interceptors import VERSION, MeshInterceptor
-from services.runtime.path_ids import PathIdsInterceptor
 
 
 @dataclass
@@ -135,7 +134,7 @@ async def serve(
         log.warning("fault injection is on: calls may fail on purpose (tablemesh faults show)")
 
     server = grpc.aio.server(
-        interceptors=[MeshInterceptor(name, deps.verifier, faults), PathIdsInterceptor()],
+        interceptors=[MeshInterceptor(name, deps.verifier, faults)],
         options=[
             ("grpc.so_reuseport", 1),
             ("grpc.max_receive_message_length", 8 << 20),
