@@ -30,7 +30,7 @@ from tests.e2e.test_onboarding import onboarding_of
 # Random requests per route (valid and invalid), besides the coverage phase's deterministic
 # edge cases of every parameter and field: the file stays within about two minutes on a
 # 2-core machine.
-EXAMPLES_PER_ROUTE = 5
+EXAMPLES_PER_ROUTE = 10
 # Rows that background workers change after an earlier, successful request (outbox
 # delivery, saga progress, budget holds expiring): they would tell of work the refused
 # request did not do. Sagas are counted, not hashed.
