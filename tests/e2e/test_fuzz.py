@@ -30,7 +30,7 @@ from tests.e2e.test_onboarding import onboarding_of
 # Random requests per route (valid and invalid), besides the coverage phase's deterministic
 # edge cases of every parameter and field: the file stays within about two minutes on a
 # 2-core machine.
-EXAMPLES_PER_ROUTE = 5
+EXAMPLES_PER_ROUTE = 10
 # Rows that background workers change after an earlier, successful request (outbox
 # delivery, saga progress, budget holds expiring): they would tell of work the refused
 # request did not do. Sagas are counted, not hashed.
@@ -103,11 +103,23 @@ class TenantRows:
         return {table: (count, digest) for table, count, digest in rows}
 
 
+# Logout revokes the very token it is called with, whatever the body: it gets a token of its
+# own each time, so the routes after it are still fuzzed as a signed-in user.
+REVOKES_ITS_TOKEN = {"/tablemesh.auth.v1.AuthService/Logout"}
+
+
 @dataclass
 class Fuzzer:
-    base_url: str
+    mesh: Mesh
+    account: dict[str, Any]
     headers: dict[str, str]
     rows: TenantRows
+
+    def fresh_headers(self) -> dict[str, str]:
+        body = {"email": self.account["email"], "password": self.account["password"]}
+        reply = self.mesh.http.post("/api/v1/auth/login", json=body)
+        assert reply.status_code == 200, reply.text
+        return bearer(reply.json()["access_token"])
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +135,7 @@ def fuzzer(mesh: Mesh) -> Iterator[Fuzzer]:
     assert created.status_code == 200, created.text
     after = rows.snapshot()
     assert after["workspaces.workspaces"] != before["workspaces.workspaces"]
-    yield Fuzzer(mesh.base_url, headers, rows)
+    yield Fuzzer(mesh, account, headers, rows)
     rows.conn.close()
 
 
@@ -134,9 +146,11 @@ def fuzzer(mesh: Mesh) -> Iterator[Fuzzer]:
     database=None,
 )
 def test_route(case: Any, fuzzer: Fuzzer) -> None:
+    rpc = case.operation.definition.raw["x-grpc-method"]
+    headers = fuzzer.fresh_headers() if rpc in REVOKES_ITS_TOKEN else fuzzer.headers
     writes = case.method.upper() != "GET"
     before = fuzzer.rows.snapshot() if writes else None
-    response = case.call(base_url=fuzzer.base_url, headers=fuzzer.headers, timeout=30)
+    response = case.call(base_url=fuzzer.mesh.base_url, headers=headers, timeout=30)
     case.validate_response(
         response,
         checks=[
@@ -147,6 +161,12 @@ def test_route(case: Any, fuzzer: Fuzzer) -> None:
             response_schema_conformance,
         ],
     )
+    signed_in = response.request.headers.get("Authorization") == headers["Authorization"]
+    if signed_in and case.operation.definition.raw["security"] and response.status_code == 401:
+        # The token is good for the whole run (some cases leave it out on purpose): a 401 with
+        # it means the fuzzer lost its session, and every later route would be fuzzed
+        # signed out.
+        raise AssertionError(f"{rpc} refused the fuzzer's token: {response.text[:300]}")
     if writes and response.status_code >= 400:
         after = fuzzer.rows.snapshot()
         changed = sorted(t for t in after if after[t] != (before or {}).get(t))
