@@ -4,7 +4,6 @@ services.airtable.main` booting at port offset 1100."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf import struct_pb2
@@ -35,6 +33,7 @@ from services.runtime.interceptors import MeshInterceptor
 from services.runtime.server import Deps
 from tests.airtable.fake_airtable import TOKEN, WORKSPACE, FakeAirtable, running
 from tests.ports import offset
+from tests.tokens import access_token, jwks
 
 KEY = Ed25519PrivateKey.generate()
 KID = "airtable-test"
@@ -42,19 +41,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def token(tenant: str, role: str = "admin") -> tuple[tuple[str, str]]:
-    now = int(time.time())
-    claims = {
-        "sub": str(uuid.uuid4()), "tenant_id": tenant, "role": role, "email": "a@example.com",
-        "iat": now, "exp": now + 300, "jti": str(uuid.uuid4()),
-        "iss": "tablemesh-auth", "aud": "tablemesh",
-    }  # fmt: skip
-    signed = jwt.encode(claims, KEY, algorithm="EdDSA", headers={"kid": KID})
+    signed = access_token(KEY, KID, tenant_id=tenant, role=role)
     return (("authorization", f"Bearer {signed}"),)
 
 
 async def test_jwks() -> dict[str, Any]:
-    jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(KEY.public_key()))
-    return {"keys": [{**jwk, "kid": KID, "alg": "EdDSA", "use": "sig"}]}
+    return jwks(KEY, KID)
 
 
 test_jwks.__test__ = False  # type: ignore[attr-defined]

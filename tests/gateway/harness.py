@@ -21,7 +21,6 @@ from typing import Any
 
 import grpc
 import httpx
-import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from google.api import httpbody_pb2
@@ -33,6 +32,7 @@ from tablemesh.users.v1 import users_service_pb2 as users_pb2
 from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
 
 from services.launcher import orphan_guard
+from tests.tokens import access_token
 
 KID = "gateway-test-key"
 KNOWN_USER = "u-1"
@@ -54,20 +54,8 @@ class Signer:
         return {"keys": [jwk]}
 
     def token(self, ttl: int = 300, **overrides: Any) -> str:
-        now = int(time.time())
-        claims = {
-            "sub": KNOWN_USER,
-            "tenant_id": "t-1",
-            "role": "member",
-            "email": "a@example.com",
-            "iat": now,
-            "exp": now + ttl,
-            "jti": f"j{now}",
-            "iss": self.issuer,
-            "aud": self.audience,
-        }
-        claims.update(overrides)
-        return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": KID})
+        claims = {"sub": KNOWN_USER, "tenant_id": "t-1", "iss": self.issuer, "aud": self.audience}
+        return access_token(self.key, KID, ttl, **{**claims, **overrides})
 
 
 @dataclass

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from tablemesh.users.v1 import users_service_pb2 as pb
 from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 
 from tests.ports import offset
+from tests.tokens import access_token
 
 PORT_OFFSET = offset(700)
 TARGET = f"127.0.0.1:{8010 + PORT_OFFSET}"
@@ -29,19 +29,7 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 def signed_token(key: Ed25519PrivateKey) -> str:
-    now = int(time.time())
-    claims = {
-        "sub": str(uuid.uuid4()),
-        "tenant_id": str(uuid.uuid4()),
-        "role": "member",
-        "email": "a@example.com",
-        "iat": now,
-        "exp": now + 300,
-        "jti": str(uuid.uuid4()),
-        "iss": "tablemesh-auth",
-        "aud": "tablemesh",
-    }
-    return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": "drain-test"})
+    return access_token(key, "drain-test")
 
 
 def start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

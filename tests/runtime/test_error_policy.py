@@ -4,9 +4,7 @@ answer carries SQL, parameters, socket paths or class names."""
 
 from __future__ import annotations
 
-import json
 import socket
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from redis.asyncio import Redis
@@ -33,6 +30,7 @@ from services.runtime.db import create_engine, migrate
 from services.runtime.identity import TokenVerifier
 from services.runtime.interceptors import MeshInterceptor
 from tests.auth.conftest import FakeProfiles, auth_settings
+from tests.tokens import access_token, jwks
 
 LEAKS = ("SELECT", "sqlalchemy", "psycopg", "Traceback", "Error", ".sock", "127.0.0.1:")
 KID = "policy-test"
@@ -60,27 +58,13 @@ class Keys:
 
     def __init__(self) -> None:
         self.key = Ed25519PrivateKey.generate()
-        jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(self.key.public_key()))
-        self.jwks = {"keys": [{**jwk, "kid": KID, "alg": "EdDSA", "use": "sig"}]}
+        self.jwks = jwks(self.key, KID)
 
     async def source(self) -> dict[str, Any]:
         return dict(self.jwks)
 
     def bearer(self) -> tuple[tuple[str, str]]:
-        now = int(time.time())
-        claims = {
-            "sub": str(uuid.uuid4()),
-            "tenant_id": str(uuid.uuid4()),
-            "role": "member",
-            "email": "a@example.com",
-            "iat": now,
-            "exp": now + 300,
-            "jti": str(uuid.uuid4()),
-            "iss": "tablemesh-auth",
-            "aud": "tablemesh",
-        }
-        token = jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": KID})
-        return (("authorization", f"Bearer {token}"),)
+        return (("authorization", f"Bearer {access_token(self.key, KID)}"),)
 
 
 @asynccontextmanager
