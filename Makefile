@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test lint gen bench bench-ai bench-sagas clean
+.PHONY: up down status test lint gen bench bench-ai bench-sagas clean wrk
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,14 @@ down: $(STAMP)
 status: $(STAMP)
 	$(BIN)/tablemesh status
 
-test: $(STAMP)
+# The overload test and the edge bench drive the gateway with wrk, Debian's compiled HTTP
+# load generator: installed here when it is missing and we may (root), else named.
+wrk:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && apt-get install -y -qq wrk; } \
+	  || { echo "make test needs wrk: install it with 'apt-get install wrk'"; exit 1; }
+
+test: $(STAMP) wrk
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

@@ -121,6 +121,7 @@ def substitutions(conf: Settings) -> dict[str, object]:
         for spec in registry.SERVICES
     }
     values: dict[str, object] = {
+        "admin_host": conf.envoy_admin_host,
         "admin_port": registry.envoy_admin_port(),
         "gateway_host": conf.gateway_host,
         "gateway_port": registry.gateway_port(),

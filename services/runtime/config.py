@@ -177,6 +177,10 @@ class Settings(VarSettings):
     # Address the gateway listens on. Loopback like the services by default, so a dev
     # mesh is not reachable from the network unless asked (containers set 0.0.0.0).
     gateway_host: str = "127.0.0.1"
+    # Address Envoy's admin interface listens on. It can stop Envoy: never publish it. A
+    # container sets 0.0.0.0 so the platform service's health check reaches it over the
+    # mesh's private network (TABLEMESH_ENVOY_ADMIN_ADDR there).
+    envoy_admin_host: str = "127.0.0.1"
     # The heap Envoy may use, in MiB: near it the overload manager shrinks the heap, then
     # answers new requests 503 instead of growing until the kernel kills it.
     gateway_max_heap_mb: int = Field(default=1024, ge=1, le=65536)

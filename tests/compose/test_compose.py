@@ -75,3 +75,12 @@ def test_gateway_and_stores(compose: dict[str, Any]) -> None:
     assert services["migrate"]["command"] == ["python", "-m", "services.runtime.migrate"]
     expected = {s.name for s in registry.SERVICES} | {"postgres", "redis", "migrate", "envoy"}
     assert set(services) == expected
+
+
+def test_the_platform_reaches_envoys_admin_but_nobody_outside(compose: dict[str, Any]) -> None:
+    envoy = compose["services"]["envoy"]
+    assert envoy["environment"]["TABLEMESH_ENVOY_ADMIN_HOST"] == "0.0.0.0"
+    admin = registry.ENVOY_ADMIN_PORT
+    assert not any(str(admin) in str(port) for port in envoy["ports"])
+    platform = compose["services"]["platform"]["environment"]
+    assert platform["TABLEMESH_ENVOY_ADMIN_ADDR"] == f"envoy:{admin}"
