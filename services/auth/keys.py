@@ -113,11 +113,7 @@ class KeyStore:
             if existing is not None:
                 return existing
             private, jwk = generate(self._algorithm)
-            pem = private.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.BestAvailableEncryption(self._encryption_key),
-            ).decode()
+            pem = self._encrypted_pem(private)
             await conn.execute(
                 signing_keys.insert().values(
                     kid=jwk["kid"],
@@ -165,12 +161,18 @@ class KeyStore:
             return SigningKey(row.kid, row.algorithm, private, dict(row.public_jwk))
         return None
 
+    def _encrypted_pem(self, private: Any) -> str:
+        """The private key as PKCS#8 PEM, encrypted under the derived encryption key."""
+        return str(
+            private.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(self._encryption_key),
+            ).decode()
+        )
+
     async def _reencrypt(self, conn: AsyncConnection, kid: str, private: Any) -> None:
-        pem = private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(self._encryption_key),
-        ).decode()
+        pem = self._encrypted_pem(private)
         await conn.execute(
             signing_keys.update().where(signing_keys.c.kid == kid).values(private_pem=pem)
         )
