@@ -7,7 +7,6 @@ from the same descriptor set the transcoder uses keeps the two from drifting apa
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,13 +14,11 @@ from google.api import annotations_pb2, http_pb2
 from google.protobuf import descriptor_pb2
 
 from services.runtime import method_policy
+from services.runtime.http_templates import template_regex
 from services.runtime.method_policy import Policy
 
 ROOT = Path(__file__).resolve().parents[2]
 DESCRIPTOR_SET = ROOT / "generated" / "tablemesh.binpb"
-
-# Characters RE2 treats specially; everything else in a path template is literal.
-_RE2_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")
 
 
 @dataclass(frozen=True)
@@ -52,45 +49,6 @@ class Method:
     def path(self) -> str:
         """The native gRPC :path, e.g. /tablemesh.users.v1.UsersService/GetUser."""
         return f"/{self.service}/{self.name}"
-
-
-def _escape(literal: str) -> str:
-    return _RE2_SPECIAL.sub(r"\\\1", literal)
-
-
-def _segments_regex(pattern: str) -> str:
-    """Regex for a run of template segments without variables (`foo/*/**`)."""
-    parts = []
-    for segment in pattern.split("/"):
-        if segment == "**":
-            parts.append(".*")  # zero or more segments, as the transcoder allows
-        elif segment == "*":
-            parts.append("[^/]+")
-        else:
-            parts.append(_escape(segment))
-    return "/".join(parts)
-
-
-def template_regex(template: str) -> str:
-    """RE2 regex (a full match, as Envoy route matches are) for a path template.
-
-    `/api/v1/auth/invitations/{token}:accept` -> `/api/v1/auth/invitations/[^/]+:accept`.
-    A variable `{x}` is one segment; `{x=pattern}` matches its pattern.
-    """
-    out = []
-    pos = 0
-    for var in re.finditer(r"\{([^}=]+)(?:=([^}]*))?\}", template):
-        out.append(_segments_regex(template[pos : var.start()]))
-        out.append(_segments_regex(var.group(2) or "*"))
-        pos = var.end()
-    tail = template[pos:]
-    # A trailing `:verb` is literal; split it off so `*` handling never sees it.
-    verb = ""
-    if ":" in tail.rsplit("/", 1)[-1]:
-        tail, _, verb = tail.rpartition(":")
-        verb = ":" + verb
-    out.append(_segments_regex(tail) + _escape(verb))
-    return "".join(out)
 
 
 def _bindings(rule: http_pb2.HttpRule) -> list[Binding]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.gateway.http_rules import template_regex
+from services.runtime.http_templates import template_regex
 
 _VARIABLE = re.compile(r"\{([^}=]+)(?:=([^}]*))?\}")
 

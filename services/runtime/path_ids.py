@@ -21,11 +21,11 @@ from google.protobuf import descriptor_pool
 from google.protobuf.message import Message
 
 from services.runtime.errors import InvalidArgument
+from services.runtime.http_templates import VARIABLE, template_regex, variables
 
 ORIGINAL_PATH = "x-envoy-original-path"
 # Values shown in the message are cut to this length.
 SHOWN = 80
-VARIABLE = re.compile(r"\{([^}=]+)(?:=([^}]*))?\}")
 
 
 @dataclass(frozen=True)
@@ -36,18 +36,7 @@ class Template:
 
 def compile_template(path: str) -> Template:
     """'/api/v1/users/{user.id}' -> a regex with one group per variable, and the fields."""
-    fields: list[str] = []
-    out, last = "", 0
-    for match in VARIABLE.finditer(path):
-        out += re.escape(path[last : match.start()])
-        fields.append(match.group(1))
-        segments = match.group(2) or "*"
-        inner = "/".join("[^/]+" if s == "*" else ".+" if s == "**" else re.escape(s)
-                         for s in segments.split("/"))  # fmt: skip
-        out += f"({inner}?)" if segments == "*" else f"({inner})"
-        last = match.end()
-    out += re.escape(path[last:])
-    return Template(re.compile(f"^{out}$"), tuple(fields))
+    return Template(re.compile(f"^{template_regex(path, capture=True)}$"), variables(path))
 
 
 def _rules(rule: http_pb2.HttpRule) -> list[http_pb2.HttpRule]:

@@ -10,9 +10,10 @@ import pytest
 import yaml
 
 from services.gateway import envoy_config, routes, tracing
-from services.gateway.http_rules import load_methods, template_regex
+from services.gateway.http_rules import load_methods
 from services.runtime import registry
 from services.runtime.config import settings
+from services.runtime.http_templates import template_regex
 from tests.gateway.conftest import OFFSET
 from tests.gateway.harness import envoy_binary
 
