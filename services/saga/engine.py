@@ -17,6 +17,7 @@ from typing import Any
 import grpc
 
 from services.runtime import logs
+from services.runtime.failures import RETRYABLE_CODES
 from services.saga import model as m
 from services.saga.definitions import (
     SagaDef,
@@ -29,7 +30,8 @@ from services.saga.definitions import (
 from services.saga.participants import Participants
 from services.saga.store import SagaStore, now
 
-RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+# A participant that could not be reached, or did not answer in time: the runtime's rule.
+RETRYABLE = RETRYABLE_CODES
 # Failures after which the participant may have done its part: a lost reply (RETRYABLE),
 # or an error of its own partway (INTERNAL, UNKNOWN). Such a step is compensated; only the
 # RETRYABLE ones are also retried (an error of the participant's own is not transient).
