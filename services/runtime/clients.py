@@ -86,22 +86,28 @@ def outgoing_metadata(token: str | None = None) -> list[tuple[str, str]]:
 
 class _Propagate(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
     async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        if not tracing.recording():
+            return await self._call(continuation, details, request)
         with tracing.tracer().start_as_current_span(details.method, kind=trace.SpanKind.CLIENT):
-            explicit = dict(details.metadata or ())
-            token = explicit.pop("authorization", None)
-            metadata = outgoing_metadata(token.removeprefix("Bearer ") if token else None)
-            metadata.extend(explicit.items())
-            timeout = remaining_timeout(details.timeout or DEFAULT_TIMEOUT)
-            new_details = grpc.aio.ClientCallDetails(
-                details.method,
-                timeout,
-                grpc.aio.Metadata(*metadata),
-                details.credentials,
-                details.wait_for_ready,
-            )
-            call = await continuation(new_details, request)
-            await call  # keep the span open until the reply (or error) arrives
-            return call
+            return await self._call(continuation, details, request)
+
+    @staticmethod
+    async def _call(continuation: Any, details: Any, request: Any) -> Any:
+        explicit = dict(details.metadata or ())
+        token = explicit.pop("authorization", None)
+        metadata = outgoing_metadata(token.removeprefix("Bearer ") if token else None)
+        metadata.extend(explicit.items())
+        timeout = remaining_timeout(details.timeout or DEFAULT_TIMEOUT)
+        new_details = grpc.aio.ClientCallDetails(
+            details.method,
+            timeout,
+            grpc.aio.Metadata(*metadata),
+            details.credentials,
+            details.wait_for_ready,
+        )
+        call = await continuation(new_details, request)
+        await call  # a span stays open until the reply (or error) arrives
+        return call
 
 
 class MeshClients:

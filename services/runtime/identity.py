@@ -2,9 +2,10 @@
 
 Every service verifies the JWT itself (defence in depth: a gRPC client can bypass Envoy).
 Verified tokens are cached until they expire so a hot path does not re-verify signatures;
-revocation is still checked on every call, in one Redis round trip: the logout denylist
-(one token) and the user's "not before" time (every token issued before it: set when the
-user is deactivated, changes the password or is demoted).
+revocation is still checked on every call: the logout denylist (one token) and the user's
+"not before" time (every token issued before it: set when the user is deactivated, changes
+the password or is demoted), read from in-process copies that Redis keeps exact
+(tracked_cache), or in one Redis round trip while those are not live.
 """
 
 from __future__ import annotations
@@ -19,20 +20,27 @@ import jwt
 from redis.asyncio import Redis
 
 from services.runtime.errors import PermissionDenied, Unauthenticated
+from services.runtime.tracked_cache import TrackedCache
 
 ROLES = ("admin", "member", "viewer")
 SERVICE_ROLE = "service"
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "iss", "aud", "tenant_id", "role"]
 
 
+# The keys every service reads on every call: kept in-process, exact (tracked_cache).
+DENYLIST_PREFIX = "auth:denylist:"
+NOT_BEFORE_PREFIX = "auth:not-before:"
+TRACKED_PREFIXES = (DENYLIST_PREFIX, NOT_BEFORE_PREFIX)
+
+
 def denylist_key(jti: str) -> str:
     """The Redis key that marks a logged-out access token."""
-    return f"auth:denylist:{jti}"
+    return DENYLIST_PREFIX + jti
 
 
 def not_before_key(user_id: str) -> str:
     """The Redis key holding the time (µs) up to which the user's tokens are revoked."""
-    return f"auth:not-before:{user_id}"
+    return NOT_BEFORE_PREFIX + user_id
 
 
 # The claim with the issue time in microseconds: `iat` has whole seconds only, and a
@@ -113,9 +121,17 @@ class TokenVerifier:
     REFETCH_INTERVAL = 10.0
     CACHE_LIMIT = 10_000
 
-    def __init__(self, jwks_source: JwksSource, redis: Redis, issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        jwks_source: JwksSource,
+        redis: Redis,
+        issuer: str,
+        audience: str,
+        tracked: TrackedCache | None = None,
+    ) -> None:
         self._jwks_source = jwks_source
-        self._redis = redis
+        # Revocation facts: in-process copies while the invalidation feed is live.
+        self._facts = tracked or TrackedCache(redis, TRACKED_PREFIXES)
         self._issuer = issuer
         self._audience = audience
         self._keys: dict[str, jwt.PyJWK] = {}
@@ -146,8 +162,8 @@ class TokenVerifier:
             if len(self._cache) >= self.CACHE_LIMIT:
                 self._cache.clear()
             self._cache[token] = caller
-        denied, not_before = await self._redis.mget(
-            denylist_key(caller.token_id), not_before_key(caller.user_id)
+        denied, not_before = await self._facts.mget(
+            (denylist_key(caller.token_id), not_before_key(caller.user_id))
         )
         if denied is not None:
             raise Unauthenticated("the token has been revoked", reason="TOKEN_REVOKED")

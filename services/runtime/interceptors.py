@@ -19,7 +19,6 @@ from typing import Any
 import grpc
 import structlog
 from grpc_status import rpc_status
-from opentelemetry import trace
 
 from services.runtime import failures, logs, metrics, path_ids, registry, tracing
 from services.runtime.clients import incoming_deadline
@@ -31,6 +30,9 @@ from services.runtime.undecodable import Undecodable, decoder
 
 log = logs.get("access")
 VERSION = "0.1.0"
+# A successful call that took this long is logged at info level like a failed one.
+SLOW_CALL_SECONDS = 0.5
+DEBUG_ENABLED = logs.debug_enabled
 
 
 def bearer_token(metadata: dict[str, str]) -> str | None:
@@ -106,8 +108,9 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
             )
         return handler
 
-    async def _enter(self, method: str, context: grpc.aio.ServicerContext) -> dict[str, str]:
-        metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+    async def _enter(
+        self, method: str, metadata: dict[str, str], context: grpc.aio.ServicerContext
+    ) -> None:
         remaining = context.time_remaining()
         if remaining is not None:
             incoming_deadline.set(time.monotonic() + remaining)
@@ -135,7 +138,6 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
             structlog.contextvars.bind_contextvars(
                 user_id=caller.user_id, tenant_id=caller.tenant_id
             )
-        return metadata
 
     @contextlib.asynccontextmanager
     async def _call(
@@ -149,12 +151,10 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         access log."""
         start = time.perf_counter()
         code = grpc.StatusCode.OK
-        parent = tracing.extract(context.invocation_metadata() or ())
-        with tracing.tracer().start_as_current_span(
-            method, context=parent, kind=trace.SpanKind.SERVER
-        ) as span:
+        metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+        with tracing.server_span(method, metadata) as span:
             try:
-                metadata = await self._enter(method, context)
+                await self._enter(method, metadata, context)
                 if isinstance(request, Undecodable):
                     raise request.error
                 check_request(request)
@@ -210,11 +210,20 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
     def _finish(self, method: str, code: grpc.StatusCode, start: float) -> None:
         elapsed = time.perf_counter() - start
         metrics.observe(self._service, method, code.name, elapsed)
-        log.info(
-            "rpc",
-            code=code.name,
-            duration_ms=round(elapsed * 1000, 2),
-            trace_id=tracing.current_trace_id(),
-        )
+        # Every failed or slow call is logged; a quick success only at debug level (the
+        # gateway's access log has every REST request, and the metrics count them all).
+        if code != grpc.StatusCode.OK or elapsed >= SLOW_CALL_SECONDS:
+            emit = log.info
+        elif DEBUG_ENABLED():
+            emit = log.debug
+        else:
+            emit = None
+        if emit is not None:
+            emit(
+                "rpc",
+                code=code.name,
+                duration_ms=round(elapsed * 1000, 2),
+                trace_id=tracing.current_trace_id(),
+            )
         structlog.contextvars.unbind_contextvars("request_id", "method", "user_id", "tenant_id")
         set_caller(None)

@@ -7,10 +7,12 @@ whichever worker answers a scrape reports the whole service.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
 from http.server import ThreadingHTTPServer
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client.exposition import MetricsHandler
@@ -27,9 +29,20 @@ RPC_LATENCY = Histogram(
 )
 
 
+@functools.cache
+def _calls(service: str, method: str, code: str) -> Any:
+    return RPC_CALLS.labels(service, method, code)
+
+
+@functools.cache
+def _latency(service: str, method: str) -> Any:
+    return RPC_LATENCY.labels(service, method)
+
+
 def observe(service: str, method: str, code: str, seconds: float) -> None:
-    RPC_CALLS.labels(service, method, code).inc()
-    RPC_LATENCY.labels(service, method).observe(seconds)
+    # The labelled children are looked up once (methods and codes are few, and fixed).
+    _calls(service, method, code).inc()
+    _latency(service, method).observe(seconds)
 
 
 class _SharedPortServer(ThreadingHTTPServer):

@@ -31,8 +31,9 @@ from services.runtime.clients import MeshClients
 from services.runtime.config import Settings, settings
 from services.runtime.db import create_engine
 from services.runtime.faults import FaultInjector
-from services.runtime.identity import JwksSource, TokenVerifier
+from services.runtime.identity import TRACKED_PREFIXES, JwksSource, TokenVerifier
 from services.runtime.interceptors import VERSION, MeshInterceptor
+from services.runtime.tracked_cache import TrackedCache
 
 
 @dataclass
@@ -45,8 +46,15 @@ class Deps:
     clients: MeshClients
     verifier: TokenVerifier
     engine: AsyncEngine | None = None
+    # In-process copies of hot Redis keys, kept exact by Redis (a service may `track` more);
+    # without a running feed (tests that build Deps) every read goes to Redis.
+    tracked: TrackedCache = None  # type: ignore[assignment]
     # Coroutines to run at shutdown, after the server stopped (flushes, closes).
     on_stop: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.tracked is None:
+            self.tracked = TrackedCache(self.redis, TRACKED_PREFIXES)
 
     def run_in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Starts work besides the calls (a relay, a poller); stopped at shutdown."""
@@ -127,8 +135,11 @@ async def serve(
             max_overflow=cfg.db_max_overflow,
         )
     clients = MeshClients()
-    verifier = TokenVerifier(jwks_from_auth(clients), redis, cfg.jwt_issuer, cfg.jwt_audience)
-    deps = Deps(name, cfg, redis, clients, verifier, engine)
+    tracked = TrackedCache(redis, TRACKED_PREFIXES)
+    verifier = TokenVerifier(
+        jwks_from_auth(clients), redis, cfg.jwt_issuer, cfg.jwt_audience, tracked
+    )
+    deps = Deps(name, cfg, redis, clients, verifier, engine, tracked)
     faults = FaultInjector(redis) if cfg.fault_injection else None
     if faults is not None:
         log.warning("fault injection is on: calls may fail on purpose (tablemesh faults show)")
@@ -154,6 +165,7 @@ async def serve(
     result = register(server, deps)
     if inspect.isawaitable(result):
         await result
+    deps.run_in_background(tracked.run())
     server.add_insecure_port(f"{cfg.host}:{spec.port}")
     await server.start()
     metrics_server = metrics.serve_metrics(cfg.host, spec.port + metrics.METRICS_PORT_SHIFT)

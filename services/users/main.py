@@ -14,7 +14,7 @@ from services.users.store import ProfileStore
 
 def register(server: grpc.aio.Server, deps: Deps) -> None:
     revocation = TokenRevocation(deps.redis, deps.settings.access_token_ttl)
-    users = Users(ProfileStore(deps.db, deps.redis), revocation)
+    users = Users(ProfileStore(deps.db, deps.redis, deps.tracked), revocation)
     pb_grpc.add_UsersServiceServicer_to_server(UsersServicer(users), server)
 
 

@@ -41,7 +41,8 @@ ORDER_COLUMNS = {
 }
 
 
-@dataclass
+# Frozen: one decoded profile may be shared by many calls (the store keeps it in-process).
+@dataclass(frozen=True)
 class Profile:
     id: str
     tenant_id: str

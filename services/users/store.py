@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from redis.asyncio import Redis
@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.runtime.errors import AlreadyExists
+from services.runtime.tracked_cache import MISSING, TrackedCache
 from services.users.model import ListQuery, Profile, Stats
 
 metadata = sa.MetaData(schema="users")
@@ -46,6 +47,7 @@ profiles = sa.Table(
 )
 PROFILE_FIELDS = [f.name for f in fields(Profile)]
 CACHE_TTL = 300
+CACHE_PREFIX = "users:profile:"
 
 
 def _row_to_profile(row: Any) -> Profile:
@@ -53,24 +55,36 @@ def _row_to_profile(row: Any) -> Profile:
 
 
 class ProfileStore:
-    def __init__(self, engine: AsyncEngine, redis: Redis) -> None:
+    def __init__(
+        self, engine: AsyncEngine, redis: Redis, tracked: TrackedCache | None = None
+    ) -> None:
         self._engine = engine
         self._redis = redis
+        # Decoded profiles in this process, exact while the invalidation feed is live.
+        self._local = tracked or TrackedCache(redis)
+        self._local.track(CACHE_PREFIX)
 
     # --- cache -------------------------------------------------------------------------
     @staticmethod
     def _key(user_id: str) -> str:
-        return f"users:profile:{user_id}"
+        return CACHE_PREFIX + user_id
 
     async def _cached(self, user_id: str) -> Profile | None:
-        raw = await self._redis.get(self._key(user_id))
+        key = self._key(user_id)
+        local = self._local.get(key)
+        if local is not MISSING:
+            return cast(Profile, local)
+        generation = self._local.generation
+        raw = await self._redis.get(key)
         if raw is None:
             return None
         data = json.loads(raw)
         for name in ("created_at", "updated_at", "deleted_at", "last_login_at"):
             if data[name]:
                 data[name] = datetime.fromisoformat(data[name])
-        return Profile(**data)
+        profile = Profile(**data)
+        self._local.put(key, profile, generation)
+        return profile
 
     async def _remember(self, profile: Profile) -> None:
         await self._redis.set(
@@ -79,6 +93,7 @@ class ProfileStore:
 
     async def forget(self, user_id: str) -> None:
         await self._redis.delete(self._key(user_id))
+        self._local.drop(self._key(user_id))
 
     # --- reads -------------------------------------------------------------------------
     async def get(self, user_id: str) -> Profile | None:
