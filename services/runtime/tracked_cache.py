@@ -48,7 +48,7 @@ class TrackedCache:
 
     def __init__(self, redis: Redis, prefixes: Sequence[str] = ()) -> None:
         self._redis = redis
-        self.prefixes = list(prefixes)
+        self.prefixes = tuple(prefixes)
         self._values: dict[str, Any] = {}
         # Bumped by every invalidation: a read that raced one does not store its answer.
         self.generation = 0
@@ -59,7 +59,7 @@ class TrackedCache:
 
     def track(self, prefix: str) -> None:
         """Also keep copies of keys under `prefix` (before `run` starts the feed)."""
-        self.prefixes.append(prefix)
+        self.prefixes = (*self.prefixes, prefix)
 
     # --- what readers use ----------------------------------------------------------------
     @property
@@ -74,7 +74,8 @@ class TrackedCache:
 
     def put(self, key: str, value: Any, generation: int) -> None:
         """Keeps `value`, read from Redis when `generation` was current."""
-        if generation != self.generation or not self.live:
+        # Only tracked keys: nothing would ever tell this process that another one changed.
+        if generation != self.generation or not self.live or not key.startswith(self.prefixes):
             return
         if len(self._values) >= MAX_KEYS:
             self._values.clear()
