@@ -1,18 +1,20 @@
-"""Benchmark: GET a user through Envoy (REST), over direct gRPC, and on a FastAPI + uvicorn
-baseline doing the same read, at 1 and 2 worker processes; plus idle memory per service
-process and the time from `tablemesh up` to all healthy. Prints tables of ratios measured
-in this one run. `make bench` (uses DATABASE_URL/REDIS_URL when set, else embedded)."""
+"""Benchmark: GET a user through Envoy (REST) and over direct gRPC, beside the ceiling of
+this stack (REST through Envoy into a servicer that does nothing, bench/ceiling.py) and a
+FastAPI + uvicorn baseline doing the same read, at 1 and 2 worker processes; with the CPU
+time per request of every server process, idle memory per service process, and the time
+from `tablemesh up` to all healthy. Load comes from compiled generators (wrk, h2load).
+Prints tables of ratios measured in this one run. `make bench` (uses DATABASE_URL and
+REDIS_URL when set, else embedded stores)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
@@ -22,14 +24,17 @@ from rich.table import Table
 from tablemesh.users.v1 import users_service_pb2 as pb
 from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 
-from bench import loadgen
+from bench import ceiling
+from bench.compiled_load import Run, grpc_frame, h2load, measured, wrk
 
-OFFSET = 2000
+OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "2000"))
 BIN = Path(sys.executable).parent
-VAR = Path("var/bench").resolve()
-SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
-console = Console()
+VAR = Path(os.environ.get("BENCH_VAR_DIR", "var/bench")).resolve()
+SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+CONNECTIONS = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+GATEWAY, USERS = 8000 + OFFSET, 8010 + OFFSET
+FASTAPI, NOOP, NOOP_ENVOY, NOOP_ADMIN = (8100 + OFFSET + n for n in range(4))
+console = Console(width=160)
 
 
 def env_for(workers: int) -> dict[str, str]:
@@ -38,7 +43,6 @@ def env_for(workers: int) -> dict[str, str]:
         "TABLEMESH_PORT_OFFSET": str(OFFSET),
         "TABLEMESH_VAR_DIR": str(VAR),
         "TABLEMESH_WORKERS": str(workers),
-        "TABLEMESH_LOG_LEVEL": "warning",
         "TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE": "100000",
     }
 
@@ -50,123 +54,155 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def grpc_get(
-    target: str, user_id: str, token: str
-) -> Callable[[], Awaitable[Callable[[], Awaitable[bool]]]]:
-    async def make() -> Callable[[], Awaitable[bool]]:
-        stub = pb_grpc.UsersServiceStub(grpc.aio.insecure_channel(target))
-        metadata = (("authorization", f"Bearer {token}"),)
-
-        async def call() -> bool:
-            await stub.GetUser(pb.GetUserRequest(user_id=user_id), metadata=metadata)
-            return True
-
-        return call
-
-    return make
+def family(pid: int) -> list[int]:
+    """A process and its children (uvicorn's and the ceiling's workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(int(c) for c in children)]
 
 
-def start_fastapi(
-    workers: int, port: int, state: dict[str, str], jwks: str
-) -> subprocess.Popen[bytes]:
+def wait_http(url: str, process: subprocess.Popen[bytes], what: str) -> None:
+    for _ in range(150):
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{what} did not start")
+
+
+def start_fastapi(workers: int, state: dict[str, str], jwks: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": state["database_url"],
         "REDIS_URL": state["redis_url"],
         "BENCH_JWKS": jwks,
     }
-    proc = subprocess.Popen(
-        [
-            str(BIN / "uvicorn"),
-            "bench.fastapi_baseline:app",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
+    command = [str(BIN / "uvicorn"), "bench.fastapi_baseline:app", "--port", str(FASTAPI)]
+    command += ["--workers", str(workers), "--loop", "uvloop", "--http", "httptools"]
+    proc = subprocess.Popen([*command, "--log-level", "warning", "--no-access-log"], env=env)
+    wait_http(f"http://127.0.0.1:{FASTAPI}/docs", proc, "uvicorn")
+    return proc
+
+
+def start_ceiling(workers: int) -> tuple[list[subprocess.Popen[bytes]], subprocess.Popen[bytes]]:
+    command = [sys.executable, "-m", "bench.ceiling", str(NOOP)]
+    servicers = [subprocess.Popen(command) for _ in range(workers)]
+    config = ceiling.write_config(VAR / "ceiling-envoy.json", NOOP_ENVOY, NOOP, NOOP_ADMIN)
+    envoy = subprocess.Popen(
+        [str(BIN / "envoy"), "-c", str(config), "--base-id", str(OFFSET + 77), "-l", "warning"],
+        stdout=subprocess.DEVNULL,
     )
-    for _ in range(100):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("uvicorn did not start")
+    wait_http(f"http://127.0.0.1:{NOOP_ADMIN}/ready", envoy, "the ceiling's Envoy")
+    return servicers, envoy
 
 
-def measure(workers: int) -> tuple[dict[str, loadgen.Result], dict[str, list[float]], float]:
+def check_grpc(user_id: str, token: str) -> Path:
+    """One real call first (h2load counts HTTP statuses, not gRPC ones); the request body."""
+    request = pb.GetUserRequest(user_id=user_id)
+    with grpc.insecure_channel(f"127.0.0.1:{USERS}") as channel:
+        reply = pb_grpc.UsersServiceStub(channel).GetUser(
+            request, metadata=(("authorization", f"Bearer {token}"),), timeout=10
+        )
+    assert reply.user.id == user_id
+    body = VAR / "get-user.grpc"
+    body.write_bytes(grpc_frame(request.SerializeToString()))
+    return body
+
+
+def register(base: str) -> tuple[str, str]:
+    email = f"bench{uuid.uuid4().hex[:8]}@example.com"
+    body = {"email": email, "password": "bench password", "first_name": "B", "last_name": "M"}
+    account = httpx.post(f"{base}/api/v1/auth/register", json=body).json()
+    return account["access_token"], account["principal"]["user_id"]
+
+
+def measure(workers: int) -> tuple[dict[str, Run], dict[str, list[float]], float]:
     env = env_for(workers)
     began = time.perf_counter()
     subprocess.run([str(BIN / "tablemesh"), "up", "--detach"], env=env, check=True)
     up_seconds = time.perf_counter() - began
+    started: list[subprocess.Popen[bytes]] = []
     try:
         state = json.loads((VAR / "run" / "state.json").read_text())
-        memory = {
-            name: [rss_mib(p) for p in pids]
-            for name, pids in state["processes"].items()
-            if isinstance(pids, list)
-        }
-        base = f"http://127.0.0.1:{8000 + OFFSET}"
-        email = f"bench{uuid.uuid4().hex[:8]}@example.com"
-        account = httpx.post(
-            f"{base}/api/v1/auth/register",
-            json={
-                "email": email,
-                "password": "bench password",
-                "first_name": "B",
-                "last_name": "M",
-            },
-        ).json()
-        token, user_id = account["access_token"], account["principal"]["user_id"]
+        processes = {k: v for k, v in state["processes"].items() if isinstance(v, list)}
+        memory = {name: [rss_mib(p) for p in pids] for name, pids in processes.items()}
+        base = f"http://127.0.0.1:{GATEWAY}"
+        token, user_id = register(base)
         jwks = httpx.get(f"{base}/api/v1/auth/jwks").text
-        fastapi_port = 8100 + OFFSET
-        uvicorn = start_fastapi(workers, fastapi_port, state, jwks)
+        uvicorn = start_fastapi(workers, state, jwks)
+        started.append(uvicorn)
+        noop, noop_envoy = start_ceiling(workers)
+        started += [*noop, noop_envoy]
+        body = check_grpc(user_id, token)
         path = f"/api/v1/users/{user_id}"
-        targets = {
-            "REST via Envoy": loadgen.http_get("127.0.0.1", 8000 + OFFSET, path, token),
-            "gRPC direct": grpc_get(f"127.0.0.1:{8010 + OFFSET}", user_id, token),
-            "FastAPI baseline": loadgen.http_get("127.0.0.1", fastapi_port, path, token),
+        users, envoy = processes["users"], processes["envoy"]
+        targets: dict[str, tuple[Callable[[int], Run], dict[str, list[int]]]] = {
+            "no-op ceiling (REST via Envoy)": (
+                lambda s: wrk(f"http://127.0.0.1:{NOOP_ENVOY}{path}", token, CONNECTIONS, s),
+                {"service": [p.pid for p in noop], "envoy": [noop_envoy.pid]},
+            ),
+            "REST via Envoy": (
+                lambda s: wrk(f"{base}{path}", token, CONNECTIONS, s),
+                {"service": users, "envoy": envoy},
+            ),
+            f"gRPC direct ({CONNECTIONS} channels)": (
+                lambda s: h2load(
+                    f"http://127.0.0.1:{USERS}/tablemesh.users.v1.UsersService/GetUser",
+                    body,
+                    token,
+                    CONNECTIONS,
+                    s,
+                ),
+                {"service": users},
+            ),
+            "FastAPI baseline": (
+                lambda s: wrk(f"http://127.0.0.1:{FASTAPI}{path}", token, CONNECTIONS, s),
+                {"service": family(uvicorn.pid)},
+            ),
         }
         results = {}
-        try:
-            for name, make in targets.items():
-                asyncio.run(loadgen.run(make, CONCURRENCY, 1.0))  # warm-up
-                results[name] = asyncio.run(loadgen.run(make, CONCURRENCY, SECONDS))
-        finally:
-            uvicorn.terminate()
-            uvicorn.wait(10)
+        for name, (load, groups) in targets.items():
+            load(1)  # warm-up: connections, caches
+            results[name] = measured(lambda load=load: load(SECONDS), groups)  # type: ignore[misc]
         return results, memory, up_seconds
     finally:
+        for proc in started:
+            proc.terminate()
+            proc.wait(10)
         subprocess.run([str(BIN / "tablemesh"), "down"], env=env, check=False)
 
 
+def cpu(run: Run, group: str) -> str:
+    return f"{run.cpu_us[group]:.0f}" if group in run.cpu_us else "-"
+
+
 def main() -> None:
-    table = Table(title=f"GET /api/v1/users/{{id}}: {CONCURRENCY} clients, {SECONDS:.0f} s each")
-    for column in ("workers", "target", "req/s", "p50 ms", "p99 ms", "errors", "vs FastAPI"):
-        table.add_column(column, justify="right" if column != "target" else "left")
+    title = f"GET /api/v1/users/{{id}}: {CONNECTIONS} connections, {SECONDS} s each"
+    table = Table(title=title)
+    columns = ("workers", "target", "req/s", "p50 ms", "p99 ms", "errors", "vs ceiling")
+    for column in (*columns, "vs FastAPI", "service CPU us/req", "Envoy CPU us/req"):
+        table.add_column(column, justify="left" if column == "target" else "right")
     mem = Table(title="idle memory (RSS MiB per process) and start-up")
     for column in ("workers", "process", "RSS MiB"):
         mem.add_column(column)
     for workers in (1, 2):
         results, memory, up_seconds = measure(workers)
+        top = results["no-op ceiling (REST via Envoy)"].rps
         baseline = results["FastAPI baseline"].rps
         for name, r in results.items():
             table.add_row(
                 str(workers),
                 name,
                 f"{r.rps:.0f}",
-                f"{r.p50:.2f}",
-                f"{r.percentile(0.99):.2f}",
+                f"{r.p50_ms:.2f}",
+                f"{r.p99_ms:.2f}",
                 str(r.errors),
+                f"{r.rps / top:.2f}x",
                 f"{r.rps / baseline:.2f}x",
+                cpu(r, "service"),
+                cpu(r, "envoy"),
             )
         for name, values in memory.items():
             mem.add_row(str(workers), name, ", ".join(f"{v:.0f}" for v in values))

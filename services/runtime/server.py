@@ -88,6 +88,19 @@ def jwks_from_auth(clients: MeshClients) -> JwksSource:
     return fetch
 
 
+def grpc_server(interceptors: Iterable[grpc.aio.ServerInterceptor] = ()) -> grpc.aio.Server:
+    """The gRPC server every service runs (the bench's no-op ceiling runs it bare)."""
+    return grpc.aio.server(
+        interceptors=list(interceptors),
+        options=[
+            ("grpc.so_reuseport", 1),
+            ("grpc.max_receive_message_length", 8 << 20),
+            # Above what the gateway forwards (16 KiB of headers, the path twice).
+            ("grpc.max_metadata_size", 64 << 10),
+        ],
+    )
+
+
 async def _wait_for_dependencies(deps: Deps, stop: asyncio.Event) -> bool:
     """True once PostgreSQL and Redis answer; False if asked to stop first."""
     log = logs.get("startup")
@@ -144,15 +157,7 @@ async def serve(
     if faults is not None:
         log.warning("fault injection is on: calls may fail on purpose (tablemesh faults show)")
 
-    server = grpc.aio.server(
-        interceptors=[MeshInterceptor(name, deps.verifier, faults)],
-        options=[
-            ("grpc.so_reuseport", 1),
-            ("grpc.max_receive_message_length", 8 << 20),
-            # Above what the gateway forwards (16 KiB of headers, the path twice).
-            ("grpc.max_metadata_size", 64 << 10),
-        ],
-    )
+    server = grpc_server([MeshInterceptor(name, deps.verifier, faults)])
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [*spec.grpc_services, health.SERVICE_NAME, reflection.SERVICE_NAME]
