@@ -1,10 +1,16 @@
-"""PostgreSQL storage of chat sessions and their messages (schema "llm")."""
+"""PostgreSQL storage of chat sessions and their messages (schema "llm").
+
+Each write is one statement, sent outside any explicit transaction (autocommit): new
+messages go in as a data-modifying CTE of the statement that updates (or creates) their
+session, so both happen or neither, in one round trip instead of a transaction's four or
+more. PostgreSQL gives the rows of one multi-row VALUES their `seq` in the list's order.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,6 +33,32 @@ def _session(row: Any) -> Session:
     )
 
 
+def message_rows(session_id: str, new: list[StoredMessage], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": m.id,
+            "session_id": session_id,
+            "role": m.role,
+            "content": m.content,
+            "tool_calls": m.tool_calls,
+            "tool_call_id": m.tool_call_id,
+            "created_at": now,
+        }
+        for m in new
+    ]
+
+
+S = TypeVar("S", sa.Insert, sa.Update)
+
+
+def adding_messages(statement: S, session_id: str, new: list[StoredMessage], now: datetime) -> S:
+    """The statement, inserting these messages too (in order) as part of it."""
+    if not new:
+        return statement
+    insert = messages.insert().values(message_rows(session_id, new, now))
+    return statement.add_cte(insert.cte("new_messages"))
+
+
 def _message(row: Any) -> StoredMessage:
     return StoredMessage(
         row.id, row.role, row.content, list(row.tool_calls), row.tool_call_id, row.created_at
@@ -36,6 +68,8 @@ def _message(row: Any) -> StoredMessage:
 class SessionStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # Single statements need no BEGIN/COMMIT round trips around them.
+        self._auto = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def create(
         self,
@@ -45,21 +79,25 @@ class SessionStore:
         base_id: str,
         now: datetime,
         session_id: str | None = None,
+        first: list[StoredMessage] | None = None,
     ) -> Session:
-        """A new session; its id may be chosen beforehand (a turn claims it first)."""
+        """A new session, with its `first` messages; its id may be chosen beforehand (a
+        turn claims it first)."""
+        session_id = session_id or str(uuid.uuid4())
+        first = first or []
         values = {
-            "id": session_id or str(uuid.uuid4()),
+            "id": session_id,
             "tenant_id": tenant_id,
             "user_id": user_id,
             "title": title,
             "base_id": base_id,
+            "message_count": len(first),
             "created_at": now,
             "updated_at": now,
         }
-        async with self._engine.begin() as conn:
-            row = (
-                await conn.execute(sessions.insert().values(**values).returning(*sessions.c))
-            ).one()
+        insert = sessions.insert().values(**values).returning(*sessions.c)
+        async with self._auto.connect() as conn:
+            row = (await conn.execute(adding_messages(insert, session_id, first, now))).one()
         return _session(row)
 
     async def get(self, tenant_id: str, user_id: str, session_id: str) -> Session | None:
@@ -69,7 +107,7 @@ class SessionStore:
             sessions.c.tenant_id == tenant_id,
             sessions.c.user_id == user_id,
         )
-        async with self._engine.connect() as conn:
+        async with self._auto.connect() as conn:
             row = (await conn.execute(query)).first()
         return _session(row) if row else None
 
@@ -87,7 +125,7 @@ class SessionStore:
             )
             query = query.where(sa.tuple_(sessions.c.created_at, sessions.c.id) < bound)
         query = query.order_by(sessions.c.created_at.desc(), sessions.c.id.desc()).limit(size + 1)
-        async with self._engine.connect() as conn:
+        async with self._auto.connect() as conn:
             rows = (await conn.execute(query)).all()
         found = [_session(r) for r in rows[:size]]
         last = None
@@ -123,30 +161,15 @@ class SessionStore:
         """Adds messages (in order) and keeps the session's count and time current."""
         if not new:
             return
-        rows = [
-            {
-                "id": m.id,
-                "session_id": session_id,
-                "role": m.role,
-                "content": m.content,
-                "tool_calls": m.tool_calls,
-                "tool_call_id": m.tool_call_id,
-                "created_at": now,
-            }
-            for m in new
-        ]
         changes: dict[str, Any] = {
             "message_count": sessions.c.message_count + len(new),
             "updated_at": now,
         }
         if base_id is not None:
             changes["base_id"] = base_id
-        async with self._engine.begin() as conn:
-            for row in rows:  # one by one: seq follows the list's order
-                await conn.execute(messages.insert().values(**row))
-            await conn.execute(
-                sessions.update().where(sessions.c.id == session_id).values(**changes)
-            )
+        update = sessions.update().where(sessions.c.id == session_id).values(**changes)
+        async with self._auto.connect() as conn:
+            await conn.execute(adding_messages(update, session_id, new, now))
 
     async def history(
         self, session_id: str, size: int, after_seq: int | None
@@ -156,7 +179,7 @@ class SessionStore:
         if after_seq is not None:
             query = query.where(messages.c.seq > after_seq)
         query = query.order_by(messages.c.seq).limit(size + 1)
-        async with self._engine.connect() as conn:
+        async with self._auto.connect() as conn:
             rows = (await conn.execute(query)).all()
         last = int(rows[size - 1].seq) if len(rows) > size else None
         return [_message(r) for r in rows[:size]], last
@@ -171,6 +194,6 @@ class SessionStore:
             .subquery()
         )
         query = sa.select(inner).order_by(inner.c.seq)
-        async with self._engine.connect() as conn:
+        async with self._auto.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_message(r) for r in rows]
