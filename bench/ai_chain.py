@@ -6,7 +6,7 @@ Every target runs twice: one client at a time (the latency of the path itself: w
 goals compare) and under load (several clients: throughput and queueing). Beside each run,
 the CPU time per request of the mesh processes involved, from /proc/<pid>/stat (stable on
 a noisy machine where wall-clock times are not). `make bench-ai` (DATABASE_URL/REDIS_URL
-when set, else embedded; BENCH_PORT_OFFSET, BENCH_SECONDS, BENCH_CLIENTS)."""
+when set, else embedded; BENCH_PORT_OFFSET, BENCH_SECONDS, BENCH_CLIENTS, BENCH_ONLY)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ BIN = Path(sys.executable).parent
 VAR = Path(f"var/bench-ai-{OFFSET}").resolve()
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+# Only the rows whose names contain one of these (comma-separated), when set.
+ONLY = [word for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
 Make = Callable[[], Awaitable[Callable[[], Awaitable[bool]]]]
 
 
@@ -180,6 +182,8 @@ def main() -> None:
         token, base_id, table_id = seed(f"http://127.0.0.1:{8000 + OFFSET}")
         pids = mesh_pids(VAR, ("llm", "mcp", "airtable", "envoy"))
         for name, make in targets(token, base_id, table_id, fake).items():
+            if ONLY and not any(word in name for word in ONLY):
+                continue
             asyncio.run(loadgen.run(make, 2, 1.0))  # warm up: channels, caches, JIT-free paths
             for clients in (1, CLIENTS):
                 runs.append(run_measured(name, make, clients, SECONDS, pids))

@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.llm.model import ModelCallRecord, StoredMessage, Usage
-from services.llm.store import adding_messages
-from services.llm.tables import budget_reservations, budgets, model_calls, sessions
+from services.llm.tables import budgets, model_calls
+from services.llm.writes import RECORD_CALL, call_params
 
 
 def _usage(row: Any) -> Usage:
@@ -48,29 +48,9 @@ class AccountingStore:
         it produced (the turn's last, if any), in one statement, which also deletes the
         call's budget reservation: its amount turns into the real cost at once, so no
         budget check sees the call as neither held nor spent."""
-        answer = answer or []
-        update = (
-            sessions.update()
-            .where(sessions.c.id == call.session_id)
-            .values(
-                prompt_tokens=sessions.c.prompt_tokens + call.prompt_tokens,
-                completion_tokens=sessions.c.completion_tokens + call.completion_tokens,
-                cost_usd=sessions.c.cost_usd + call.cost_usd,
-                model_calls=sessions.c.model_calls + 1,
-                message_count=sessions.c.message_count + len(answer),
-                updated_at=now,
-            )
-            .add_cte(
-                model_calls.insert()
-                .values(id=str(uuid.uuid4()), created_at=now, **call.__dict__)
-                .cte("new_call")
-            )
-        )
-        if reservation_id is not None:
-            settled = budget_reservations.delete().where(budget_reservations.c.id == reservation_id)
-            update = update.add_cte(settled.cte("settled_reservation"))
+        params = call_params(call, str(uuid.uuid4()), reservation_id, answer or [], now)
         async with self._auto.connect() as conn:
-            await conn.execute(adding_messages(update, call.session_id, answer, now))
+            await conn.execute(RECORD_CALL, params)
 
     async def spent(
         self,

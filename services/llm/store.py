@@ -1,22 +1,18 @@
-"""PostgreSQL storage of chat sessions and their messages (schema "llm").
-
-Each write is one statement, sent outside any explicit transaction (autocommit): new
-messages go in as a data-modifying CTE of the statement that updates (or creates) their
-session, so both happen or neither, in one round trip instead of a transaction's four or
-more. PostgreSQL gives the rows of one multi-row VALUES their `seq` in the list's order.
-"""
+"""PostgreSQL storage of chat sessions and their messages (schema "llm"). A turn's writes
+are single statements (services/llm/writes.py); reads run in autocommit too."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.llm.model import Session, StoredMessage, Usage
 from services.llm.tables import budgets, messages, sessions
+from services.llm.writes import ADD_MESSAGES, START_SESSION, bound, message_params
 
 
 def _session(row: Any) -> Session:
@@ -31,32 +27,6 @@ def _session(row: Any) -> Session:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
-
-
-def message_rows(session_id: str, new: list[StoredMessage], now: datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": m.id,
-            "session_id": session_id,
-            "role": m.role,
-            "content": m.content,
-            "tool_calls": m.tool_calls,
-            "tool_call_id": m.tool_call_id,
-            "created_at": now,
-        }
-        for m in new
-    ]
-
-
-S = TypeVar("S", sa.Insert, sa.Update)
-
-
-def adding_messages(statement: S, session_id: str, new: list[StoredMessage], now: datetime) -> S:
-    """The statement, inserting these messages too (in order) as part of it."""
-    if not new:
-        return statement
-    insert = messages.insert().values(message_rows(session_id, new, now))
-    return statement.add_cte(insert.cte("new_messages"))
 
 
 def _message(row: Any) -> StoredMessage:
@@ -83,21 +53,10 @@ class SessionStore:
     ) -> Session:
         """A new session, with its `first` messages; its id may be chosen beforehand (a
         turn claims it first)."""
-        session_id = session_id or str(uuid.uuid4())
-        first = first or []
-        values = {
-            "id": session_id,
-            "tenant_id": tenant_id,
-            "user_id": user_id,
-            "title": title,
-            "base_id": base_id,
-            "message_count": len(first),
-            "created_at": now,
-            "updated_at": now,
-        }
-        insert = sessions.insert().values(**values).returning(*sessions.c)
+        params = message_params(session_id or str(uuid.uuid4()), first or [], now)
+        owner = bound(tenant_id=tenant_id, user_id=user_id, title=title, base_id=base_id)
         async with self._auto.connect() as conn:
-            row = (await conn.execute(adding_messages(insert, session_id, first, now))).one()
+            row = (await conn.execute(START_SESSION, {**params, **owner})).one()
         return _session(row)
 
     async def get(self, tenant_id: str, user_id: str, session_id: str) -> Session | None:
@@ -161,15 +120,9 @@ class SessionStore:
         """Adds messages (in order) and keeps the session's count and time current."""
         if not new:
             return
-        changes: dict[str, Any] = {
-            "message_count": sessions.c.message_count + len(new),
-            "updated_at": now,
-        }
-        if base_id is not None:
-            changes["base_id"] = base_id
-        update = sessions.update().where(sessions.c.id == session_id).values(**changes)
+        params = {**message_params(session_id, new, now), **bound(base_id=base_id)}
         async with self._auto.connect() as conn:
-            await conn.execute(adding_messages(update, session_id, new, now))
+            await conn.execute(ADD_MESSAGES, params)
 
     async def history(
         self, session_id: str, size: int, after_seq: int | None
