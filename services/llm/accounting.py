@@ -32,6 +32,13 @@ USAGE_COLUMNS = (
 )
 
 
+# Asked before every model call: built (and compiled) once.
+LIMITS = sa.select(budgets.c.scope, budgets.c.subject, budgets.c.limit_usd).where(
+    budgets.c.tenant_id == sa.bindparam("tenant_id"),
+    sa.tuple_(budgets.c.scope, budgets.c.subject).in_(sa.bindparam("keys", expanding=True)),
+)
+
+
 class AccountingStore:
     def __init__(self, engine: AsyncEngine) -> None:
         # Single statements need no BEGIN/COMMIT round trips around them.
@@ -95,12 +102,8 @@ class AccountingStore:
         """The limits set for these (scope, subject) pairs."""
         if not keys:
             return {}
-        query = sa.select(budgets.c.scope, budgets.c.subject, budgets.c.limit_usd).where(
-            budgets.c.tenant_id == tenant_id,
-            sa.tuple_(budgets.c.scope, budgets.c.subject).in_(keys),
-        )
         async with self._auto.connect() as conn:
-            rows = (await conn.execute(query)).all()
+            rows = (await conn.execute(LIMITS, {"tenant_id": tenant_id, "keys": keys})).all()
         return {(r.scope, r.subject): float(r.limit_usd) for r in rows}
 
     async def set_limit(
