@@ -1,7 +1,12 @@
-"""Benchmark of the AI chain, in one run: ListRecords of 100 records through Envoy vs
-direct gRPC; a get_records tool call through mcp vs the direct airtable call it wraps;
-and a chat turn's orchestrator overhead with a scripted model that answers instantly.
-`make bench-ai` (DATABASE_URL/REDIS_URL when set, else embedded)."""
+"""Benchmark of the AI chain, in one run: a get_records tool call through mcp against the
+direct airtable call it wraps (and ListRecords through Envoy), and a chat turn with a
+scripted model that answers instantly against that model call on its own.
+
+Every target runs twice: one client at a time (the latency of the path itself: what the
+goals compare) and under load (several clients: throughput and queueing). Beside each run,
+the CPU time per request of the mesh processes involved, from /proc/<pid>/stat (stable on
+a noisy machine where wall-clock times are not). `make bench-ai` (DATABASE_URL/REDIS_URL
+when set, else embedded; BENCH_PORT_OFFSET, BENCH_SECONDS, BENCH_CLIENTS, BENCH_ONLY)."""
 
 from __future__ import annotations
 
@@ -17,20 +22,25 @@ from typing import Any
 import grpc
 import httpx
 from google.protobuf import struct_pb2
-from rich.console import Console
-from rich.table import Table
 from tablemesh.airtable.v1 import airtable_service_pb2 as at
 from tablemesh.airtable.v1 import airtable_service_pb2_grpc as at_grpc
+from tablemesh.llm.v1 import llm_service_pb2 as llm
+from tablemesh.llm.v1 import llm_service_pb2_grpc as llm_grpc
 from tablemesh.mcp.v1 import mcp_service_pb2 as mcp
 from tablemesh.mcp.v1 import mcp_service_pb2_grpc as mcp_grpc
 
 from bench import loadgen
+from bench.ai_report import Run, mesh_pids, report, run_measured
 from tests.llm.fake_openai import FakeOpenAI, Reply
 
-OFFSET = 2000
+# Not 2000, the users bench's offset, so both benches can run on one machine at once.
+OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "2500"))
 BIN = Path(sys.executable).parent
-VAR = Path("var/bench-ai").resolve()
-SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
+VAR = Path(f"var/bench-ai-{OFFSET}").resolve()
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+# Only the rows whose names contain one of these (comma-separated), when set.
+ONLY = [word for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
 Make = Callable[[], Awaitable[Callable[[], Awaitable[bool]]]]
 
 
@@ -61,11 +71,9 @@ def grpc_call(
     return make
 
 
-def http_post(base: str, path: str, token: str, body: dict[str, Any]) -> Make:
+def http_post(base: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> Make:
     async def make() -> Callable[[], Awaitable[bool]]:
-        client = httpx.AsyncClient(
-            base_url=base, timeout=60, headers={"authorization": f"Bearer {token}"}
-        )
+        client = httpx.AsyncClient(base_url=base, timeout=60, headers=headers)
 
         async def one() -> bool:
             return (await client.post(path, json=body)).status_code == 200
@@ -100,12 +108,24 @@ def seed(base: str) -> tuple[str, str, str]:
     return token, base_id, table_id
 
 
-def targets(token: str, base_id: str, table_id: str) -> dict[str, Make]:
+def model_request(gateway: str, token: str, fake: FakeOpenAI) -> dict[str, Any]:
+    """The body the orchestrator sends the model for a new "hello" session (system
+    prompt, message, every tool's schema), taken from a real turn: the direct model row
+    replays it, so the model's own time is measured on the same work."""
+    headers = {"authorization": f"Bearer {token}"}
+    httpx.post(f"{gateway}/api/v1/chat", headers=headers, json={"message": "hello"}, timeout=60)
+    return fake.requests[-1]
+
+
+def targets(token: str, base_id: str, table_id: str, fake: FakeOpenAI) -> dict[str, Make]:
     gateway = f"http://127.0.0.1:{8000 + OFFSET}"
     airtable, mcp_target = f"127.0.0.1:{8002 + OFFSET}", f"127.0.0.1:{8001 + OFFSET}"
+    llm_target = f"127.0.0.1:{8003 + OFFSET}"
     path = f"/api/v1/bases/{base_id}/tables/{table_id}/records?page_size=100"
     arguments = struct_pb2.Struct()
     arguments.update({"base_id": base_id, "table": table_id, "max_records": 100})
+    auth = {"authorization": f"Bearer {token}"}
+    model_body = model_request(gateway, token, fake)
 
     async def list_records(channel: grpc.aio.Channel, md: Any) -> Any:
         stub = at_grpc.AirtableServiceStub(channel)
@@ -119,17 +139,24 @@ def targets(token: str, base_id: str, table_id: str) -> dict[str, Make]:
             mcp.CallToolRequest(name="get_records", arguments=arguments), metadata=md
         )
 
+    async def chat(channel: grpc.aio.Channel, md: Any) -> Any:
+        stub = llm_grpc.LlmServiceStub(channel)
+        return await stub.Chat(llm.ChatRequest(message="hello"), metadata=md, timeout=60)
+
+    model_auth = {"authorization": f"Bearer {fake.api_key}"}
     return {
+        "ListRecords(100) gRPC direct": grpc_call(airtable, token, list_records),
         "ListRecords(100) REST via Envoy": loadgen.http_get(
             "127.0.0.1", 8000 + OFFSET, path, token
         ),
-        "ListRecords(100) gRPC direct": grpc_call(airtable, token, list_records),
         "get_records tool via mcp (gRPC)": grpc_call(mcp_target, token, call_tool),
-        "chat turn, no tool (REST)": http_post(
-            gateway, "/api/v1/chat", token, {"message": "hello"}
+        "scripted model call alone (HTTP)": http_post(
+            fake.url, "/chat/completions", model_auth, model_body
         ),
+        "chat turn, no tool (gRPC to llm)": grpc_call(llm_target, token, chat),
+        "chat turn, no tool (REST)": http_post(gateway, "/api/v1/chat", auth, {"message": "hello"}),
         "chat turn, one tool call (REST)": http_post(
-            gateway, "/api/v1/chat", token, {"message": f"tool {base_id} {table_id}"}
+            gateway, "/api/v1/chat", auth, {"message": f"tool {base_id} {table_id}"}
         ),
     }
 
@@ -150,42 +177,23 @@ def main() -> None:
     subprocess.run(
         [str(BIN / "tablemesh"), "up", "--detach"], env=env, check=True, stdout=subprocess.DEVNULL
     )
+    runs: list[Run] = []
     try:
         token, base_id, table_id = seed(f"http://127.0.0.1:{8000 + OFFSET}")
-        results = {}
-        for name, make in targets(token, base_id, table_id).items():
-            clients = 4 if name.startswith("chat") else 8
-            asyncio.run(loadgen.run(make, clients, 1.0))
-            results[name] = asyncio.run(loadgen.run(make, clients, SECONDS))
+        pids = mesh_pids(VAR, ("llm", "mcp", "airtable", "envoy"))
+        for name, make in targets(token, base_id, table_id, fake).items():
+            if ONLY and not any(word in name for word in ONLY):
+                continue
+            asyncio.run(loadgen.run(make, 2, 1.0))  # warm up: channels, caches, JIT-free paths
+            for clients in (1, CLIENTS):
+                runs.append(run_measured(name, make, clients, SECONDS, pids))
+                fake.requests.clear()
     finally:
         subprocess.run(
             [str(BIN / "tablemesh"), "down"], env=env, check=False, stdout=subprocess.DEVNULL
         )
         fake.stop()
-    report(results)
-
-
-def report(results: dict[str, loadgen.Result]) -> None:
-    table = Table(title=f"the AI chain, {SECONDS:.0f} s per row")
-    for column in ("target", "req/s", "p50 ms", "p99 ms", "errors", "ratio"):
-        table.add_column(column, justify="left" if column == "target" else "right")
-    pairs = {
-        "ListRecords(100) REST via Envoy": "ListRecords(100) gRPC direct",
-        "get_records tool via mcp (gRPC)": "ListRecords(100) gRPC direct",
-        "chat turn, one tool call (REST)": "chat turn, no tool (REST)",
-    }
-    for name, r in results.items():
-        against = pairs.get(name)
-        ratio = (
-            f"{results[against].p50 and r.p50 / results[against].p50:.2f}x p50 vs "
-            f"{against.split(' (')[0]}"
-            if against
-            else "baseline"
-        )
-        table.add_row(
-            name, f"{r.rps:.0f}", f"{r.p50:.2f}", f"{r.percentile(0.99):.2f}", str(r.errors), ratio
-        )
-    Console(width=150).print(table)
+    report(runs, SECONDS, CLIENTS)
 
 
 if __name__ == "__main__":

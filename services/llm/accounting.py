@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.llm.model import ModelCallRecord, Usage
-from services.llm.tables import budget_reservations, budgets, model_calls, sessions
+from services.llm.model import ModelCallRecord, StoredMessage, Usage
+from services.llm.tables import budgets, model_calls
+from services.llm.writes import RECORD_CALL, call_params
 
 
 def _usage(row: Any) -> Usage:
@@ -31,35 +32,32 @@ USAGE_COLUMNS = (
 )
 
 
+# Asked before every model call: built (and compiled) once.
+LIMITS = sa.select(budgets.c.scope, budgets.c.subject, budgets.c.limit_usd).where(
+    budgets.c.tenant_id == sa.bindparam("tenant_id"),
+    sa.tuple_(budgets.c.scope, budgets.c.subject).in_(sa.bindparam("keys", expanding=True)),
+)
+
+
 class AccountingStore:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        # Single statements need no BEGIN/COMMIT round trips around them.
+        self._auto = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def record(
-        self, call: ModelCallRecord, now: datetime, reservation_id: str | None = None
+        self,
+        call: ModelCallRecord,
+        now: datetime,
+        reservation_id: str | None = None,
+        answer: list[StoredMessage] | None = None,
     ) -> None:
-        """One model call, and the session's running totals, in one transaction, which
-        also deletes the call's budget reservation: its amount turns into the real cost at
-        once, so no budget check sees the call as neither held nor spent."""
-        async with self._engine.begin() as conn:
-            if reservation_id is not None:
-                await conn.execute(
-                    budget_reservations.delete().where(budget_reservations.c.id == reservation_id)
-                )
-            await conn.execute(
-                model_calls.insert().values(id=str(uuid.uuid4()), created_at=now, **call.__dict__)
-            )
-            await conn.execute(
-                sessions.update()
-                .where(sessions.c.id == call.session_id)
-                .values(
-                    prompt_tokens=sessions.c.prompt_tokens + call.prompt_tokens,
-                    completion_tokens=sessions.c.completion_tokens + call.completion_tokens,
-                    cost_usd=sessions.c.cost_usd + call.cost_usd,
-                    model_calls=sessions.c.model_calls + 1,
-                    updated_at=now,
-                )
-            )
+        """One model call and the session's running totals, with the `answer` messages
+        it produced (the turn's last, if any), in one statement, which also deletes the
+        call's budget reservation: its amount turns into the real cost at once, so no
+        budget check sees the call as neither held nor spent."""
+        params = call_params(call, str(uuid.uuid4()), reservation_id, answer or [], now)
+        async with self._auto.connect() as conn:
+            await conn.execute(RECORD_CALL, params)
 
     async def spent(
         self,
@@ -77,7 +75,7 @@ class AccountingStore:
         if since is not None:
             conds.append(model_calls.c.created_at >= since)
         query = sa.select(sa.func.coalesce(sa.func.sum(model_calls.c.cost_usd), 0)).where(*conds)
-        async with self._engine.connect() as conn:
+        async with self._auto.connect() as conn:
             return float((await conn.execute(query)).scalar_one())
 
     async def summary(
@@ -93,7 +91,7 @@ class AccountingStore:
             .group_by(model_calls.c.model)
             .order_by(sa.desc("cost_usd"), model_calls.c.model)
         )
-        async with self._engine.connect() as conn:
+        async with self._auto.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [(row.model, _usage(row)) for row in rows]
 
@@ -104,12 +102,8 @@ class AccountingStore:
         """The limits set for these (scope, subject) pairs."""
         if not keys:
             return {}
-        query = sa.select(budgets.c.scope, budgets.c.subject, budgets.c.limit_usd).where(
-            budgets.c.tenant_id == tenant_id,
-            sa.tuple_(budgets.c.scope, budgets.c.subject).in_(keys),
-        )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        async with self._auto.connect() as conn:
+            rows = (await conn.execute(LIMITS, {"tenant_id": tenant_id, "keys": keys})).all()
         return {(r.scope, r.subject): float(r.limit_usd) for r in rows}
 
     async def set_limit(
@@ -127,5 +121,5 @@ class AccountingStore:
             index_elements=[budgets.c.tenant_id, budgets.c.scope, budgets.c.subject],
             set_={"limit_usd": limit_usd, "set_by": set_by, "updated_at": now},
         )
-        async with self._engine.begin() as conn:
+        async with self._auto.connect() as conn:
             await conn.execute(upsert)

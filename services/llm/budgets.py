@@ -3,8 +3,9 @@
 Three scopes: `session` (one session's total, set by its owner), `user_daily` (what each
 user of the tenant may spend per UTC day) and `tenant_daily` (the whole tenant per UTC
 day), the last two set by admins. A set budget is exhausted once spending reaches its
-limit, so a limit of 0 stops every model call. `enforce` runs before a turn stores
-anything; `reserve` runs before each model call.
+limit, so a limit of 0 stops every model call. `reserve` runs before each model call; a
+turn reserves its first call before it stores anything, so an exhausted budget changes
+nothing. `enforce` checks the budgets without holding anything.
 
 Concurrent turns (of one user on several sessions, or of several users of a tenant) must
 not all pass the check before any of them has spent. So before each model call, `reserve`
@@ -119,14 +120,20 @@ class Budgets:
             self._refuse_if_exhausted(limits, standing)
 
     async def reserve(
-        self, caller: Caller, session_id: str, amount_usd: float, hold_seconds: float
+        self,
+        caller: Caller,
+        session_id: str,
+        amount_usd: float | Callable[[], float],
+        hold_seconds: float,
     ) -> str | None:
         """Checks the budgets as `enforce` does and holds `amount_usd` against them for at
         most `hold_seconds`, atomically; the reservation's id, or None when none is held
-        (no budget applies, or the amount is 0)."""
+        (no budget applies, or the amount is 0). The amount may be given as the function
+        that estimates it, run only when a budget applies."""
         limits = await self._limits(caller, session_id)
         if not limits:
             return None
+        amount = amount_usd() if callable(amount_usd) else amount_usd
         now = self.clock()
         times = (start_of_day(now), now, now + timedelta(seconds=hold_seconds))
         return await self.reservations.reserve(
@@ -134,7 +141,7 @@ class Budgets:
             session_id,
             list(limits),
             times,
-            amount_usd,
+            amount,
             lambda standing: self._refuse_if_exhausted(limits, standing),
         )
 

@@ -24,10 +24,10 @@ from services.llm.loop import (
     TurnDone,
     system_prompt,
 )
-from services.llm.model import Session, StoredMessage, Usage
+from services.llm.model import Session, Usage
 from services.llm.pricing import PriceTable
 from services.llm.providers import missing_setting
-from services.llm.providers.base import ChatMessage, ModelProvider, TextDelta
+from services.llm.providers.base import ChatMessage, ModelProvider, TextDelta, ToolSpec
 from services.llm.spending import TurnSpending
 from services.llm.store import SessionStore
 from services.runtime.config import Settings
@@ -141,22 +141,8 @@ class Chat:
     ) -> AsyncGenerator[TurnEvent, None]:
         # Read under the claim: the history and base are the previous turn's final ones.
         session = await self._session(caller, request)
-        # Before anything is stored: an exhausted budget changes nothing.
-        await self.budgets.enforce(caller, session.id if session else None)
-        now = self.clock()
-        if session is None:
-            title = title_of(request.message)
-            session = await self.sessions.create(
-                caller.tenant_id, caller.user_id, title, request.base_id, now, session_id
-            )
-            history: list[StoredMessage] = []
-        else:
-            history = await self.sessions.recent(session.id, HISTORY_LIMIT)
-        base_id = request.base_id or session.base_id
-        changed_base = base_id if base_id != session.base_id else None
-        await self.sessions.append(
-            session.id, [stored_message("user", request.message, [])], now, changed_base
-        )
+        history = await self.sessions.recent(session.id, HISTORY_LIMIT) if session else []
+        base_id = request.base_id or (session.base_id if session else "")
         messages = [
             ChatMessage("system", system_prompt(base_id)),
             *to_model_messages(history),
@@ -174,25 +160,70 @@ class Chat:
             self.cfg.llm_timeout,
             self.clock,
         )
-        loop = ChatLoop(provider, self.tools, self.cfg.llm_max_steps, spending.before_call)
-        usage = Usage()
-        answered_by = model
+        specs = await self.tools.list_tools()
         try:
-            async for event in loop.run(model, messages, stream=stream):
-                if isinstance(event, TextDelta | ToolCallRecord):
-                    yield event
-                elif isinstance(event, ModelCalled):
-                    answered_by = event.model
-                    usage = usage + await spending.settle(event)
-                elif isinstance(event, StepDone):
-                    await self._persist_step(session_id, event)
-                elif isinstance(event, TurnDone):
-                    await self.sessions.append(
-                        session_id, [stored_message("assistant", event.text, [])], self.clock()
-                    )
-                    yield ChatResult(session_id, event.text, event.calls, usage, answered_by)
+            # Before anything is stored: an exhausted budget changes nothing.
+            await spending.reserve_first(messages, specs)
+            await self._store_message(caller, request, session, session_id, base_id)
+            loop = ChatLoop(provider, self.tools, self.cfg.llm_max_steps, spending.before_call)
+            async for event in self._run(loop, spending, model, messages, specs, stream):
+                yield event
         finally:
             await spending.release()
+
+    async def _store_message(
+        self,
+        caller: Caller,
+        request: ChatRequest,
+        session: Session | None,
+        session_id: str,
+        base_id: str,
+    ) -> None:
+        """The user's message, in the session it starts or continues."""
+        now = self.clock()
+        message = [stored_message("user", request.message, [])]
+        if session is None:
+            title = title_of(request.message)
+            await self.sessions.create(
+                caller.tenant_id, caller.user_id, title, base_id, now, session_id, message
+            )
+        else:
+            changed_base = base_id if base_id != session.base_id else None
+            await self.sessions.append(session.id, message, now, changed_base)
+
+    async def _run(
+        self,
+        loop: ChatLoop,
+        spending: TurnSpending,
+        model: str,
+        messages: list[ChatMessage],
+        specs: list[ToolSpec],
+        stream: bool,
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """The tool loop, accounting and storing each model call and step as it happens."""
+        session_id = spending.session_id
+        usage = Usage()
+        answered_by = model
+        # The call that answered, recorded together with its answer (one write).
+        answering: ModelCalled | None = None
+        async for event in loop.run(model, messages, stream=stream, specs=specs):
+            if isinstance(event, TextDelta | ToolCallRecord):
+                yield event
+            elif isinstance(event, ModelCalled):
+                answered_by = event.model
+                if event.final:
+                    answering = event
+                else:
+                    usage = usage + await spending.settle(event)
+            elif isinstance(event, StepDone):
+                await self._persist_step(session_id, event)
+            elif isinstance(event, TurnDone):
+                answer = [stored_message("assistant", event.text, [])]
+                if answering is not None:
+                    usage = usage + await spending.settle(answering, answer)
+                else:  # the step limit's message: no model call wrote it
+                    await self.sessions.append(session_id, answer, self.clock())
+                yield ChatResult(session_id, event.text, event.calls, usage, answered_by)
 
     async def _persist_step(self, session_id: str, step: StepDone) -> None:
         by_id = {c.id: c for c in step.calls}

@@ -59,6 +59,8 @@ class ModelCalled:
     model: str
     usage: TokenUsage
     latency_ms: float
+    # The reply asked for no tools: the turn's TurnDone comes next, with nothing between.
+    final: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,9 +165,16 @@ class ChatLoop:
         return outcome
 
     async def run(
-        self, model: str, messages: list[ChatMessage], *, stream: bool = False
+        self,
+        model: str,
+        messages: list[ChatMessage],
+        *,
+        stream: bool = False,
+        specs: list[ToolSpec] | None = None,
     ) -> AsyncIterator[LoopEvent]:
-        specs = await self.tools.list_tools()
+        """The turn's events; `specs` are the tools to offer when the caller has them."""
+        if specs is None:
+            specs = await self.tools.list_tools()
         known = {spec.name for spec in specs}
         conversation = list(messages)
         every_call: list[ToolCallRecord] = []
@@ -179,8 +188,9 @@ class ChatLoop:
                 else:
                     reply = event
             latency_ms = (time.perf_counter() - started) * 1000
-            yield ModelCalled(reply.model or model, reply.usage, latency_ms)
-            if not reply.tool_calls:
+            final = not reply.tool_calls
+            yield ModelCalled(reply.model or model, reply.usage, latency_ms, final)
+            if final:
                 yield TurnDone(reply.text, every_call, False)
                 return
             requests = _with_unique_ids(reply.tool_calls, step)

@@ -14,7 +14,7 @@ from datetime import datetime
 from services.llm.accounting import AccountingStore
 from services.llm.budgets import Budgets
 from services.llm.loop import ModelCalled
-from services.llm.model import ModelCallRecord, Usage
+from services.llm.model import ModelCallRecord, StoredMessage, Usage
 from services.llm.pricing import PriceTable
 from services.llm.providers.base import ChatMessage, ToolSpec
 from services.runtime import logs
@@ -30,12 +30,16 @@ COMPLETION_ALLOWANCE = 4096
 HOLD_GRACE = 60.0
 
 
+def json_bytes(items: list[ChatMessage] | list[ToolSpec]) -> int:
+    return len(json.dumps([asdict(item) for item in items], default=str).encode())
+
+
 def prompt_tokens_bound(conversation: list[ChatMessage], specs: list[ToolSpec]) -> int:
     """At least as many tokens as the prompt has: the bytes of everything sent as JSON,
     since no tokenizer makes more tokens than bytes, and the JSON's field names outweigh
     the few tokens of framing a provider adds to each message and tool."""
-    sent = [asdict(m) for m in conversation] + [asdict(s) for s in specs]
-    return len(json.dumps(sent, default=str).encode())
+    # Two JSON lists are as long as the one list of both, or 2 bytes longer (an empty one).
+    return json_bytes(conversation) + json_bytes(specs)
 
 
 class TurnSpending:
@@ -62,20 +66,38 @@ class TurnSpending:
         self.clock = clock
         # The reservation of the call in progress, if it holds one.
         self.reservation: str | None = None
+        # Whether the next call was reserved already (by `reserve_first`).
+        self._reserved_next = False
+        # The tools' share of the estimate: the same tools go with every call of a turn.
+        self._specs_bytes: int | None = None
 
     def estimate(self, conversation: list[ChatMessage], specs: list[ToolSpec]) -> float:
-        tokens = prompt_tokens_bound(conversation, specs)
+        if self._specs_bytes is None:
+            self._specs_bytes = json_bytes(specs)
+        tokens = json_bytes(conversation) + self._specs_bytes
         return self.prices.cost(self.model, tokens, COMPLETION_ALLOWANCE).usd
+
+    async def reserve_first(self, conversation: list[ChatMessage], specs: list[ToolSpec]) -> None:
+        """`before_call` for the turn's first model call, before the turn stores anything:
+        RESOURCE_EXHAUSTED then leaves no trace. The call itself then reserves no more."""
+        await self.before_call(conversation, specs)
+        self._reserved_next = True
 
     async def before_call(self, conversation: list[ChatMessage], specs: list[ToolSpec]) -> None:
         """Raises RESOURCE_EXHAUSTED, with nothing held, when a budget is exhausted."""
-        amount = self.estimate(conversation, specs)
+        if self._reserved_next:
+            self._reserved_next = False
+            return
         self.reservation = await self.budgets.reserve(
-            self.caller, self.session_id, amount, self.hold_seconds
+            self.caller,
+            self.session_id,
+            lambda: self.estimate(conversation, specs),
+            self.hold_seconds,
         )
 
-    async def settle(self, call: ModelCalled) -> Usage:
-        """Records the call and its cost in place of its reservation; its usage."""
+    async def settle(self, call: ModelCalled, answer: list[StoredMessage] | None = None) -> Usage:
+        """Records the call and its cost in place of its reservation, with the `answer`
+        messages it produced when it ended the turn; its usage."""
         prompt, completion = call.usage.prompt_tokens, call.usage.completion_tokens
         cost = self.prices.cost(self.model, prompt, completion)
         if not cost.priced and call.model != self.model:
@@ -92,7 +114,7 @@ class TurnSpending:
             cost.priced,
             round(call.latency_ms, 3),
         )
-        await self.accounting.record(record, self.clock(), self.reservation)
+        await self.accounting.record(record, self.clock(), self.reservation, answer)
         self.reservation = None
         return Usage(prompt, completion, cost.usd, 1)
 

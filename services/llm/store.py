@@ -1,4 +1,5 @@
-"""PostgreSQL storage of chat sessions and their messages (schema "llm")."""
+"""PostgreSQL storage of chat sessions and their messages (schema "llm"). A turn's writes
+are single statements (services/llm/writes.py); reads run in autocommit too."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.llm.model import Session, StoredMessage, Usage
 from services.llm.tables import budgets, messages, sessions
+from services.llm.writes import ADD_MESSAGES, START_SESSION, bound, message_params
 
 
 def _session(row: Any) -> Session:
@@ -36,6 +38,8 @@ def _message(row: Any) -> StoredMessage:
 class SessionStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # Single statements need no BEGIN/COMMIT round trips around them.
+        self._auto = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def create(
         self,
@@ -45,21 +49,14 @@ class SessionStore:
         base_id: str,
         now: datetime,
         session_id: str | None = None,
+        first: list[StoredMessage] | None = None,
     ) -> Session:
-        """A new session; its id may be chosen beforehand (a turn claims it first)."""
-        values = {
-            "id": session_id or str(uuid.uuid4()),
-            "tenant_id": tenant_id,
-            "user_id": user_id,
-            "title": title,
-            "base_id": base_id,
-            "created_at": now,
-            "updated_at": now,
-        }
-        async with self._engine.begin() as conn:
-            row = (
-                await conn.execute(sessions.insert().values(**values).returning(*sessions.c))
-            ).one()
+        """A new session, with its `first` messages; its id may be chosen beforehand (a
+        turn claims it first)."""
+        params = message_params(session_id or str(uuid.uuid4()), first or [], now)
+        owner = bound(tenant_id=tenant_id, user_id=user_id, title=title, base_id=base_id)
+        async with self._auto.connect() as conn:
+            row = (await conn.execute(START_SESSION, {**params, **owner})).one()
         return _session(row)
 
     async def get(self, tenant_id: str, user_id: str, session_id: str) -> Session | None:
@@ -69,7 +66,7 @@ class SessionStore:
             sessions.c.tenant_id == tenant_id,
             sessions.c.user_id == user_id,
         )
-        async with self._engine.connect() as conn:
+        async with self._auto.connect() as conn:
             row = (await conn.execute(query)).first()
         return _session(row) if row else None
 
@@ -87,7 +84,7 @@ class SessionStore:
             )
             query = query.where(sa.tuple_(sessions.c.created_at, sessions.c.id) < bound)
         query = query.order_by(sessions.c.created_at.desc(), sessions.c.id.desc()).limit(size + 1)
-        async with self._engine.connect() as conn:
+        async with self._auto.connect() as conn:
             rows = (await conn.execute(query)).all()
         found = [_session(r) for r in rows[:size]]
         last = None
@@ -123,30 +120,9 @@ class SessionStore:
         """Adds messages (in order) and keeps the session's count and time current."""
         if not new:
             return
-        rows = [
-            {
-                "id": m.id,
-                "session_id": session_id,
-                "role": m.role,
-                "content": m.content,
-                "tool_calls": m.tool_calls,
-                "tool_call_id": m.tool_call_id,
-                "created_at": now,
-            }
-            for m in new
-        ]
-        changes: dict[str, Any] = {
-            "message_count": sessions.c.message_count + len(new),
-            "updated_at": now,
-        }
-        if base_id is not None:
-            changes["base_id"] = base_id
-        async with self._engine.begin() as conn:
-            for row in rows:  # one by one: seq follows the list's order
-                await conn.execute(messages.insert().values(**row))
-            await conn.execute(
-                sessions.update().where(sessions.c.id == session_id).values(**changes)
-            )
+        params = {**message_params(session_id, new, now), **bound(base_id=base_id)}
+        async with self._auto.connect() as conn:
+            await conn.execute(ADD_MESSAGES, params)
 
     async def history(
         self, session_id: str, size: int, after_seq: int | None
@@ -156,7 +132,7 @@ class SessionStore:
         if after_seq is not None:
             query = query.where(messages.c.seq > after_seq)
         query = query.order_by(messages.c.seq).limit(size + 1)
-        async with self._engine.connect() as conn:
+        async with self._auto.connect() as conn:
             rows = (await conn.execute(query)).all()
         last = int(rows[size - 1].seq) if len(rows) > size else None
         return [_message(r) for r in rows[:size]], last
@@ -171,6 +147,6 @@ class SessionStore:
             .subquery()
         )
         query = sa.select(inner).order_by(inner.c.seq)
-        async with self._engine.connect() as conn:
+        async with self._auto.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_message(r) for r in rows]

@@ -20,6 +20,7 @@ from services.llm.loop import ToolOutcome
 from services.llm.providers.base import ToolSpec
 from services.runtime.clients import MeshClients
 from services.runtime.failures import downstream_error
+from services.runtime.structs import fill_struct
 
 # The tool list is the same for everyone; it is asked for again after this many seconds.
 TOOLS_TTL = 60.0
@@ -51,7 +52,7 @@ class McpTools:
 
     async def call(self, name: str, arguments: dict[str, Any]) -> ToolOutcome:
         request = mcp_pb.CallToolRequest(name=name)
-        request.arguments.update(arguments)
+        fill_struct(request.arguments, arguments)
         try:
             reply = await self._stub().CallTool(request, timeout=CALL_TIMEOUT)
         except grpc.aio.AioRpcError as exc:

@@ -7,13 +7,13 @@ as the contract says; an unknown tool is NOT_FOUND and bad arguments INVALID_ARG
 
 from __future__ import annotations
 
-from google.protobuf import json_format, struct_pb2
 from tablemesh.mcp.v1 import mcp_service_pb2 as pb
 from tablemesh.mcp.v1 import mcp_service_pb2_grpc as pb_grpc
 
 from services.mcp.catalog import Catalog
-from services.mcp.tables import Tables, plain
+from services.mcp.tables import Tables
 from services.runtime.errors import invalid
+from services.runtime.structs import dict_of, fill_struct
 from services.runtime.wire import Ctx
 
 
@@ -33,10 +33,8 @@ class McpServicer(pb_grpc.McpServiceServicer):
         if not request.name:
             raise invalid("name", "is required")
         # A Struct has only doubles: 10 arrives as 10.0, which integer arguments need as 10.
-        arguments = plain(json_format.MessageToDict(request.arguments))
+        arguments = dict_of(request.arguments)
         result = await self.catalog.call(request.name, arguments, self.tables)
-        content = struct_pb2.Value()
-        content.struct_value.update(result.data)
-        return pb.CallToolResponse(
-            structured_content=content, text=result.content_text, is_error=result.is_error
-        )
+        reply = pb.CallToolResponse(text=result.content_text, is_error=result.is_error)
+        fill_struct(reply.structured_content.struct_value, result.data)
+        return reply

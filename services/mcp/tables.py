@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import struct_pb2
 from tablemesh.airtable.v1 import airtable_service_pb2 as pb
 from tablemesh.airtable.v1.airtable_service_pb2_grpc import AirtableServiceStub
 
 from services.mcp.catalog import ToolFailure
 from services.runtime.clients import MeshClients
+from services.runtime.structs import dict_of, struct_of
 
 Json = dict[str, Any]
 BATCH = 10
@@ -35,13 +36,11 @@ def plain(value: Any) -> Any:
 
 
 def struct(values: Json) -> struct_pb2.Struct:
-    out = struct_pb2.Struct()
-    out.update(values)
-    return out
+    return struct_of(values)
 
 
 def record_dict(record: pb.Record) -> Json:
-    out: Json = {"id": record.id, "fields": plain(json_format.MessageToDict(record.fields))}
+    out: Json = {"id": record.id, "fields": dict_of(record.fields)}
     if record.HasField("create_time"):
         out["created_time"] = record.create_time.ToJsonString()
     return out
@@ -59,7 +58,7 @@ def table_dict(table: pb.Table) -> Json:
                 "name": f.name,
                 "type": f.type,
                 "description": f.description,
-                "options": plain(json_format.MessageToDict(f.options)),
+                "options": dict_of(f.options),
             }
             for f in table.fields
         ],
