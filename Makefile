@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test lint gen bench bench-ai bench-sagas clean wrk
+.PHONY: up down status test lint gen bench bench-ai bench-sagas clean wrk h2load
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,13 @@ lint: $(STAMP)
 gen: $(STAMP)
 	$(BIN)/python scripts/codegen.py
 
-bench: $(STAMP)
+# The users bench drives gRPC with h2load (Debian's nghttp2-client), installed like wrk.
+h2load:
+	@command -v h2load >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && apt-get install -y -qq nghttp2-client; } \
+	  || { echo "make bench needs h2load: install it with 'apt-get install nghttp2-client'"; exit 1; }
+
+bench: $(STAMP) wrk h2load
 	$(BIN)/python -m bench.users_read
 
 bench-ai: $(STAMP)
