@@ -109,7 +109,10 @@ def build_routes(
         "match": {"prefix": "/"},
         "direct_response": {"status": 404, "body": {"inline_string": "no route for this path"}},
     }
-    return [*rest, *grpc, reflection, not_found]
+    # Exact gRPC paths first: no REST regex can match one (those all start /api/v1/), so
+    # the order changes no answer, and a transcoded request, routed again by its gRPC path,
+    # finds its route by string comparisons instead of trying every REST regex first.
+    return [*grpc, *rest, reflection, not_found]
 
 
 def build_jwt_rules(methods: list[Method], also_protected: tuple[Json, ...] = ()) -> list[Json]:
@@ -128,4 +131,10 @@ def build_jwt_rules(methods: list[Method], also_protected: tuple[Json, ...] = ()
             protected += [{"match": match, "requires": requires} for match in forms]
     if_sent = {"requires_any": {"requirements": [requires, {"allow_missing": {}}]}}
     catch_all = {"match": {"prefix": "/"}, "requires": if_sent}
-    return [*public, *protected, *also_protected, catch_all]
+    # Within each group, exact paths before regexes (as in the routes): the same answers,
+    # fewer regexes tried per request.
+    return [*_exact_first(public), *_exact_first(protected), *also_protected, catch_all]
+
+
+def _exact_first(rules: list[Json]) -> list[Json]:
+    return sorted(rules, key=lambda rule: "safe_regex" in rule["match"])
