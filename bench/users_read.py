@@ -24,7 +24,7 @@ from rich.table import Table
 from tablemesh.users.v1 import users_service_pb2 as pb
 from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 
-from bench import ceiling
+from bench import ceiling, profile
 from bench.compiled_load import Run, grpc_frame, h2load, measured, wrk
 
 OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "2000"))
@@ -32,6 +32,7 @@ BIN = Path(sys.executable).parent
 VAR = Path(os.environ.get("BENCH_VAR_DIR", "var/bench")).resolve()
 SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 GATEWAY, USERS = 8000 + OFFSET, 8010 + OFFSET
 FASTAPI, NOOP, NOOP_ENVOY, NOOP_ADMIN = (8100 + OFFSET + n for n in range(4))
 console = Console(width=160)
@@ -165,7 +166,14 @@ def measure(workers: int) -> tuple[dict[str, Run], dict[str, list[float]], float
         results = {}
         for name, (load, groups) in targets.items():
             load(1)  # warm-up: connections, caches
+            spy = None
+            if PROFILE and name == "REST via Envoy":
+                raw = VAR / f"profile-users-{workers}.txt"
+                spy = profile.record(users[0], SECONDS - 1, raw)
             results[name] = measured(lambda load=load: load(SECONDS), groups)  # type: ignore[misc]
+            if spy is not None:
+                spy.wait(30)
+                profile.show(raw, f"users worker, REST via Envoy, {workers} worker(s)", console)
         return results, memory, up_seconds
     finally:
         for proc in started:
