@@ -17,7 +17,8 @@ from rich.table import Table
 
 # Frames of the interpreter's and event loop's own plumbing, on every stack.
 PLUMBING = re.compile(
-    r"runpy|run_forever|run_until_complete|_run_once|Runner\.run|_bootstrap|^run \(|^main \(|<module>"
+    r"runpy|run_forever|run_until_complete|_run_once|Runner\.run|_bootstrap"
+    r"|^run \(|^main \(|<module>"
 )
 
 
