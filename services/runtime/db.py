@@ -8,10 +8,12 @@ services/runtime/migrations/, with the version table inside the service's schema
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICES_DIR = Path(__file__).resolve().parent.parent
@@ -50,6 +52,9 @@ def create_engine(
 
 
 def alembic_config(service_name: str, database_url: str) -> Config:
+    # Alembic (and Mako under it) only where migrations run, not in every service process.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(RUNTIME_MIGRATIONS))
     cfg.set_main_option(
@@ -63,4 +68,6 @@ def alembic_config(service_name: str, database_url: str) -> Config:
 
 def migrate(service_name: str, database_url: str) -> None:
     """Brings the service's schema to the newest revision (safe to run concurrently)."""
+    from alembic import command
+
     command.upgrade(alembic_config(service_name, database_url), "heads")

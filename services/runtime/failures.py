@@ -13,12 +13,11 @@ every other failure is UNAVAILABLE, which the caller may retry.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 
 import grpc
-import psycopg
 import redis.exceptions
-import sqlalchemy.exc
 import structlog
 
 from services.runtime.errors import (
@@ -44,20 +43,30 @@ PASSED_ON: dict[grpc.StatusCode, type[DomainError]] = {
     grpc.StatusCode.UNAUTHENTICATED: Unauthenticated,
 }
 
-_DATABASE = (
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.TimeoutError,  # the pool's wait ran out
-    sqlalchemy.exc.DisconnectionError,
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-)
 _CACHE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def _database_outage(exc: BaseException) -> bool:
+    """Whether `exc` means PostgreSQL cannot be reached. The drivers are looked up, not
+    imported: a service without a database never loads them, and so cannot raise them."""
+    sa = sys.modules.get("sqlalchemy.exc")
+    if sa is not None and isinstance(
+        exc,
+        (
+            sa.OperationalError,
+            sa.InterfaceError,
+            sa.TimeoutError,  # the pool's wait ran out
+            sa.DisconnectionError,
+        ),
+    ):
+        return True
+    pg = sys.modules.get("psycopg")
+    return pg is not None and isinstance(exc, (pg.OperationalError, pg.InterfaceError))
 
 
 def _outage(exc: BaseException) -> tuple[str, str] | None:
     """(what is unavailable, reason) when `exc` is a datastore or network outage."""
-    if isinstance(exc, _DATABASE):
+    if _database_outage(exc):
         return "the database", "DATABASE_UNAVAILABLE"
     if isinstance(exc, _CACHE):
         return "the cache", "CACHE_UNAVAILABLE"

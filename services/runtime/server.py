@@ -15,25 +15,25 @@ import json
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
-from google.protobuf.descriptor_pool import DescriptorPool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from redis.asyncio import Redis
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.runtime import background, logs, metrics, registry, tracing
 from services.runtime.cache import create_redis
 from services.runtime.clients import MeshClients
 from services.runtime.config import Settings, settings
-from services.runtime.db import create_engine
 from services.runtime.faults import FaultInjector
 from services.runtime.identity import TRACKED_PREFIXES, JwksSource, TokenVerifier
 from services.runtime.interceptors import VERSION, MeshInterceptor
 from services.runtime.tracked_cache import TrackedCache
+
+if TYPE_CHECKING:
+    from google.protobuf.descriptor_pool import DescriptorPool
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @dataclass
@@ -108,6 +108,8 @@ async def _wait_for_dependencies(deps: Deps, stop: asyncio.Event) -> bool:
         try:
             await deps.redis.ping()
             if deps.engine is not None:
+                from sqlalchemy import text
+
                 async with deps.engine.connect() as conn:
                     await conn.execute(text("SELECT 1"))
             return True
@@ -142,6 +144,9 @@ async def serve(
     redis = create_redis(_require(cfg.redis_url, "REDIS_URL", name))
     engine = None
     if spec.uses_database:
+        # SQLAlchemy and psycopg load only in the services that own a schema.
+        from services.runtime.db import create_engine
+
         engine = create_engine(
             _require(cfg.database_url, "DATABASE_URL", name),
             pool_size=cfg.db_pool_size,
