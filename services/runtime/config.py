@@ -7,27 +7,12 @@ comma-separated text ("a,b") as well as JSON ('["a","b"]').
 
 from __future__ import annotations
 
-import json
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-
-
-def split_list(value: object) -> object:
-    """Turn 'a, b' or '["a","b"]' into ['a', 'b']; leave real lists alone."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            return json.loads(text)
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return value
-
-
-CommaList = Annotated[list[str], NoDecode]
+from services.runtime.env_settings import EnvSettings, InvalidSettings, Secret, var
 
 SERVICE_SECRET_VARIABLE = "TABLEMESH_SERVICE_SECRET"
 SERVICE_SECRET_MIN_LENGTH = 32
@@ -46,6 +31,11 @@ def check_service_secret(value: str) -> str:
     return value
 
 
+def _strong_secret(value: Secret) -> Secret:
+    check_service_secret(value.get_secret_value())
+    return value
+
+
 MISSING_SECRET_HINT = (
     "is not set; set it to a random value of at least 32 characters "
     "(for example `openssl rand -hex 32`), or start the mesh with `tablemesh up`, "
@@ -53,184 +43,136 @@ MISSING_SECRET_HINT = (
 )
 
 
-class VarSettings(BaseSettings):
+class VarSettings(EnvSettings):
     """The var dir alone: the launcher needs it before the service secret is known."""
 
-    model_config = SettingsConfigDict(env_prefix="TABLEMESH_", extra="ignore")
-
     # Where logs, embedded data, keys, traces and the launcher's service secret live.
-    var_dir: Path = Path("var")
+    var_dir: Path = var(Path("var"))
 
 
 class Settings(VarSettings):
     """Settings shared by every service and the launcher."""
 
     # PostgreSQL URL; unset means the launcher's embedded server under var/.
-    database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("DATABASE_URL", "TABLEMESH_DATABASE_URL")
-    )
+    database_url: str | None = var(None, "DATABASE_URL", "TABLEMESH_DATABASE_URL")
     # Redis URL (redis:// or unix://); unset means the launcher's embedded Redis.
-    redis_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("REDIS_URL", "TABLEMESH_REDIS_URL")
-    )
+    redis_url: str | None = var(None, "REDIS_URL", "TABLEMESH_REDIS_URL")
     # PostgreSQL connections each service process keeps open, and how many more it may
     # open for a burst. Every process of every service counts against max_connections.
-    db_pool_size: int = Field(default=2, ge=1, le=100)
-    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_pool_size: int = var(2, ge=1, le=100)
+    db_max_overflow: int = var(10, ge=0, le=200)
     # Address services bind to.
-    host: str = "127.0.0.1"
+    host: str = var("127.0.0.1")
     # Added to every port of the mesh (a test mesh beside a dev mesh).
-    port_offset: int = 0
+    port_offset: int = var(0)
     # Worker processes per service, sharing the port with SO_REUSEPORT.
-    workers: int = Field(default=1, ge=1, le=32)
+    workers: int = var(1, ge=1, le=32)
     # debug, info, warning or error.
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: Literal["debug", "info", "warning", "error"] = var("info")
     # Seconds in-flight calls get to finish after SIGTERM.
-    shutdown_grace: float = Field(default=10.0, ge=0, le=300)
+    shutdown_grace: float = var(10.0, ge=0, le=300)
     # The JWT `iss` claim the auth service signs and everyone checks.
-    jwt_issuer: str = "tablemesh-auth"
+    jwt_issuer: str = var("tablemesh-auth")
     # The JWT `aud` claim.
-    jwt_audience: str = "tablemesh"
+    jwt_audience: str = var("tablemesh")
     # Access token lifetime in seconds.
-    access_token_ttl: int = Field(default=900, ge=30, le=86400)
+    access_token_ttl: int = var(900, ge=30, le=86400)
     # Refresh token lifetime in seconds.
-    refresh_token_ttl: int = Field(default=30 * 86400, ge=60, le=365 * 86400)
+    refresh_token_ttl: int = var(30 * 86400, ge=60, le=365 * 86400)
     # JWT signing algorithm: EdDSA (Ed25519) or RS256.
-    jwt_algorithm: Literal["EdDSA", "RS256"] = "EdDSA"
+    jwt_algorithm: Literal["EdDSA", "RS256"] = var("EdDSA")
     # The one secret of the mesh (no default: `tablemesh up` makes one under var/). Service
     # authentication, page tokens and the stored signing keys use keys derived from it
     # (services/runtime/secret_keys.py).
-    # Unset is refused by the validator (a default that cannot validate, rather than a
-    # required argument, so Settings() type-checks).
-    service_secret: SecretStr = Field(default=None, validate_default=True)
+    # Unset or empty is refused when the settings are read (`missing`).
+    service_secret: Secret = var(None, missing=MISSING_SECRET_HINT, check=_strong_secret)
     # Failed logins per account before throttling, and the window in seconds.
-    login_max_failures: int = Field(default=5, ge=1, le=1000)
-    login_failure_window: int = Field(default=300, ge=1, le=86400)
+    login_max_failures: int = var(5, ge=1, le=1000)
+    login_failure_window: int = var(300, ge=1, le=86400)
     # Origins allowed by CORS at the gateway.
-    cors_origins: CommaList = ["http://localhost:3000", "http://127.0.0.1:3000"]
+    cors_origins: list[str] = var(["http://localhost:3000", "http://127.0.0.1:3000"])
     # Requests per minute per client IP on login and register at the gateway.
-    auth_rate_limit_per_minute: int = Field(default=60, ge=1, le=100000)
+    auth_rate_limit_per_minute: int = var(60, ge=1, le=100000)
     # Largest request body the gateway accepts, in bytes.
-    max_request_bytes: int = Field(default=1_048_576, ge=1024, le=104_857_600)
+    max_request_bytes: int = var(1_048_576, ge=1024, le=104_857_600)
     # Argon2id cost: memory in KiB, iterations, lanes (OWASP minimum by default).
-    argon2_memory_kib: int = Field(default=19456, ge=8, le=4_194_304)
-    argon2_time_cost: int = Field(default=2, ge=1, le=20)
-    argon2_parallelism: int = Field(default=1, ge=1, le=16)
+    argon2_memory_kib: int = var(19456, ge=8, le=4_194_304)
+    argon2_time_cost: int = var(2, ge=1, le=20)
+    argon2_parallelism: int = var(1, ge=1, le=16)
     # Where the airtable service keeps tables: "local" (PostgreSQL) or "airtable" (the
     # real Airtable REST API with a personal access token).
-    airtable_backend: Literal["local", "airtable"] = "local"
+    airtable_backend: Literal["local", "airtable"] = var("local")
     # The Airtable API's address (tests point it at a fake that speaks the same protocol).
-    airtable_api_url: str = "https://api.airtable.com"
+    airtable_api_url: str = var("https://api.airtable.com")
     # The Airtable personal access token, for the "airtable" backend.
-    airtable_token: SecretStr | None = None
+    airtable_token: Secret | None = var(None)
     # The Airtable workspace new bases are created in (the "airtable" backend).
-    airtable_workspace_id: str = ""
+    airtable_workspace_id: str = var("")
     # Requests per second per base to Airtable (its documented limit is 5).
-    airtable_requests_per_second: float = Field(default=5.0, gt=0, le=100)
+    airtable_requests_per_second: float = var(5.0, gt=0, le=100)
     # The model provider: "openai" (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM,
     # llama.cpp server, Gemini's compatible endpoint) or "gemini" (Gemini's native API).
     # Unset: Chat answers FAILED_PRECONDITION saying what to set.
-    llm_provider: Literal["", "openai", "gemini"] = ""
+    llm_provider: Literal["", "openai", "gemini"] = var("")
     # The provider's base URL, for example http://127.0.0.1:11434/v1 for Ollama.
-    llm_base_url: str | None = None
+    llm_base_url: str | None = var(None)
     # The provider's API key, if it needs one.
-    llm_api_key: SecretStr | None = None
+    llm_api_key: Secret | None = var(None)
     # The default model.
-    llm_model: str = "gpt-4o-mini"
+    llm_model: str = var("gpt-4o-mini")
     # Model calls per chat turn before the assistant must answer.
-    llm_max_steps: int = Field(default=8, ge=1, le=50)
+    llm_max_steps: int = var(8, ge=1, le=50)
     # Seconds one model call may take.
-    llm_timeout: float = Field(default=60.0, gt=0, le=600)
+    llm_timeout: float = var(60.0, gt=0, le=600)
     # Extra prices, JSON {"model": [usd_per_million_input, usd_per_million_output]}, on
     # top of the built-in price table.
-    llm_prices: str = "{}"
+    llm_prices: str = var("{}")
     # SMTP server for the notifications service's email; unset keeps email in the outbox.
-    smtp_host: str = ""
-    smtp_port: int = Field(default=587, ge=1, le=65535)
-    smtp_username: str = ""
-    smtp_password: SecretStr | None = None
+    smtp_host: str = var("")
+    smtp_port: int = var(587, ge=1, le=65535)
+    smtp_username: str = var("")
+    smtp_password: Secret | None = var(None)
     # The From address of every email.
-    smtp_from: str = "tablemesh <no-reply@localhost>"
+    smtp_from: str = var("tablemesh <no-reply@localhost>")
     # "starttls" (port 587), "tls" (implicit, port 465) or "none".
-    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_security: Literal["starttls", "tls", "none"] = var("starttls")
     # Seconds a saga orchestrator's claim on a saga lasts; renewed while the saga runs,
     # and how long a crashed orchestrator's sagas wait before another process resumes them.
-    saga_lease_seconds: float = Field(default=10.0, ge=0.5, le=3600)
+    saga_lease_seconds: float = var(10.0, ge=0.5, le=3600)
     # Seconds between an orchestrator's looks for unfinished sagas whose lease expired.
-    saga_poll_interval: float = Field(default=1.0, ge=0.05, le=600)
+    saga_poll_interval: float = var(1.0, ge=0.05, le=600)
     # Calls per saga step on UNAVAILABLE or DEADLINE_EXCEEDED before it fails for good; 8
     # with the back-off below spans about 16 s, longer than a data store restart takes.
-    saga_step_attempts: int = Field(default=8, ge=1, le=100)
+    saga_step_attempts: int = var(8, ge=1, le=100)
     # Calls per compensation before the saga is parked as needs_attention.
-    saga_compensation_attempts: int = Field(default=10, ge=1, le=1000)
+    saga_compensation_attempts: int = var(10, ge=1, le=1000)
     # First back-off delay in seconds between retries (doubling, capped at 5 s).
-    saga_retry_delay: float = Field(default=0.2, ge=0.0, le=60)
+    saga_retry_delay: float = var(0.2, ge=0.0, le=60)
     # Seconds one call to a saga participant may take.
-    saga_call_timeout: float = Field(default=10.0, gt=0, le=300)
+    saga_call_timeout: float = var(10.0, gt=0, le=300)
     # Lets services inject the faults in Redis key tablemesh:faults (chaos drills, tests);
     # never switch it on in production.
-    fault_injection: bool = False
+    fault_injection: bool = var(False)
     # Share of requests traced when the caller did not decide (a sampled traceparent
     # always is): Envoy's random sampling and each service's root sampler.
-    trace_sample_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
+    trace_sample_ratio: float = var(0.1, ge=0.0, le=1.0)
     # --- The public edge (Envoy) and the trace store ---
     # Address the gateway listens on. Loopback like the services by default, so a dev
     # mesh is not reachable from the network unless asked (containers set 0.0.0.0).
-    gateway_host: str = "127.0.0.1"
+    gateway_host: str = var("127.0.0.1")
     # Address Envoy's admin interface listens on. It can stop Envoy: never publish it. A
     # container sets 0.0.0.0 so the platform service's health check reaches it over the
     # mesh's private network (TABLEMESH_ENVOY_ADMIN_ADDR there).
-    envoy_admin_host: str = "127.0.0.1"
+    envoy_admin_host: str = var("127.0.0.1")
     # The heap Envoy may use, in MiB: near it the overload manager shrinks the heap, then
     # answers new requests 503 instead of growing until the kernel kills it.
-    gateway_max_heap_mb: int = Field(default=1024, ge=1, le=65536)
+    gateway_max_heap_mb: int = var(1024, ge=1, le=65536)
     # The trace store under var/traces: oldest traces go first once it holds more than
     # this many MiB, and any trace older than trace_max_age_hours goes.
-    trace_store_max_mb: float = Field(default=256.0, gt=0, le=1_048_576)
-    trace_max_age_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+    trace_store_max_mb: float = var(256.0, gt=0, le=1_048_576)
+    trace_max_age_hours: float = var(24.0, gt=0, le=24 * 365)
     # OTLP/gRPC collector for traces; unset means the platform service writes var/traces.
-    otel_exporter_otlp_endpoint: str | None = Field(
-        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT")
-    )
-
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        return split_list(value)
-
-    @field_validator("service_secret", mode="before")
-    @classmethod
-    def _secret_set(cls, value: object) -> object:
-        if value is None or value == "":
-            raise ValueError(MISSING_SECRET_HINT)
-        return value
-
-    @field_validator("service_secret")
-    @classmethod
-    def _strong_secret(cls, value: SecretStr) -> SecretStr:
-        check_service_secret(value.get_secret_value())
-        return value
-
-
-def _secret_field(field: str) -> bool:
-    info = Settings.model_fields.get(field)
-    return info is not None and "Secret" in str(info.annotation)
-
-
-def describe_error(exc: ValidationError) -> str:
-    lines = ["invalid configuration:"]
-    for err in exc.errors():
-        field = str(err["loc"][0]) if err["loc"] else "?"
-        name = field if field.isupper() else f"TABLEMESH_{field.upper()}"
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            # The input of a missing field is every other value, secrets included.
-            lines.append(f"  {name}: is required")
-        elif _secret_field(field):
-            lines.append(f"  {name}: {message}")
-        else:
-            lines.append(f"  {name}: {message} (got {err.get('input')!r})")
-    return "\n".join(lines)
+    otel_exporter_otlp_endpoint: str | None = var(None, "OTEL_EXPORTER_OTLP_ENDPOINT")
 
 
 @lru_cache(maxsize=1)
@@ -238,6 +180,6 @@ def settings() -> Settings:
     """The process's settings; exits with a clear message when a variable is bad."""
     try:
         return Settings()
-    except ValidationError as exc:
-        print(describe_error(exc), file=sys.stderr)
+    except InvalidSettings as exc:
+        print(exc, file=sys.stderr)
         raise SystemExit(2) from exc

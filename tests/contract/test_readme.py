@@ -11,12 +11,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def env_names() -> list[str]:
-    names = []
-    for name, field in Settings.model_fields.items():
-        alias = field.validation_alias
-        choices = getattr(alias, "choices", None)
-        names.append(str(choices[0]) if choices else f"TABLEMESH_{name.upper()}")
-    return names
+    return list(Settings.variables().values())
 
 
 def test_every_variable_is_documented() -> None:
