@@ -65,7 +65,7 @@ def start_detached(lay: Layout, console: Console, timeout: float) -> int:
             if time.monotonic() > deadline:
                 proc.terminate()
                 break
-            time.sleep(0.25)
+            time.sleep(0.1)
         # A failed launcher stops what it started before exiting; wait for that.
         wait_exit(proc.pid, settings().shutdown_grace + STARTUP_SLACK)
     report_failure(lay, console, proc.poll())

@@ -38,7 +38,7 @@ def service_secret() -> None:
 
 
 # Logs `tablemesh logs` knows besides the services'.
-OTHER_LOGS = ("envoy", "redis", "postgres", "launcher")
+OTHER_LOGS = ("envoy", "redis", "postgres", "migrations", "launcher")
 
 
 async def run_mesh(detached: bool, within: float) -> int:
@@ -93,7 +93,9 @@ def down() -> None:
 
 @app.command()
 def logs(
-    service: str = typer.Argument(..., help="A service name, or envoy/redis/postgres/launcher."),
+    service: str = typer.Argument(
+        ..., help="A service name, or envoy/redis/postgres/migrations/launcher."
+    ),
     follow_: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
     lines: int = typer.Option(50, "--lines", "-n", help="How many lines to print first."),
 ) -> None:

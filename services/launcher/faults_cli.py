@@ -16,9 +16,7 @@ from rich.console import Console
 
 from services.launcher import state as statefile
 from services.launcher.layout import layout
-from services.runtime.cache import create_redis
 from services.runtime.config import settings
-from services.runtime.faults import RULES_KEY, parse_rules, set_rules
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Inject faults (drills).")
 console = Console()
@@ -41,6 +39,10 @@ def _injecting() -> bool:
 
 
 async def _apply(rules: list[dict[str, Any]] | None) -> str | None:
+    # Redis and the rules' code load for this command only, not for every `tablemesh` one.
+    from services.runtime.cache import create_redis
+    from services.runtime.faults import RULES_KEY, set_rules
+
     redis = create_redis(_redis_url())
     try:
         if rules is not None:
@@ -54,6 +56,8 @@ async def _apply(rules: list[dict[str, Any]] | None) -> str | None:
 @app.command("set")
 def set_(rules: str = typer.Argument(..., help="A JSON list of rules, or @file.json.")) -> None:
     """Replace the fault rules; services pick them up within half a second."""
+    from services.runtime.faults import parse_rules
+
     raw = Path(rules[1:]).read_text() if rules.startswith("@") else rules
     try:
         parsed = json.loads(raw)

@@ -6,6 +6,8 @@ HEALTHY values mean "up", so callers never have to interpret exceptions.
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -25,6 +27,43 @@ async def grpc_health(port: int, deadline: float = 1.0, host: str = "127.0.0.1")
                 return "UNREACHABLE"
             return code.name
     return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
+
+
+# While a mesh starts its servers are not listening yet: redial every 0.1 s, not after
+# gRPC's default back-off of 1 s growing to 2 minutes.
+_STARTING_CHANNEL_OPTIONS = [
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 100),
+]
+# Seconds between two looks at something that cannot say when it changes (Envoy's /ready,
+# a broken health stream).
+RETRY_INTERVAL = 0.1
+
+
+async def grpc_serving(port: int, host: str = "127.0.0.1") -> str:
+    """Returns "SERVING" once the server on `port` says so: one Health/Watch stream, which
+    the server answers at each change, so the answer comes the moment it is SERVING."""
+    target = f"{host}:{port}"
+    async with grpc.aio.insecure_channel(target, options=_STARTING_CHANNEL_OPTIONS) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            request = health_pb2.HealthCheckRequest(service="")
+            try:
+                async for reply in stub.Watch(request, wait_for_ready=True):
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        return "SERVING"
+            except grpc.aio.AioRpcError:
+                pass  # the server went away (a restart): watch again once it is back
+            await asyncio.sleep(RETRY_INTERVAL)
+
+
+async def envoy_serving(admin_port: int) -> str:
+    """Returns "READY" once Envoy's admin /ready says so."""
+    while True:
+        if (result := await envoy_ready(admin_port)) == "READY":
+            return result
+        await asyncio.sleep(RETRY_INTERVAL)
 
 
 async def envoy_ready(admin_port: int, deadline: float = 1.0) -> str:

@@ -12,8 +12,9 @@ import contextlib
 import functools
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.status import Status
@@ -142,10 +143,10 @@ class Mesh:
 
             status.update("applying migrations")
             names = [s.name for s in SERVICES if s.uses_database]
-            results = await asyncio.gather(*(components.migrate(n, self.lay, env) for n in names))
-            failed = {n: why for n, why in zip(names, results, strict=True) if why}
+            failed = await components.migrate(names, self.lay, env)
             if failed:
-                raise StartupError("migrations failed", failed, [self.lay.log(n) for n in failed])
+                logs = [self.lay.log(components.MIGRATIONS)]
+                raise StartupError("migrations failed", failed, logs)
 
             status.update("starting services")
             for spec in SERVICES:
@@ -160,28 +161,44 @@ class Mesh:
             await self.wait_healthy(status)
 
     async def wait_healthy(self, status: Status) -> None:
+        """Waits on every service's health stream and Envoy's /ready at once; each is
+        reported the moment it is up, and the last one ends the wait."""
+        waits: dict[str, Coroutine[Any, Any, str]] = {
+            s.name: health.grpc_serving(s.port) for s in SERVICES
+        }
+        waits["envoy"] = health.envoy_serving(envoy_admin_port())
+        tasks = {asyncio.create_task(wait, name=f"healthy {n}"): n for n, wait in waits.items()}
+        pending = set(tasks)
+        began = time.monotonic()
+        try:
+            while pending:
+                left = self.timeout - (time.monotonic() - began)
+                if left <= 0:
+                    await self.not_healthy([tasks[t] for t in pending])
+                # Wake at least once a second to keep the elapsed time shown current.
+                done, pending = await asyncio.wait(
+                    pending, timeout=min(left, 1.0), return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    self.console.print(f"  [green]✓[/green] {tasks[task]} {task.result()}")
+                waiting = ", ".join(sorted(tasks[t] for t in pending))
+                elapsed = time.monotonic() - began
+                status.update(f"waiting for {waiting} to be healthy ({elapsed:.0f}s)")
+        finally:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def not_healthy(self, names: list[str]) -> None:
+        """Raises StartupError with what each of `names` answers now."""
         probes: dict[str, Callable[[], Awaitable[str]]] = {
             s.name: functools.partial(health.grpc_health, s.port) for s in SERVICES
         }
         probes["envoy"] = functools.partial(health.envoy_ready, envoy_admin_port())
-        began = time.monotonic()
-        while True:
-            names = list(probes)
-            results = await asyncio.gather(*(probes[n]() for n in names))
-            for name, result in zip(names, results, strict=True):
-                if result in health.HEALTHY:
-                    self.console.print(f"  [green]✓[/green] {name} {result}")
-                    del probes[name]
-            elapsed = time.monotonic() - began
-            if not probes:
-                return
-            if elapsed > self.timeout:
-                failures = dict(zip(names, results, strict=True))
-                failures = {n: failures[n] for n in probes}
-                logs = [self.lay.log(n) for n in probes]
-                raise StartupError(f"not healthy after {self.timeout:g}s", failures, logs)
-            status.update(f"waiting for {', '.join(probes)} to be healthy ({elapsed:.0f}s)")
-            await asyncio.sleep(0.25)
+        results = await asyncio.gather(*(probes[n]() for n in names))
+        failures = dict(zip(names, results, strict=True))
+        logs = [self.lay.log(n) for n in names]
+        raise StartupError(f"not healthy after {self.timeout:g}s", failures, logs)
 
     async def shutdown(self) -> None:
         self.state.status = statefile.STOPPING
