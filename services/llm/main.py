@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# First, before anything imports structlog (see the module).
+import services.runtime.no_rich  # noqa: F401
+
+# isort: split
 import grpc
 from tablemesh.llm.v1 import llm_service_pb2_grpc as pb_grpc
 

@@ -6,6 +6,10 @@ registry.mcp_http_port(), both in the same event loop.
 
 from __future__ import annotations
 
+# First, before anything imports structlog (see the module).
+import services.runtime.no_rich  # noqa: F401
+
+# isort: split
 import grpc
 from tablemesh.mcp.v1 import mcp_service_pb2_grpc as pb_grpc
 

@@ -7,6 +7,10 @@ and, unless an external OTLP endpoint is configured, collects traces into var/tr
 
 from __future__ import annotations
 
+# First, before anything imports structlog (see the module).
+import services.runtime.no_rich  # noqa: F401
+
+# isort: split
 import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from tablemesh.platform.v1 import platform_service_pb2 as pb

@@ -6,6 +6,10 @@ consumer of the "tablemesh:events" stream (starts onboarding on user.registered)
 
 from __future__ import annotations
 
+# First, before anything imports structlog (see the module).
+import services.runtime.no_rich  # noqa: F401
+
+# isort: split
 import grpc
 from tablemesh.saga.v1 import saga_service_pb2_grpc as pb_grpc
 
