@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from services.llm.providers.base import ModelProvider
-from services.llm.providers.gemini import Gemini
-from services.llm.providers.openai_compatible import OpenAICompatible
 from services.runtime.config import Settings
 
 NOT_CONFIGURED = (
@@ -33,6 +31,11 @@ def provider_from_settings(cfg: Settings) -> ModelProvider | None:
     if missing_setting(cfg):
         return None
     key = cfg.llm_api_key.get_secret_value() if cfg.llm_api_key else None
+    # Only the configured provider's client library loads (the OpenAI SDK is ~20 MB).
     if cfg.llm_provider == "gemini":
+        from services.llm.providers.gemini import Gemini
+
         return Gemini(cfg.llm_base_url, key, cfg.llm_timeout)
+    from services.llm.providers.openai_compatible import OpenAICompatible
+
     return OpenAICompatible(cfg.llm_base_url, key, cfg.llm_timeout)
