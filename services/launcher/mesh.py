@@ -19,7 +19,7 @@ from typing import Any
 from rich.console import Console
 from rich.status import Status
 
-from services.launcher import components, health, ports, report
+from services.launcher import components, health, ports, report, schema_versions
 from services.launcher import state as statefile
 from services.launcher.datastores import (
     DataStores,
@@ -143,7 +143,8 @@ class Mesh:
 
             status.update("applying migrations")
             names = [s.name for s in SERVICES if s.uses_database]
-            failed = await components.migrate(names, self.lay, env)
+            current = await schema_versions.at_newest(self.stores.database_url, names)
+            failed = {} if current else await components.migrate(names, self.lay, env)
             if failed:
                 logs = [self.lay.log(components.MIGRATIONS)]
                 raise StartupError("migrations failed", failed, logs)
