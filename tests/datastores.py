@@ -14,7 +14,8 @@ from pathlib import Path
 import psycopg
 
 
-def _with_database(url: str, name: str) -> str:
+def with_database(url: str, name: str) -> str:
+    """The same server URL, naming another database (the query, e.g. a socket, is kept)."""
     base, _, query = url.partition("?")
     root = base.rsplit("/", 1)[0]
     return f"{root}/{name}" + (f"?{query}" if query else "")
@@ -35,7 +36,7 @@ def fresh_database(workdir: Path) -> Iterator[str]:
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield _with_database(server_url, name)
+        yield with_database(server_url, name)
     finally:
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -108,7 +109,7 @@ class PrivateStores:
         with psycopg.connect(self._database_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         self._made.append(name)
-        return _with_database(self._database_url, name), with_redis_db(self._redis_url, index)
+        return with_database(self._database_url, name), with_redis_db(self._redis_url, index)
 
     def drop_all(self) -> None:
         with psycopg.connect(self._database_url, autocommit=True) as conn:

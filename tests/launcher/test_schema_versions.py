@@ -11,6 +11,7 @@ import pytest
 
 from services.launcher.schema_versions import at_newest, heads
 from services.runtime.db import migrate
+from tests.datastores import with_database
 
 NAMES = ["users", "airtable"]
 
@@ -20,7 +21,7 @@ def new_database(database_url: str) -> Iterator[str]:
     name = f"tm_versions_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield database_url.rsplit("/", 1)[0] + f"/{name}"
+    yield with_database(database_url, name)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
