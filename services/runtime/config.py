@@ -154,10 +154,8 @@ class Settings(VarSettings):
     # never switch it on in production.
     fault_injection: bool = var(False)
     # Share of requests traced when the caller did not decide (a sampled traceparent
-    # always is): Envoy's random sampling and each service's root sampler.
-    # Share of requests traced. Each traced call costs every hop a span and its export
-    # (measured: a tenth of a busy service's CPU at 0.1); one in a hundred is plenty to see
-    # the shape of the traffic, and a request asked to be traced always is.
+    # always is): Envoy's random sampling and each service's root sampler. Each traced
+    # call costs every hop a span and its export (a tenth of a busy service's CPU at 0.1).
     trace_sample_ratio: float = var(0.01, ge=0.0, le=1.0)
     # --- The public edge (Envoy) and the trace store ---
     # Address the gateway listens on. Loopback like the services by default, so a dev
