@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test lint gen bench bench-ai bench-sagas clean wrk h2load
+.PHONY: up down status test pytest lint gen bench bench-ai bench-sagas clean wrk h2load
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +30,30 @@ wrk:
 	  && apt-get update -qq && apt-get install -y -qq wrk; } \
 	  || { echo "make test needs wrk: install it with 'apt-get install wrk'"; exit 1; }
 
+# Every check: the linters (`lint`) and the tests (`pytest`) as two parallel jobs, so the
+# linters, which mostly use the CPU the tests leave idle while meshes answer, add little
+# to the wall time. Each job's output is printed in one piece when it ends.
 test: $(STAMP) wrk
-	$(BIN)/pytest -q
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint pytest
 
+# The tests alone; PYTEST_ARGS passes options (e.g. PYTEST_ARGS='-m unit').
+pytest: $(STAMP) wrk
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# ruff, mypy, buf lint, buf breaking (against main when there is one) and a generated/
+# that matches a fresh `make gen`.
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/buf lint
+	@if git rev-parse --verify --quiet main >/dev/null; then against=.git#branch=main; \
+	  else against=.git#ref=HEAD; fi; echo "buf breaking --against $$against"; \
+	  $(BIN)/buf breaking --against "$$against"
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	  $(BIN)/python scripts/codegen.py "$$scratch/generated" && \
+	  diff -rq -x __pycache__ "$$scratch/generated" generated \
+	  || { echo "generated/ is stale: run make gen"; exit 1; }
 
 gen: $(STAMP)
 	$(BIN)/python scripts/codegen.py

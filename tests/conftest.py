@@ -1,4 +1,6 @@
-"""Session-wide real data stores shared by every test."""
+"""Session-wide real data stores shared by every test, the one end-to-end mesh every test
+that needs a running mesh shares (with the doubles of the outside services it talks to),
+and the `unit` / `e2e` markers, set here from what each test uses."""
 
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.runtime.cache import create_redis
 from services.runtime.db import create_engine
 from tests.datastores import PrivateStores, fresh_database, redis_server
+from tests.e2e.mesh import Mesh, booted, mesh_env
+from tests.llm.fake_openai import FakeOpenAI
+from tests.notifications.smtp_server import SmtpServer, running_smtp
+from tests.ports import offset
 
 # The mesh has no default service secret: one random secret for the whole test session,
 # set before anything reads settings; meshes the tests boot inherit it (mesh_env).
@@ -54,3 +60,58 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     client = create_redis(redis_url)
     yield client
     await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def openai_server() -> Iterator[FakeOpenAI]:
+    """The OpenAI-compatible model double, for the shared mesh and the llm tests."""
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mesh_smtp() -> Iterator[SmtpServer]:
+    """The SMTP server the shared mesh's notifications service sends email to."""
+    with running_smtp() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def e2e_mesh(
+    tmp_path_factory: pytest.TempPathFactory,
+    private_stores: PrivateStores,
+    openai_server: FakeOpenAI,
+    mesh_smtp: SmtpServer,
+) -> Iterator[Mesh]:
+    """The whole mesh booted once by the launcher for every end-to-end test, with the
+    model and SMTP doubles configured (the chaos tests boot their own: they kill it)."""
+    database_url, redis_url = private_stores.new()
+    var_dir = tmp_path_factory.mktemp("var")
+    env = mesh_env(var_dir, database_url, redis_url, offset("e2e"))
+    env.update(
+        {
+            "TABLEMESH_LLM_PROVIDER": "openai",
+            "TABLEMESH_LLM_BASE_URL": openai_server.url,
+            "TABLEMESH_LLM_API_KEY": openai_server.api_key,
+            "TABLEMESH_LLM_MODEL": "gpt-4o-mini",
+            "TABLEMESH_SMTP_HOST": "127.0.0.1",
+            "TABLEMESH_SMTP_PORT": str(mesh_smtp.port),
+            "TABLEMESH_SMTP_SECURITY": "none",
+            "TABLEMESH_SMTP_FROM": "Tablemesh <mesh@tablemesh.test>",
+        }
+    )
+    with booted(Mesh(var_dir, env)) as mesh:
+        yield mesh
+
+
+# Fixtures that boot a mesh through the launcher: a test using one is an end-to-end test.
+MESHES = {"e2e_mesh", "chaos_mesh"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks every test `e2e` (it drives a mesh the launcher booted) or `unit` (it does
+    not), so `pytest -m unit` runs without booting a mesh; `soak` is set by hand."""
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        item.add_marker(pytest.mark.e2e if uses & MESHES else pytest.mark.unit)

@@ -158,7 +158,7 @@ async def test_errors_carry_status_and_details(stub: AirtableServiceStub) -> Non
 def test_main_boots_and_serves_health(database_url: str, redis_url: str, tmp_path: Path) -> None:
     env = {
         **os.environ,
-        "TABLEMESH_PORT_OFFSET": str(offset(1100)),
+        "TABLEMESH_PORT_OFFSET": str(offset("airtable")),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "TABLEMESH_VAR_DIR": str(tmp_path),
@@ -170,7 +170,7 @@ def test_main_boots_and_serves_health(database_url: str, redis_url: str, tmp_pat
         stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        channel = grpc.insecure_channel(f"127.0.0.1:{8002 + offset(1100)}")
+        channel = grpc.insecure_channel(f"127.0.0.1:{8002 + offset('airtable')}")
         health = health_pb2_grpc.HealthStub(channel)
         for _ in range(150):
             try:

@@ -1,4 +1,4 @@
-"""The auth and users services in this process, on TABLEMESH_PORT_OFFSET=300 ports.
+"""The auth and users services in this process, on ports of their own (tests/ports.py).
 
 Built by tests/inprocess.py the way runtime.server.serve builds them.
 """
@@ -14,7 +14,7 @@ from tests.inprocess import running_services
 from tests.ports import offset
 
 ENV = {
-    "TABLEMESH_PORT_OFFSET": str(offset(300)),
+    "TABLEMESH_PORT_OFFSET": str(offset("auth")),
     "TABLEMESH_LOGIN_MAX_FAILURES": "3",
     "TABLEMESH_ARGON2_MEMORY_KIB": "64",
     "TABLEMESH_ARGON2_TIME_COST": "1",

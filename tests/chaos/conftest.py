@@ -16,8 +16,6 @@ from tests.datastores import PrivateStores
 from tests.e2e.mesh import Mesh, booted, mesh_env
 from tests.ports import offset
 
-PORT_OFFSET = offset(1800)
-
 
 @pytest.fixture(scope="session")
 def chaos_mesh(
@@ -25,7 +23,7 @@ def chaos_mesh(
 ) -> Iterator[Mesh]:
     database_url, _ = private_stores.new()
     var_dir = tmp_path_factory.mktemp("chaos")
-    env = mesh_env(var_dir, database_url, "", offset=PORT_OFFSET)
+    env = mesh_env(var_dir, database_url, "", offset("chaos"))
     del env["REDIS_URL"]  # the launcher starts and supervises its own
     env.update(
         {

@@ -8,6 +8,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from tests.chaos.world import (
     AIRTABLE,
     NOTIFICATIONS,
@@ -24,6 +26,8 @@ from tests.chaos.world import (
     world_of,
 )
 from tests.e2e.mesh import Mesh
+
+pytestmark = pytest.mark.soak
 
 SAGAS = 100
 # Each forward step fails for good for this share of sagas (about 15% compensated).

@@ -1,5 +1,6 @@
-"""Boots the whole mesh the way a user does (`tablemesh up --detach`), on shifted ports so
-it can run beside a developer's own mesh, and offers small helpers to talk to it."""
+"""Boots the whole mesh the way a user does (`tablemesh up --detach`), on a block of ports
+chosen at run time (tests/ports.py) so it runs beside a developer's own mesh and other
+suites, and offers small helpers to talk to it."""
 
 from __future__ import annotations
 
@@ -20,9 +21,7 @@ import httpx
 from services.launcher import state as statefile
 from services.runtime import registry
 from tests.accounts import register
-from tests.ports import offset
 
-PORT_OFFSET = offset(1000)
 BIN = Path(sys.executable).parent
 
 
@@ -138,9 +137,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def mesh_env(
-    var_dir: Path, database_url: str, redis_url: str, offset: int = PORT_OFFSET
-) -> dict[str, str]:
+def mesh_env(var_dir: Path, database_url: str, redis_url: str, offset: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {

@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 from services.gateway.openapi import build
 from tests.e2e.mesh import Mesh, bearer
 from tests.e2e.test_onboarding import onboarding_of
+from tests.llm.fake_openai import FakeOpenAI, Reply
 
 # Random requests per route (valid and invalid), besides the coverage phase's deterministic
 # edge cases of every parameter and field: the file stays within about two minutes on a
@@ -123,7 +124,10 @@ class Fuzzer:
 
 
 @pytest.fixture(scope="module")
-def fuzzer(mesh: Mesh) -> Iterator[Fuzzer]:
+def fuzzer(mesh: Mesh, openai_server: FakeOpenAI) -> Iterator[Fuzzer]:
+    # The mesh's model answers every chat the fuzzer gets through, so those succeed and
+    # are checked against their documented schema too.
+    openai_server.responder = lambda body: Reply(text="A fuzzed answer.")
     account = mesh.register()
     headers = bearer(account["access_token"])
     # The tenant's onboarding runs in the background: let it finish before the fingerprints.
@@ -137,6 +141,7 @@ def fuzzer(mesh: Mesh) -> Iterator[Fuzzer]:
     assert after["workspaces.workspaces"] != before["workspaces.workspaces"]
     yield Fuzzer(mesh, account, headers, rows)
     rows.conn.close()
+    openai_server.reset()
 
 
 @schema.parametrize()

@@ -12,6 +12,7 @@ CONNECTIONS = 500
 SECONDS = 20
 
 
+@pytest.mark.soak
 @pytest.mark.timeout(SECONDS + 90)
 def test_500_connections_for_20_seconds_get_no_5xx(mesh: Mesh) -> None:
     account = mesh.register()

@@ -1,4 +1,4 @@
-"""Fixtures: the gateway's environment (port offset 200) and a running Envoy."""
+"""Fixtures: the gateway's environment (its own block of ports) and a running Envoy."""
 
 from __future__ import annotations
 
@@ -28,14 +28,14 @@ from tests.gateway.harness import (
 )
 from tests.ports import offset
 
-# Other engineers' meshes use offsets 0, 100 and 300 on this machine.
-OFFSET = offset(200)
+# The gateway tests' own block of ports (tests/ports.py).
+OFFSET = offset("gateway")
 ALLOWED_ORIGIN = "http://localhost:3000"
 
 
 @pytest.fixture(scope="module")
 def gateway_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Settings for a gateway at offset 200 with its own var dir; restored afterwards."""
+    """Settings for a gateway at its own port offset, with its own var dir; restored afterwards."""
     var_dir = tmp_path_factory.mktemp("var")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TABLEMESH_PORT_OFFSET", str(OFFSET))
@@ -113,7 +113,8 @@ async def running_gateway(var_dir: Path, ready: bool = True) -> AsyncIterator[Ga
 
 @pytest.fixture(scope="module")
 async def gateway(gateway_env: Path) -> AsyncIterator[Gateway]:
-    """Envoy on :8200 in front of stand-in auth and users servers; all stopped afterwards."""
+    """Envoy on its gateway port in front of stand-in auth and users servers; all stopped
+    afterwards."""
     async with running_gateway(gateway_env) as running:
         yield running
 

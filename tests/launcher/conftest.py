@@ -1,4 +1,4 @@
-"""Fixtures for launcher tests: an isolated var dir and port offset 100 (others use 0/200/300)."""
+"""Fixtures for launcher tests: an isolated var dir and a port offset of their own."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from tests.ports import offset
 
 @pytest.fixture
 def launcher_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """TABLEMESH_VAR_DIR in tmp and TABLEMESH_PORT_OFFSET=100; yields the var dir."""
+    """TABLEMESH_VAR_DIR in tmp and TABLEMESH_PORT_OFFSET of their own; yields the var dir."""
     var = tmp_path / "var"
     monkeypatch.setenv("TABLEMESH_VAR_DIR", str(var))
-    monkeypatch.setenv("TABLEMESH_PORT_OFFSET", str(offset(100)))
+    monkeypatch.setenv("TABLEMESH_PORT_OFFSET", str(offset("launcher")))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
     settings.cache_clear()

@@ -1,5 +1,6 @@
 """Fixtures for the llm tests: the llm schema, the fake model servers (started once per
-session), and two llm domains on the same stores, standing for two worker processes."""
+session; the OpenAI one in tests/conftest.py, shared with the e2e mesh), and two llm
+domains on the same stores, standing for two worker processes."""
 
 from __future__ import annotations
 
@@ -20,13 +21,6 @@ from tests.llm.table_tools import TableTools
 @pytest.fixture(scope="session")
 def llm_schema(database_url: str) -> None:
     migrate("llm", database_url)
-
-
-@pytest.fixture(scope="session")
-def openai_server() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -26,8 +26,7 @@ from tests.llm.fake_openai import FakeOpenAI
 from tests.llm.table_tools import TableTools
 from tests.ports import offset
 
-# Its own offset: meshes of other test modules may run at the same time.
-PORT_OFFSET = str(offset(1350))
+PORT_OFFSET = str(offset("llm"))
 
 
 def llm_register(tools: ToolExecutor) -> Register:

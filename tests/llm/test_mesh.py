@@ -2,7 +2,7 @@
 and records over REST, then chats; the scripted model asks for get_records, which runs
 through the real mcp and airtable services on the user's data.
 
-Offset 1350, not 1300: a launcher mesh at offset 1200 serves metrics on 9301-9315."""
+The mesh is the shared one (tests/conftest.py: e2e_mesh)."""
 
 from __future__ import annotations
 
@@ -16,35 +16,15 @@ import pytest
 
 from services.llm.claims import busy_message
 from services.llm.pricing import PriceTable
-from tests.datastores import PrivateStores
-from tests.e2e.mesh import Mesh, booted, mesh_env
+from tests.e2e.mesh import Mesh
 from tests.llm.fake_openai import FakeOpenAI, Reply
 from tests.llm.rest import ok, projects_base, sign_up
-from tests.ports import offset
-
-PORT_OFFSET = offset(1350)
-GATEWAY = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
 
 
 @pytest.fixture(scope="module")
-def gateway(
-    tmp_path_factory: pytest.TempPathFactory,
-    private_stores: PrivateStores,
-    openai_server: FakeOpenAI,
-) -> Iterator[httpx.Client]:
-    database_url, redis_url = private_stores.new()
-    var_dir = tmp_path_factory.mktemp("llm-var")
-    env = mesh_env(var_dir, database_url, redis_url, offset=PORT_OFFSET)
-    env.update(
-        {
-            "TABLEMESH_WORKERS": "1",
-            "TABLEMESH_LLM_PROVIDER": "openai",
-            "TABLEMESH_LLM_BASE_URL": openai_server.url,
-            "TABLEMESH_LLM_API_KEY": openai_server.api_key,
-            "TABLEMESH_LLM_MODEL": "gpt-4o-mini",
-        }
-    )
-    with booted(Mesh(var_dir, env)), httpx.Client(base_url=GATEWAY, timeout=30) as client:
+def gateway(e2e_mesh: Mesh) -> Iterator[httpx.Client]:
+    """REST through Envoy on the shared mesh (its llm service talks to fake_openai)."""
+    with httpx.Client(base_url=e2e_mesh.base_url, timeout=30) as client:
         yield client
 
 
@@ -156,7 +136,8 @@ def test_a_busy_session_answers_409_through_envoy(
 
     def chat(message: str) -> httpx.Response:
         body = {"message": message, "session_id": session_id}
-        return httpx.post(f"{GATEWAY}/api/v1/chat", json=body, headers=auth, timeout=30)
+        url = gateway.base_url.join("/api/v1/chat")
+        return httpx.post(url, json=body, headers=auth, timeout=30)
 
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(chat, "first")

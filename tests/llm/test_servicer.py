@@ -1,4 +1,4 @@
-"""The llm service over gRPC (offset 1350 ports), with the real auth and users services
+"""The llm service over gRPC (services in this process), with the real auth and users services
 for identities, the fake OpenAI-compatible server as the model and a plain-Python tool
 executor: the wire contract, error codes and isolation between users and tenants."""
 

@@ -1,4 +1,4 @@
-"""One turn at a time per session, over gRPC (offset 1350 ports, services in this process):
+"""One turn at a time per session, over gRPC (services in this process):
 ABORTED for a second turn, and the session's claim let go when a client cancels its Chat
 or StreamChat call. The fake model holds a reply until the test lets it go, so the calls
 overlap for certain."""

@@ -1,5 +1,6 @@
-"""A mesh of real services (auth, airtable, mcp, ... and Envoy) booted through the launcher
-at port offset 1200, and helpers to get users, bases and MCP clients on it."""
+"""The shared mesh of real services (auth, airtable, mcp, ... and Envoy) booted through the
+launcher (tests/conftest.py: e2e_mesh), and helpers to get users, bases and MCP clients
+on it."""
 
 from __future__ import annotations
 
@@ -15,11 +16,8 @@ from tablemesh.mcp.v1 import mcp_service_pb2 as pb
 from tablemesh.mcp.v1 import mcp_service_pb2_grpc as pb_grpc
 
 from services.runtime import registry
-from tests.datastores import PrivateStores
-from tests.e2e.mesh import Mesh, bearer, booted, mesh_env
-from tests.ports import offset
+from tests.e2e.mesh import Mesh, bearer
 
-PORT_OFFSET = offset(1200)
 PROJECTS = {
     "name": "Projects",
     "fields": [
@@ -47,7 +45,7 @@ class User:
 
 
 class McpMesh(Mesh):
-    """The launcher's mesh at PORT_OFFSET, plus the mcp service's own endpoints and users
+    """The launcher's mesh, plus the mcp service's own endpoints and users
     with a base of their own."""
 
     HTTP_TIMEOUT = 30.0
@@ -110,14 +108,13 @@ class McpMesh(Mesh):
 
 
 @pytest.fixture(scope="session")
-def mcp_mesh(
-    tmp_path_factory: pytest.TempPathFactory, private_stores: PrivateStores
-) -> Iterator[McpMesh]:
-    database_url, redis_url = private_stores.new()
-    var_dir = tmp_path_factory.mktemp("mcp-var")
-    env = mesh_env(var_dir, database_url, redis_url, offset=PORT_OFFSET)
-    with booted(McpMesh(var_dir, env)) as mesh:
+def mcp_mesh(e2e_mesh: Mesh) -> Iterator[McpMesh]:
+    """The shared mesh, seen through McpMesh's helpers."""
+    mesh = McpMesh(e2e_mesh.var_dir, e2e_mesh.env)
+    try:
         yield mesh
+    finally:
+        mesh.http.close()
 
 
 @pytest.fixture(scope="module")

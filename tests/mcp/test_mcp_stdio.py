@@ -13,17 +13,17 @@ from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import MCPError
 
 from tests.e2e.mesh import BIN
-from tests.mcp.conftest import PORT_OFFSET, McpMesh, User, as_json, text_of
+from tests.mcp.conftest import McpMesh, User, as_json, text_of
 
 TABLEMESH = str(BIN / "tablemesh")
 
 
 @asynccontextmanager
-async def stdio_session(**env: str) -> AsyncIterator[ClientSession]:
+async def stdio_session(mesh: McpMesh, **env: str) -> AsyncIterator[ClientSession]:
     params = StdioServerParameters(
         command=TABLEMESH,
         args=["mcp-stdio"],
-        env={"TABLEMESH_PORT_OFFSET": str(PORT_OFFSET), **env},
+        env={"TABLEMESH_PORT_OFFSET": str(mesh.offset), **env},
     )
     async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
         await client.initialize()
@@ -31,7 +31,7 @@ async def stdio_session(**env: str) -> AsyncIterator[ClientSession]:
 
 
 async def test_with_an_api_key(mcp_mesh: McpMesh, alice: User) -> None:
-    async with stdio_session(TABLEMESH_API_KEY=mcp_mesh.api_key(alice)) as client:
+    async with stdio_session(mcp_mesh, TABLEMESH_API_KEY=mcp_mesh.api_key(alice)) as client:
         assert len((await client.list_tools()).tools) == 14
         result = await client.call_tool(
             "search_records", {"base_id": alice.base_id, "table": "Projects", "query": "gem"}
@@ -42,7 +42,7 @@ async def test_with_an_api_key(mcp_mesh: McpMesh, alice: User) -> None:
 
 async def test_with_an_access_token_writes_as_the_user(mcp_mesh: McpMesh) -> None:
     user = mcp_mesh.with_base(mcp_mesh.user(), rows=[])
-    async with stdio_session(TABLEMESH_ACCESS_TOKEN=user.token) as client:
+    async with stdio_session(mcp_mesh, TABLEMESH_ACCESS_TOKEN=user.token) as client:
         result = await client.call_tool(
             "create_record", {"base_id": user.base_id, "table": "Projects", "fields": {"Name": "S"}}
         )
@@ -52,7 +52,7 @@ async def test_with_an_access_token_writes_as_the_user(mcp_mesh: McpMesh) -> Non
 
 async def test_bad_input_and_other_tenants(mcp_mesh: McpMesh, alice: User) -> None:
     mallory = mcp_mesh.with_base(mcp_mesh.user())
-    async with stdio_session(TABLEMESH_ACCESS_TOKEN=alice.token) as client:
+    async with stdio_session(mcp_mesh, TABLEMESH_ACCESS_TOKEN=alice.token) as client:
         with pytest.raises(MCPError, match="unknown tool 'drop_tables'"):
             await client.call_tool("drop_tables", {})
         result = await client.call_tool("get_records", {"base_id": alice.base_id})
@@ -74,7 +74,7 @@ def test_bad_credentials_stop_it_with_a_message(
 ) -> None:
     run = subprocess.run(
         [TABLEMESH, "mcp-stdio"],
-        env={"PATH": str(BIN), "TABLEMESH_PORT_OFFSET": str(PORT_OFFSET), **env},
+        env={"PATH": str(BIN), "TABLEMESH_PORT_OFFSET": str(mcp_mesh.offset), **env},
         input="",
         capture_output=True,
         text=True,

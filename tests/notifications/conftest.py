@@ -1,23 +1,13 @@
-"""Fixtures for notifications: a migrated schema, the domain, and a real SMTP server.
-
-The SMTP server is aiosmtpd on 127.0.0.1 and a free port, speaking real SMTP; it records
-every message it accepts, and can be told to refuse mail or to demand a login.
-"""
+"""Fixtures for notifications: a migrated schema, the domain, and a real SMTP server
+(tests/notifications/smtp_server.py), one per test module."""
 
 from __future__ import annotations
 
-import email
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.policy import default as default_policy
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.notifications.catalog import Catalog
@@ -29,87 +19,23 @@ from services.notifications.template_store import TemplateStore
 from services.runtime.config import settings
 from services.runtime.db import migrate
 from services.runtime.identity import Caller
-
-SMTP_USER = "mailer"
-SMTP_PASSWORD = "s3cret-password"
+from tests.notifications.smtp_server import (
+    SMTP_PASSWORD,
+    SMTP_USER,
+    Mailbox,
+    SmtpServer,
+    running_smtp,
+)
 
 
 def caller(role: str, tenant: str, user_id: str | None = None) -> Caller:
     return Caller(user_id or str(uuid.uuid4()), tenant, role, "x@example.com", "jti", 2**40, "t")
 
 
-@dataclass
-class Received:
-    mail_from: str
-    rcpt_tos: list[str]
-    message: EmailMessage
-
-
-@dataclass
-class Mailbox:
-    """What the SMTP server received, and how it should answer the next messages."""
-
-    received: list[Received] = field(default_factory=list)
-    # An SMTP reply such as "451 4.3.0 try again later" to answer every DATA with.
-    refuse_with: str | None = None
-    logins: list[str] = field(default_factory=list)
-
-    def to(self, address: str) -> list[Received]:
-        return [r for r in self.received if address in r.rcpt_tos]
-
-
-class RecordingHandler:
-    def __init__(self, mailbox: Mailbox) -> None:
-        self.mailbox = mailbox
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.mailbox.refuse_with:
-            return self.mailbox.refuse_with
-        message = email.message_from_bytes(envelope.content, policy=default_policy)
-        assert isinstance(message, EmailMessage)
-        self.mailbox.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    mailbox: Mailbox
-
-
 @pytest.fixture(scope="module")
 def smtp_server() -> Iterator[SmtpServer]:
-    mailbox = Mailbox()
-
-    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
-        ok = (
-            isinstance(auth, LoginPassword)
-            and auth.login.decode() == SMTP_USER
-            and auth.password.decode() == SMTP_PASSWORD
-        )
-        if ok:
-            mailbox.logins.append(SMTP_USER)
-        return AuthResult(success=ok)
-
-    port = free_port()
-    controller = Controller(
-        RecordingHandler(mailbox),
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=authenticate,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
-        yield SmtpServer(port, mailbox)
-    finally:
-        controller.stop()
+    with running_smtp() as server:
+        yield server
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""auth, users and notifications in this process on TABLEMESH_PORT_OFFSET=1600 ports
-(tests/inprocess.py), with email going to the test's SMTP server."""
+"""auth, users and notifications in this process on ports of their own
+(tests/ports.py, tests/inprocess.py), with email going to the test's SMTP server."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from services.notifications import main as notifications_main
 from services.runtime import registry
 from services.users import main as users_main
 from tests.inprocess import running_services
-from tests.notifications.conftest import SmtpServer
+from tests.notifications.smtp_server import SmtpServer
 from tests.ports import offset
 
 
@@ -31,7 +31,7 @@ async def running_mesh(
     database_url: str, redis_url: str, smtp_server: SmtpServer
 ) -> AsyncIterator[Mesh]:
     env = {
-        "TABLEMESH_PORT_OFFSET": str(offset(1600)),
+        "TABLEMESH_PORT_OFFSET": str(offset("notifications")),
         "TABLEMESH_ARGON2_MEMORY_KIB": "64",
         "TABLEMESH_ARGON2_TIME_COST": "1",
         "TABLEMESH_SMTP_HOST": "127.0.0.1",

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.notifications.domain import SendInput
 from services.notifications.tables import outbox
 from services.runtime.config import settings
-from tests.notifications.conftest import SMTP_USER, Mailbox, Service, caller
+from tests.notifications.conftest import Service, caller
+from tests.notifications.smtp_server import SMTP_USER, Mailbox
 
 
 def address() -> str:
@@ -153,7 +154,7 @@ async def test_permanent_refusal_is_not_retried(service: Service, mailbox: Mailb
 async def test_unreachable_smtp_keeps_the_email(
     service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.notifications.conftest import free_port
+    from tests.notifications.smtp_server import free_port
 
     monkeypatch.setenv("TABLEMESH_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("TABLEMESH_SMTP_PORT", str(free_port()))  # nothing listens there

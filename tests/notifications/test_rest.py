@@ -1,12 +1,11 @@
-"""Notifications through Envoy, in a whole mesh booted by the launcher on
-TABLEMESH_PORT_OFFSET=1600 ports: REST for people, gRPC on the services' own ports for a
+"""Notifications through Envoy, on the shared mesh booted by the launcher
+(tests/conftest.py: e2e_mesh): REST for people, gRPC on the services' own ports for a
 mesh service (Send is internal: the gateway has no route for it), and the email reaching
 the test SMTP server from the real service process."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import grpc
 import httpx
@@ -16,72 +15,55 @@ from tablemesh.auth.v1.auth_service_pb2_grpc import AuthServiceStub
 from tablemesh.notifications.v1 import notifications_service_pb2 as pb
 from tablemesh.notifications.v1.notifications_service_pb2_grpc import NotificationsServiceStub
 
-from services.runtime import registry
 from services.runtime.secret_keys import service_auth_key
 from tests.accounts import register
-from tests.datastores import PrivateStores
-from tests.e2e.mesh import Mesh, bearer, booted, mesh_env
-from tests.notifications.conftest import Mailbox, SmtpServer
-from tests.ports import offset
-
-OFFSET = offset(1600)
-AUTH = f"127.0.0.1:{registry.BY_NAME['auth'].default_port + OFFSET}"
-NOTIFICATIONS = f"127.0.0.1:{registry.BY_NAME['notifications'].default_port + OFFSET}"
-SECRET = "notifications-rest-test-secret-of-at-least-32-characters"
+from tests.e2e.mesh import Mesh, bearer
+from tests.notifications.smtp_server import Mailbox, SmtpServer
 
 
 @pytest.fixture(scope="module")
-def gateway(
-    tmp_path_factory: pytest.TempPathFactory,
-    private_stores: PrivateStores,
-    smtp_server: SmtpServer,
-) -> Iterator[httpx.Client]:
-    database_url, redis_url = private_stores.new()
-    var_dir = tmp_path_factory.mktemp("notifications-var")
-    env = mesh_env(var_dir, database_url, redis_url, offset=OFFSET)
-    env.update(
-        {
-            "TABLEMESH_WORKERS": "1",
-            "TABLEMESH_SERVICE_SECRET": SECRET,
-            "TABLEMESH_SHUTDOWN_GRACE": "2",
-            "TABLEMESH_SMTP_HOST": "127.0.0.1",
-            "TABLEMESH_SMTP_PORT": str(smtp_server.port),
-            "TABLEMESH_SMTP_SECURITY": "none",
-            "TABLEMESH_SMTP_FROM": "Tablemesh <mesh@tablemesh.test>",
-        }
-    )
-    with booted(Mesh(var_dir, env)) as mesh:
-        yield mesh.http
+def smtp_server(mesh_smtp: SmtpServer) -> SmtpServer:
+    """The SMTP server the shared mesh sends to (the `mailbox` fixture reads it)."""
+    return mesh_smtp
 
 
-def send_as_saga(tenant_id: str, request: pb.SendRequest) -> pb.Notification:
+@pytest.fixture(scope="module")
+def gateway(e2e_mesh: Mesh) -> httpx.Client:
+    return e2e_mesh.http
+
+
+def send_as_saga(mesh: Mesh, tenant_id: str, request: pb.SendRequest) -> pb.Notification:
     """What the saga does: a service token from auth, then Send, each on its own port."""
-    with grpc.insecure_channel(AUTH) as channel:
+    secret = mesh.env["TABLEMESH_SERVICE_SECRET"]
+    with grpc.insecure_channel(f"127.0.0.1:{mesh.port('auth')}") as channel:
         token = (
             AuthServiceStub(channel)
             .IssueServiceToken(
                 auth_pb.IssueServiceTokenRequest(
                     service_name="saga",
-                    service_secret=service_auth_key(SECRET),
+                    service_secret=service_auth_key(secret),
                     tenant_id=tenant_id,
                 ),
                 timeout=10,
             )
             .access_token
         )
-    with grpc.insecure_channel(NOTIFICATIONS) as channel:
+    with grpc.insecure_channel(f"127.0.0.1:{mesh.port('notifications')}") as channel:
         reply = NotificationsServiceStub(channel).Send(
             request, metadata=(("authorization", f"Bearer {token}"),), timeout=20
         )
     return reply.notification
 
 
-def test_in_app_and_email_through_the_gateway(gateway: httpx.Client, mailbox: Mailbox) -> None:
+def test_in_app_and_email_through_the_gateway(
+    e2e_mesh: Mesh, gateway: httpx.Client, mailbox: Mailbox
+) -> None:
     ada = register(gateway)
     principal = ada["principal"]
     # Onboarding may send its own welcome too: this test looks only for its own marker.
     marker = uuid.uuid4().hex[:8]
     sent = send_as_saga(
+        e2e_mesh,
         principal["tenant_id"],
         pb.SendRequest(
             request_id=f"{uuid.uuid4()}:check",

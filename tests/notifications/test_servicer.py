@@ -15,8 +15,8 @@ from tablemesh.auth.v1 import auth_service_pb2 as auth_pb
 from tablemesh.notifications.v1 import notifications_service_pb2 as pb
 
 from services.runtime.secret_keys import service_auth_key
-from tests.notifications.conftest import Mailbox, SmtpServer
 from tests.notifications.mesh import Mesh, running_mesh
+from tests.notifications.smtp_server import Mailbox, SmtpServer
 
 PASSWORD = "correct horse"
 

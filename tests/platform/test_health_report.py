@@ -30,7 +30,7 @@ def nobody(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     test mesh uses, so no service answers either."""
     address = f"127.0.0.1:{free_port()}"
     monkeypatch.setenv("TABLEMESH_ENVOY_ADMIN_ADDR", address)
-    monkeypatch.setenv("TABLEMESH_PORT_OFFSET", str(offset(400)))
+    monkeypatch.setenv("TABLEMESH_PORT_OFFSET", str(offset("nobody")))
     settings.cache_clear()
     yield address
     settings.cache_clear()

@@ -21,7 +21,7 @@ from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 from tests.ports import offset
 from tests.tokens import access_token
 
-PORT_OFFSET = offset(700)
+PORT_OFFSET = offset("drain")
 TARGET = f"127.0.0.1:{8010 + PORT_OFFSET}"
 ROOT = Path(__file__).resolve().parents[2]
 SERVING = health_pb2.HealthCheckResponse.SERVING

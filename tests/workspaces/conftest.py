@@ -1,5 +1,5 @@
 """The workspaces domain against the real services it calls, each in this process on
-TABLEMESH_PORT_OFFSET=500 ports (tests/inprocess.py): auth (the workspaces service's own
+ports of their own (tests/ports.py, tests/inprocess.py): auth (the workspaces service's own
 tokens), users, permissions and airtable. The test's callers carry tokens signed by auth's
 own key and code, and the users they add to workspaces have real profiles."""
 
@@ -36,9 +36,8 @@ from services.workspaces.store import WorkspaceStore
 from tests.inprocess import running_services
 from tests.ports import offset
 
-# Its own offset: meshes of other test modules may run at the same time.
 ENV = {
-    "TABLEMESH_PORT_OFFSET": str(offset(500)),
+    "TABLEMESH_PORT_OFFSET": str(offset("workspaces")),
     "TABLEMESH_AIRTABLE_BACKEND": "local",
     "TABLEMESH_ARGON2_MEMORY_KIB": "64",
     "TABLEMESH_ARGON2_TIME_COST": "1",

@@ -1,5 +1,5 @@
-"""Workspaces and permissions through Envoy's REST routes, on a mesh booted by the launcher
-at port offset 1500: tokens from real registrations and invitations."""
+"""Workspaces and permissions through Envoy's REST routes, on the shared mesh booted by the
+launcher (tests/conftest.py: e2e_mesh): tokens from real registrations and invitations."""
 
 from __future__ import annotations
 
@@ -10,24 +10,13 @@ import httpx
 import pytest
 
 from tests.accounts import register
-from tests.datastores import PrivateStores
-from tests.e2e.mesh import Mesh, booted, mesh_env
-from tests.ports import offset
+from tests.e2e.mesh import Mesh
 from tests.workspaces.rest import bearer, invite, new_base, ok, status, violations
-
-PORT_OFFSET = offset(1500)
-GATEWAY = f"http://127.0.0.1:{8000 + PORT_OFFSET}"
 
 
 @pytest.fixture(scope="module")
-def http(
-    tmp_path_factory: pytest.TempPathFactory, private_stores: PrivateStores
-) -> Iterator[httpx.Client]:
-    database_url, redis_url = private_stores.new()
-    var_dir = tmp_path_factory.mktemp("workspaces-var")
-    env = mesh_env(var_dir, database_url, redis_url, offset=PORT_OFFSET)
-    env["TABLEMESH_WORKERS"] = "1"
-    with booted(Mesh(var_dir, env)), httpx.Client(base_url=GATEWAY, timeout=30) as client:
+def http(e2e_mesh: Mesh) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=e2e_mesh.base_url, timeout=30) as client:
         yield client
 
 
