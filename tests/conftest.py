@@ -12,8 +12,10 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.runtime import clock as runtime_clock
 from services.runtime.cache import create_redis
 from services.runtime.db import create_engine
+from tests.clock import FakeClock
 from tests.datastores import PrivateStores, fresh_database, redis_server
 from tests.e2e.mesh import Mesh, booted, mesh_env
 from tests.llm.fake_openai import FakeOpenAI
@@ -62,6 +64,15 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
+@pytest.fixture
+def clock() -> Iterator[FakeClock]:
+    """This process's clock, standing still until the test advances it."""
+    fake = FakeClock()
+    real = runtime_clock.use(fake)
+    yield fake
+    runtime_clock.use(real)
+
+
 @pytest.fixture(scope="session")
 def openai_server() -> Iterator[FakeOpenAI]:
     """The OpenAI-compatible model double, for the shared mesh and the llm tests."""
@@ -106,12 +117,25 @@ def e2e_mesh(
 
 
 # Fixtures that boot a mesh through the launcher: a test using one is an end-to-end test.
-MESHES = {"e2e_mesh", "chaos_mesh"}
+# The order is the order the tests run in, a module at a time: the tests without a mesh,
+# then the chaos mesh's (it is torn down at the end of its package), then the shared
+# mesh's, so no two meshes ever run at once.
+MESHES = ("chaos_mesh", "e2e_mesh")
+
+
+def _mesh_rank(item: pytest.Item) -> int:
+    uses = set(getattr(item, "fixturenames", ()))
+    return max((i + 1 for i, name in enumerate(MESHES) if name in uses), default=0)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Marks every test `e2e` (it drives a mesh the launcher booted) or `unit` (it does
-    not), so `pytest -m unit` runs without booting a mesh; `soak` is set by hand."""
+    not), so `pytest -m unit` runs without booting a mesh (`soak` is set by hand); and
+    runs the modules in mesh order (above), each module's tests in their own order."""
+    rank: dict[object, int] = {}
     for item in items:
-        uses = set(getattr(item, "fixturenames", ()))
-        item.add_marker(pytest.mark.e2e if uses & MESHES else pytest.mark.unit)
+        item_rank = _mesh_rank(item)
+        item.add_marker(pytest.mark.e2e if item_rank else pytest.mark.unit)
+        module = item.module if isinstance(item, pytest.Function) else item.path
+        rank[module] = max(rank.get(module, 0), item_rank)
+    items.sort(key=lambda i: rank[i.module if isinstance(i, pytest.Function) else i.path])

@@ -6,7 +6,7 @@ usable by the tenant whose CreateBase made it (or an operator linked to it), nob
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.airtable.checks import base_deleted
 from services.airtable.local_schema import linked_bases, record_requests
 from services.airtable.model import Base
+from services.runtime import clock
 
 
 def _base(row: Any) -> Base:
@@ -47,7 +48,7 @@ class Links:
         return _base(row) if row else None
 
     async def link(self, tenant_id: str, base_id: str, name: str, request_id: str) -> Base:
-        stamp = datetime.now(UTC)
+        stamp = clock.now()
         async with self._engine.begin() as conn:
             await conn.execute(
                 linked_bases.insert().values(
@@ -66,7 +67,7 @@ class Links:
             result = await conn.execute(
                 linked_bases.update()
                 .where(linked_bases.c.base_id == base_id, _live(tenant_id))
-                .values(deleted_at=datetime.now(UTC))
+                .values(deleted_at=clock.now())
             )
         return bool(result.rowcount)
 
@@ -103,7 +104,7 @@ class Links:
             table_id=table_id,
             request_id=request_id,
             records=answer,
-            created_at=datetime.now(UTC),
+            created_at=clock.now(),
         )
         async with self._engine.begin() as conn:
             await conn.execute(statement.on_conflict_do_nothing())

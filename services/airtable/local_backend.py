@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,11 +21,8 @@ from services.airtable.local_schema import (
     tables,
 )
 from services.airtable.model import Base, Field, Table, TableSpec, new_id
+from services.runtime.clock import now
 from services.runtime.errors import AlreadyExists, NotFound
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def base_not_found(base_id: str) -> NotFound:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.airtable.local_schema import records, row_to_record, tables
 from services.airtable.model import Record, RecordQuery, Table, Write, new_id
 from services.airtable.records_query import run_query
+from services.runtime import clock
 from services.runtime.errors import NotFound
 
 
@@ -109,7 +109,7 @@ class LocalRecords:
     ) -> list[Record]:
         if request_id and (seen := await self._by_request(tenant_id, table, request_id)):
             return seen
-        stamp = datetime.now(UTC)
+        stamp = clock.now()
         created = [Record(new_id("rec"), merged({}, w.fields, True), stamp) for w in writes]
         async with self._engine.begin() as conn:
             # Locking the table row serializes writers, so a retried request id is seen.

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.runtime.clock import now
 
 metadata = sa.MetaData(schema="auth")
 UUID = postgresql.UUID(as_uuid=False)
@@ -108,10 +109,6 @@ outbox = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("published_at", TS),
 )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def digest(secret: str) -> str:

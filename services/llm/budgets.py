@@ -39,15 +39,12 @@ from services.llm.accounting import AccountingStore
 from services.llm.model import BUDGET_SCOPES, Budget, Usage
 from services.llm.reservations import BudgetKey, ReservationStore, Standing
 from services.llm.store import SessionStore
+from services.runtime.clock import now as utc_now
 from services.runtime.errors import NotFound, ResourceExhausted, Violations, invalid
 from services.runtime.identity import Caller
 from services.runtime.validation import check_uuid
 
 MAX_LIMIT_USD = 1_000_000.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def start_of_day(moment: datetime) -> datetime:

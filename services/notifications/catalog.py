@@ -7,7 +7,6 @@ before it is stored, so a bad template can never reach Send.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from services.notifications.model import TemplateDef
 from services.notifications.template_store import TemplateStore
@@ -19,6 +18,7 @@ from services.notifications.templates import (
     check_text,
     with_variables,
 )
+from services.runtime import clock
 from services.runtime.errors import AlreadyExists, NotFound, Violations, invalid
 from services.runtime.identity import Caller
 
@@ -54,7 +54,7 @@ class Catalog:
         check_text(v, "template.subject", subject, MAX_SUBJECT)
         check_text(v, "template.body", body, MAX_BODY)
         v.raise_if_any()
-        stamp = datetime.now(UTC)
+        stamp = clock.now()
         template = TemplateDef(name, subject, body, created_at=stamp, updated_at=stamp)
         if not await self.store.insert(caller.tenant_id, template, request_id or None):
             existing = await self.store.get(caller.tenant_id, name)
@@ -83,7 +83,7 @@ class Catalog:
         if not name:
             v.add("template.name", "is required")
         v.raise_if_any()
-        stamp = datetime.now(UTC)
+        stamp = clock.now()
         own = await self.store.get(caller.tenant_id, name)
         if own is None:
             if name not in BUILTIN:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from services.notifications.catalog import Catalog
 from services.notifications.mailer import Deliverer, describe
@@ -17,6 +16,7 @@ from services.notifications.model import CHANNELS, EMAIL, IN_APP, PENDING, Notif
 from services.notifications.store import NotificationStore
 from services.notifications.templates import check_name, render
 from services.runtime import pagination
+from services.runtime.clock import now
 from services.runtime.errors import NotFound, Violations, invalid
 from services.runtime.identity import Caller
 from services.runtime.validation import check_email, check_uuid, is_uuid
@@ -25,10 +25,6 @@ MAX_VARIABLES = 50
 MAX_VALUE = 2000
 MAX_TEXT = 20_000
 MAX_REQUEST_ID = 200
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -7,7 +7,6 @@ configuration, or a test that changes the environment).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -17,14 +16,11 @@ from services.notifications.model import OutboxEmail
 from services.notifications.outbox import OutboxStore
 from services.runtime import logs
 from services.runtime.background import poll_forever
+from services.runtime.clock import now
 from services.runtime.config import Settings, settings
 
 SMTP_TIMEOUT = 15.0
 POLL_INTERVAL = 5.0
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def smtp_configured() -> bool:

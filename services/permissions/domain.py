@@ -8,7 +8,6 @@ ids are unknown (revoking one is a no-op, as for any unknown id).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from services.permissions.model import (
     ALL_ACTIONS,
@@ -23,16 +22,13 @@ from services.permissions.model import (
 )
 from services.permissions.store import PermissionStore
 from services.runtime import pagination
+from services.runtime.clock import now
 from services.runtime.errors import PermissionDenied, Violations, invalid
 from services.runtime.identity import Caller
 from services.runtime.validation import check_uuid
 
 MAX_BATCH = 100
 MAX_REQUEST_ID = 200
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _privileged(caller: Caller) -> bool:

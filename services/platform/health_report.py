@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from redis.asyncio import Redis
 
 from services.platform.dependencies import check_dependencies
 from services.platform.mesh_health import Answer, check_all
+from services.runtime import clock
 from services.runtime.clients import MeshClients
 
 REUSE_SECONDS = 1.0
@@ -49,7 +50,5 @@ class HealthReporter:
                     check_all(self._clients),
                     check_dependencies(self._database_url, self._redis),
                 )
-                last = self._last = Report(
-                    services, dependencies, time.monotonic(), datetime.now(UTC)
-                )
+                last = self._last = Report(services, dependencies, time.monotonic(), clock.now())
             return last

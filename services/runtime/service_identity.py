@@ -12,11 +12,10 @@ caller can tell a retryable one (UNAVAILABLE) from a refusal.
 
 from __future__ import annotations
 
-import time
-
 from tablemesh.auth.v1 import auth_service_pb2 as auth_pb
 from tablemesh.auth.v1 import auth_service_pb2_grpc as auth_grpc
 
+from services.runtime import clock
 from services.runtime.clients import DEFAULT_TIMEOUT, MeshClients
 from services.runtime.secret_keys import service_auth_key
 
@@ -45,7 +44,7 @@ class ServiceTokens:
     async def token(self, tenant_id: str) -> str:
         """A valid token of this service in the tenant, from the cache while it lasts."""
         cached = self._tokens.get(tenant_id)
-        if cached and cached[1] > time.monotonic():
+        if cached and cached[1] > clock.monotonic():
             return cached[0]
         auth = self.clients.stub(auth_grpc.AuthServiceStub, "auth")
         reply = await auth.IssueServiceToken(
@@ -57,7 +56,7 @@ class ServiceTokens:
         valid_for = max(1.0, reply.expires_in - min(EXPIRY_MARGIN, reply.expires_in / 2))
         if len(self._tokens) >= CACHE_LIMIT:
             self._tokens.clear()
-        self._tokens[tenant_id] = (reply.access_token, time.monotonic() + valid_for)
+        self._tokens[tenant_id] = (reply.access_token, clock.monotonic() + valid_for)
         return reply.access_token
 
     def forget(self, tenant_id: str) -> None:

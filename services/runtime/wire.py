@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import grpc
 from google.protobuf import timestamp_pb2
+
+from services.runtime import clock
 
 # The servicer context type every servicer method receives.
 Ctx = grpc.aio.ServicerContext
@@ -22,5 +24,5 @@ def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
 
 def now_timestamp() -> timestamp_pb2.Timestamp:
     stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(datetime.now(UTC))
+    stamp.FromDatetime(clock.now())
     return stamp

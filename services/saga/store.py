@@ -8,7 +8,7 @@ processes never both believe they run a saga.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.runtime.clock import now
 from services.saga.model import UNFINISHED, Saga, Step
 
 metadata = sa.MetaData(schema="saga")
@@ -59,10 +60,6 @@ steps = sa.Table(
 
 class LeaseLost(Exception):
     """This process no longer holds the saga's lease; another one may be running it."""
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def lease_end(seconds: float) -> Any:

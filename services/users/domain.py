@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from services.runtime import pagination
+from services.runtime.clock import now
 from services.runtime.errors import FailedPrecondition, NotFound, PermissionDenied, Violations
 from services.runtime.identity import Caller, TokenRevocation
 from services.runtime.validation import check_email, check_required, check_uuid
@@ -31,10 +31,6 @@ PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 MAX_BATCH = 100
 # Higher is more: a change to a lower rank is a demotion, which ends the user's tokens.
 ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2}
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def check_field(violations: Violations, name: str, value: Any) -> None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import grpc
 
 from services.runtime import pagination
+from services.runtime.clock import now
 from services.runtime.errors import DomainError, NotFound, PermissionDenied, Violations
 from services.runtime.identity import Caller
 from services.runtime.validation import check_required, check_uuid
@@ -27,10 +27,6 @@ from services.workspaces.model import (
     Workspace,
 )
 from services.workspaces.store import WorkspaceStore
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def page_size(v: Violations, requested: int) -> int:

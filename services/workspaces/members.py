@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from services.runtime import pagination
+from services.runtime import clock, pagination
 from services.runtime.errors import FailedPrecondition, NotFound, Violations, invalid
 from services.runtime.identity import Caller
 from services.runtime.validation import check_uuid
@@ -119,7 +117,7 @@ class Bases:
         v.raise_if_any()
         workspace = await self.workspaces.authorize(caller, workspace_id, "write")
         await self.lookups.require_base(base_id)
-        link = LinkedBase(base_id, caller.user_id, datetime.now(UTC))
+        link = LinkedBase(base_id, caller.user_id, clock.now())
         return await self.store.link(caller.tenant_id, workspace.id, link)
 
     async def unlink(self, caller: Caller, workspace_id: str, base_id: str) -> None:

@@ -17,7 +17,7 @@ from tests.e2e.mesh import Mesh, booted, mesh_env
 from tests.ports import offset
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chaos_mesh(
     tmp_path_factory: pytest.TempPathFactory, private_stores: PrivateStores
 ) -> Iterator[Mesh]:

@@ -14,6 +14,7 @@ from services.llm.chat import ChatRequest
 from services.llm.pricing import PriceTable
 from services.llm.tables import budget_reservations, sessions
 from services.runtime.errors import ResourceExhausted
+from tests.clock import FakeClock
 from tests.llm.domain import Llm, caller, count
 from tests.llm.fake_openai import FakeOpenAI, Reply
 
@@ -69,7 +70,9 @@ async def test_concurrent_turns_within_a_budget_both_run(
     assert await count(engine, budget_reservations, admin.tenant_id) == 0
 
 
-async def test_a_reservation_left_by_a_dead_process_expires(two: tuple[Llm, Llm]) -> None:
+async def test_a_reservation_left_by_a_dead_process_expires(
+    two: tuple[Llm, Llm], clock: FakeClock
+) -> None:
     llm = two[0]
     admin = caller(role="admin")
     await llm.budgets.set(admin, "tenant_daily", "", 0.01)
@@ -78,5 +81,8 @@ async def test_a_reservation_left_by_a_dead_process_expires(two: tuple[Llm, Llm]
     assert held is not None
     with pytest.raises(ResourceExhausted, match="held by model calls in progress"):
         await llm.budgets.enforce(admin, None)
-    await asyncio.sleep(0.3)
+    clock.advance(0.15)
+    with pytest.raises(ResourceExhausted, match="held by model calls in progress"):
+        await llm.budgets.enforce(admin, None)
+    clock.advance(0.1)
     await llm.budgets.enforce(admin, None)  # expired: it counts no more

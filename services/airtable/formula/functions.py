@@ -6,7 +6,7 @@ AND, OR and IF are not here: they decide which arguments to evaluate (see evalua
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.airtable.formula.errors import EvaluationError
@@ -17,6 +17,7 @@ from services.airtable.formula.values import (
     to_text,
     truthy,
 )
+from services.runtime import clock
 
 # Seconds per DATETIME_DIFF unit; months and years count calendar boundaries instead.
 UNIT_SECONDS = {
@@ -72,11 +73,11 @@ def datetime_diff(first: Value, second: Value, unit: Value = "seconds") -> int:
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return clock.now().date()
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def length(value: Value) -> int:
