@@ -51,7 +51,8 @@ lint: $(STAMP)
 	  else against=.git#ref=HEAD; fi; echo "buf breaking --against $$against"; \
 	  $(BIN)/buf breaking --against "$$against"
 	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
-	  $(BIN)/python scripts/codegen.py "$$scratch/generated" && \
+	  { $(BIN)/python scripts/codegen.py "$$scratch/generated" 2>"$$scratch/log" \
+	    || { cat "$$scratch/log"; exit 1; }; } && \
 	  diff -rq -x __pycache__ "$$scratch/generated" generated \
 	  || { echo "generated/ is stale: run make gen"; exit 1; }
 
