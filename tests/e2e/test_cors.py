@@ -25,7 +25,13 @@ def rest_routes() -> list[tuple[str, str]]:
                 rule = method.GetOptions().Extensions[annotations_pb2.http]
                 verb = rule.WhichOneof("pattern")
                 if verb:
-                    path = re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), getattr(rule, verb))
+                    template = getattr(rule, verb)
+                    # Ids made from the route (the same in every run and pytest-xdist worker).
+                    path = re.sub(
+                        r"\{([^}]+)\}",
+                        lambda m, t=template: str(uuid.uuid5(uuid.NAMESPACE_URL, f"{t} {m[1]}")),
+                        template,
+                    )
                     routes.append((verb.upper(), path))
     return routes
 
