@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import partial
 
 import httpx
 import pytest
@@ -13,6 +14,11 @@ from google.protobuf import descriptor_pool
 
 from services.runtime import descriptors, registry
 from tests.e2e.mesh import Mesh
+
+
+def stable_id(template: str, match: re.Match[str]) -> str:
+    """An id made from the route: the same in every run and pytest-xdist worker."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{template} {match[1]}"))
 
 
 def rest_routes() -> list[tuple[str, str]]:
@@ -26,12 +32,7 @@ def rest_routes() -> list[tuple[str, str]]:
                 verb = rule.WhichOneof("pattern")
                 if verb:
                     template = getattr(rule, verb)
-                    # Ids made from the route (the same in every run and pytest-xdist worker).
-                    path = re.sub(
-                        r"\{([^}]+)\}",
-                        lambda m, t=template: str(uuid.uuid5(uuid.NAMESPACE_URL, f"{t} {m[1]}")),
-                        template,
-                    )
+                    path = re.sub(r"\{([^}]+)\}", partial(stable_id, template), template)
                     routes.append((verb.upper(), path))
     return routes
 
