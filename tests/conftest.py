@@ -146,7 +146,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item_rank = _mesh_rank(item)
         item.add_marker(pytest.mark.e2e if item_rank else pytest.mark.unit)
         rank[_module(item)] = max(rank.get(_module(item), 0), item_rank)
-    parallel = bool(getattr(config.option, "numprocesses", None))
+    parallel = hasattr(config, "workerinput")  # this process is a pytest-xdist worker
     for item in items if parallel else ():
         group = "meshes" if rank[_module(item)] else item.nodeid.split("::")[0]
         item.add_marker(pytest.mark.xdist_group(group))

@@ -127,9 +127,15 @@ def build(engine: AsyncEngine, clients: MeshClients) -> Workspaces:
     )
 
 
-@pytest.fixture(scope="module")
-async def workspaces(database_url: str, engine: AsyncEngine, clients: MeshClients) -> Workspaces:
+@pytest.fixture(scope="session")
+def workspaces_schema(database_url: str) -> None:
     migrate("workspaces", database_url)
+
+
+@pytest.fixture(scope="module")
+async def workspaces(
+    workspaces_schema: None, engine: AsyncEngine, clients: MeshClients
+) -> Workspaces:
     return build(engine, clients)
 
 

@@ -133,6 +133,7 @@ async def test_failed_lookups_are_unavailable_and_store_nothing(
     assert await bases.list_page(owner, made.id, 0, "") == ([], "")
 
 
+@pytest.mark.usefixtures("workspaces_schema")
 @pytest.mark.parametrize("down", ["permissions", "auth"])
 async def test_a_create_without_request_id_leaves_nothing_when_a_service_is_down(
     engine: AsyncEngine, act_as: ActAs, down: str
