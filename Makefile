@@ -36,11 +36,9 @@ wrk:
 test: $(STAMP) wrk
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lint pytest
 
-# The tests alone, on two pytest-xdist workers: one runs the mesh tests (the chaos mesh's,
-# then the shared mesh's), the other the modules without a mesh (tests/conftest.py).
-# PYTEST_ARGS passes options (e.g. PYTEST_ARGS='-m unit', or '-n 0' for one process).
+# The tests alone; PYTEST_ARGS passes options (e.g. PYTEST_ARGS='-m unit').
 pytest: $(STAMP) wrk
-	$(BIN)/pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # ruff, mypy, buf lint, buf breaking (against main when there is one) and a generated/
 # that matches a fresh `make gen`.

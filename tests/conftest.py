@@ -132,27 +132,13 @@ def _module(item: pytest.Item) -> object:
     return item.module if isinstance(item, pytest.Function) else item.path
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Marks every test `e2e` (it drives a mesh the launcher booted) or `unit` (it does
     not), so `pytest -m unit` runs without booting a mesh (`soak` is set by hand); and
-    runs the modules in mesh order (above), each module's tests in their own order.
-
-    Under pytest-xdist (`-n 2 --dist loadgroup`, as `make pytest` runs) the mesh tests
-    are one group, sent first to one worker and run there in that same order, while the
-    other worker takes the modules without a mesh, one at a time: never two meshes at
-    once, and no module's fixtures set up twice."""
+    runs the modules in mesh order (above), each module's tests in their own order."""
     rank: dict[object, int] = {}
     for item in items:
         item_rank = _mesh_rank(item)
         item.add_marker(pytest.mark.e2e if item_rank else pytest.mark.unit)
         rank[_module(item)] = max(rank.get(_module(item), 0), item_rank)
-    parallel = hasattr(config, "workerinput")  # this process is a pytest-xdist worker
-    for item in items if parallel else ():
-        group = "meshes" if rank[_module(item)] else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-
-    def order(item: pytest.Item) -> tuple[bool, int]:
-        mesh_rank = rank[_module(item)]
-        return (parallel and not mesh_rank, mesh_rank)
-
-    items.sort(key=order)
+    items.sort(key=lambda item: rank[_module(item)])
