@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import loadgen
+from bench.compiled_load import cpu_seconds
 
 Make = Callable[[], Awaitable[Callable[[], Awaitable[bool]]]]
-TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 TOOL, DIRECT = "get_records tool via mcp (gRPC)", "ListRecords(100) gRPC direct"
 MODEL = "scripted model call alone (HTTP)"
@@ -39,26 +38,18 @@ def mesh_pids(var_dir: Path, groups: tuple[str, ...]) -> dict[str, list[int]]:
     return {g: list(state["processes"].get(g, [])) for g in groups}
 
 
-def cpu_ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-
-
-def group_ticks(pids: dict[str, list[int]]) -> dict[str, int]:
-    return {group: sum(cpu_ticks(p) for p in found) for group, found in pids.items()}
+def group_seconds(pids: dict[str, list[int]]) -> dict[str, float]:
+    return {group: cpu_seconds(found) for group, found in pids.items()}
 
 
 def run_measured(
     name: str, make: Make, clients: int, seconds: float, pids: dict[str, list[int]]
 ) -> Run:
-    before = group_ticks(pids)
+    before = group_seconds(pids)
     result = asyncio.run(loadgen.run(make, clients, seconds))
-    after = group_ticks(pids)
+    after = group_seconds(pids)
     n = max(1, result.requests)
-    cpu = {g: (after[g] - before[g]) * TICK_MS / n for g in pids}
+    cpu = {g: (after[g] - before[g]) * 1000 / n for g in pids}
     return Run(name, clients, result, cpu)
 
 
