@@ -32,7 +32,6 @@ log = logs.get("access")
 VERSION = "0.1.0"
 # A successful call that took this long is logged at info level like a failed one.
 SLOW_CALL_SECONDS = 0.5
-DEBUG_ENABLED = logs.debug_enabled
 
 
 def bearer_token(metadata: dict[str, str]) -> str | None:
@@ -212,18 +211,14 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         metrics.observe(self._service, method, code.name, elapsed)
         # Every failed or slow call is logged; a quick success only at debug level (the
         # gateway's access log has every REST request, and the metrics count them all).
-        if code != grpc.StatusCode.OK or elapsed >= SLOW_CALL_SECONDS:
-            emit = log.info
-        elif DEBUG_ENABLED():
-            emit = log.debug
-        else:
-            emit = None
-        if emit is not None:
-            emit(
-                "rpc",
-                code=code.name,
-                duration_ms=round(elapsed * 1000, 2),
-                trace_id=tracing.current_trace_id(),
-            )
+        # (structlog's filtering logger makes `debug` a no-op below debug level.)
+        failed_or_slow = code != grpc.StatusCode.OK or elapsed >= SLOW_CALL_SECONDS
+        emit = log.info if failed_or_slow else log.debug
+        emit(
+            "rpc",
+            code=code.name,
+            duration_ms=round(elapsed * 1000, 2),
+            trace_id=tracing.current_trace_id(),
+        )
         structlog.contextvars.unbind_contextvars("request_id", "method", "user_id", "tenant_id")
         set_caller(None)

@@ -21,8 +21,6 @@ def _scrub(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[s
 
 
 def configure(service: str, level: str = "info") -> None:
-    global _level
-    _level = logging.getLevelName(level.upper())
     logging.basicConfig(stream=sys.stdout, level=level.upper(), format="%(message)s")
     structlog.configure(
         processors=[
@@ -38,14 +36,6 @@ def configure(service: str, level: str = "info") -> None:
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
-
-
-_level = logging.INFO
-
-
-def debug_enabled() -> bool:
-    """Whether debug lines are written (checked before building an expensive one)."""
-    return _level <= logging.DEBUG
 
 
 def get(name: str | None = None) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import random
 import re
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -88,12 +88,6 @@ def configure(service: str) -> TracerProvider:
 def tracer() -> trace.Tracer:
     """The mesh's tracer, made once: it follows whichever provider `configure` sets."""
     return trace.get_tracer("tablemesh")
-
-
-def extract(metadata: Iterable[tuple[str, str | bytes]]) -> Context:
-    """The caller's trace context from gRPC metadata (W3C traceparent)."""
-    carrier = {k: v for k, v in metadata if isinstance(v, str)}
-    return propagate.extract(carrier)
 
 
 def inject(carrier: MutableMapping[str, str]) -> Mapping[str, str]:

@@ -58,8 +58,10 @@ class TrackedCache:
         self.feed_client_id: int | None = None
 
     def track(self, prefix: str) -> None:
-        """Also keep copies of keys under `prefix` (before `run` starts the feed)."""
-        self.prefixes = (*self.prefixes, prefix)
+        """Also keep copies of keys under `prefix` (before `run` starts the feed). Asking
+        twice is asking once: Redis refuses a tracking prefix given twice."""
+        if prefix not in self.prefixes:
+            self.prefixes = (*self.prefixes, prefix)
 
     # --- what readers use ----------------------------------------------------------------
     @property
