@@ -121,12 +121,15 @@ def sagas(mesh: Mesh, owner: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_a_200_kb_saga_type(mesh: Mesh, owner: dict[str, Any]) -> None:
-    before = sagas(mesh, owner)
+    before = {s["id"] for s in sagas(mesh, owner)}
     reply = mesh.http.post(
         "/api/v1/sagas", headers=owner["headers"], json={"type": "x" * 200_000, "input": {}}
     )
     assert_refused(reply, "type", "at most 100000 characters")
-    assert sagas(mesh, owner) == before
+    # Nothing stored. The owner's own onboarding saga starts when they register and may be
+    # recorded only now (or change state): it is not what this request could have made.
+    new = [s for s in sagas(mesh, owner) if s["id"] not in before]
+    assert [s["type"] for s in new] in ([], ["user_onboarding"])
 
 
 def test_a_long_value_echoed_in_an_error_is_cut(mesh: Mesh, owner: dict[str, Any]) -> None:
