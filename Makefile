@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test pytest lint gen bench bench-ai bench-sagas clean wrk h2load
+.PHONY: up down status test test-unit test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas clean wrk h2load
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,20 @@ wrk:
 	  && apt-get update -qq && apt-get install -y -qq wrk; } \
 	  || { echo "make test needs wrk: install it with 'apt-get install wrk'"; exit 1; }
 
-# Every check: the linters (`lint`) and the tests (`pytest`) as two parallel jobs, so the
-# linters, which mostly use the CPU the tests leave idle while meshes answer, add little
-# to the wall time. Each job's output is printed in one piece when it ends.
+# Every check as parallel jobs, each printed in one piece when it ends: the linters
+# (`lint`) and the tests in three slices that share nothing (`test-unit`: no mesh;
+# `test-chaos`: the chaos mesh; `test-e2e`: the shared mesh). Much of a slice's time is
+# spent waiting on a mesh, so on two cores they overlap well.
 test: $(STAMP) wrk
-	@$(MAKE) --no-print-directory -j2 --output-sync=target lint pytest
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-unit test-chaos test-e2e
 
-# The tests alone; PYTEST_ARGS passes options (e.g. PYTEST_ARGS='-m unit').
+SLICE_unit := unit
+SLICE_chaos := chaos
+SLICE_e2e := e2e and not chaos
+test-unit test-chaos test-e2e: test-%: $(STAMP) wrk
+	$(BIN)/pytest -q -m '$(SLICE_$*)' $(PYTEST_ARGS)
+
+# The tests in one process; PYTEST_ARGS passes options (e.g. PYTEST_ARGS='-m unit').
 pytest: $(STAMP) wrk
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 

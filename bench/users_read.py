@@ -26,6 +26,7 @@ from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 
 from bench import ceiling, profile
 from bench.compiled_load import Run, grpc_frame, h2load, measured, wrk
+from bench.users_goals import Measured, goals_table, libraries_rss_mib
 
 OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "2000"))
 BIN = Path(sys.executable).parent
@@ -195,8 +196,10 @@ def main() -> None:
     mem = Table(title="idle memory (RSS MiB per process) and start-up")
     for column in ("workers", "process", "RSS MiB"):
         mem.add_column(column)
+    rounds = []
     for workers in (1, 2):
         results, memory, up_seconds = measure(workers)
+        rounds.append(Measured(workers, results, memory, up_seconds))
         top = results["no-op ceiling (REST via Envoy)"].rps
         baseline = results["FastAPI baseline"].rps
         for name, r in results.items():
@@ -217,6 +220,7 @@ def main() -> None:
         mem.add_row(str(workers), "[bold]tablemesh up → all healthy[/bold]", f"{up_seconds:.1f} s")
     console.print(table)
     console.print(mem)
+    console.print(goals_table(rounds, libraries_rss_mib()))
 
 
 if __name__ == "__main__":

@@ -134,11 +134,14 @@ def _module(item: pytest.Item) -> object:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Marks every test `e2e` (it drives a mesh the launcher booted) or `unit` (it does
-    not), so `pytest -m unit` runs without booting a mesh (`soak` is set by hand); and
-    runs the modules in mesh order (above), each module's tests in their own order."""
+    not), so `pytest -m unit` runs without booting a mesh, and `chaos` when its mesh is the
+    chaos mesh (`soak` is set by hand); and runs the modules in mesh order (above), each
+    module's tests in their own order."""
     rank: dict[object, int] = {}
     for item in items:
         item_rank = _mesh_rank(item)
         item.add_marker(pytest.mark.e2e if item_rank else pytest.mark.unit)
+        if item_rank == MESHES.index("chaos_mesh") + 1:
+            item.add_marker(pytest.mark.chaos)
         rank[_module(item)] = max(rank.get(_module(item), 0), item_rank)
     items.sort(key=lambda item: rank[_module(item)])

@@ -92,6 +92,12 @@ def with_redis_db(url: str, index: int) -> str:
     return f"{scheme}://{host}/{index}"
 
 
+# A key in each logical database a mesh of the tests holds, so that suites running at once
+# (the parallel slices of `make test`, or two checkouts on one machine) never share one.
+CLAIM_KEY = "tablemesh:tests:claimed-by"
+CLAIM_SECONDS = 6 * 3600
+
+
 class PrivateStores:
     """Each whole mesh a test boots gets its own database and Redis database: its saga
     orchestrator, outbox relay and event stream must not pick up another mesh's work."""
@@ -100,18 +106,39 @@ class PrivateStores:
         self._database_url = database_url
         self._redis_url = redis_url
         self._made: list[str] = []
+        self._claimed: list[str] = []
+        self._token = uuid.uuid4().hex
 
-    def new(self) -> tuple[str, str]:
-        index = len(self._made) + 1
-        if index > 15:
-            raise RuntimeError("more meshes than Redis has databases")
+    def new_database(self) -> str:
         name = f"tm_mesh_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(self._database_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         self._made.append(name)
-        return with_database(self._database_url, name), with_redis_db(self._redis_url, index)
+        return with_database(self._database_url, name)
+
+    def new(self) -> tuple[str, str]:
+        return self.new_database(), self._claim_redis_db()
+
+    def _claim_redis_db(self) -> str:
+        from redis import Redis
+
+        for index in range(1, 16):
+            url = with_redis_db(self._redis_url, index)
+            if url == self._redis_url:
+                continue  # the database the tests without a mesh use
+            with Redis.from_url(url) as client:
+                if client.set(CLAIM_KEY, self._token, nx=True, ex=CLAIM_SECONDS):
+                    self._claimed.append(url)
+                    return url
+        raise RuntimeError("every Redis database is held by another mesh of the tests")
 
     def drop_all(self) -> None:
+        from redis import Redis
+
         with psycopg.connect(self._database_url, autocommit=True) as conn:
             for name in self._made:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for url in self._claimed:
+            with Redis.from_url(url) as client:
+                if client.get(CLAIM_KEY) == self._token.encode():
+                    client.flushdb()

@@ -21,7 +21,7 @@ from tests.ports import offset
 def chaos_mesh(
     tmp_path_factory: pytest.TempPathFactory, private_stores: PrivateStores
 ) -> Iterator[Mesh]:
-    database_url, _ = private_stores.new()
+    database_url = private_stores.new_database()
     var_dir = tmp_path_factory.mktemp("chaos")
     env = mesh_env(var_dir, database_url, "", offset("chaos"))
     del env["REDIS_URL"]  # the launcher starts and supervises its own

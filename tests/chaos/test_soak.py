@@ -1,4 +1,4 @@
-"""The soak: 100 registrations through Envoy while every participant call of the saga may
+"""The soak: 60 registrations through Envoy while every participant call of the saga may
 fail before it runs, lose its reply after it ran, or fail for good, and every orchestrator
 is kill -9ed twice. Afterwards every service is read: each onboarding is either complete
 (one of everything) or compensated (nothing left), and no step took effect twice."""
@@ -29,7 +29,7 @@ from tests.e2e.mesh import Mesh
 
 pytestmark = pytest.mark.soak
 
-SAGAS = 100
+SAGAS = 60
 # Each forward step fails for good for this share of sagas (about 15% compensated).
 FAIL_FOR_GOOD = 0.04
 TRANSIENT = 0.1
@@ -74,7 +74,7 @@ def test_soak_with_faults_and_two_orchestrator_kills(mesh: Mesh) -> None:
     set_faults(mesh, *chaos())
     accounts: list[dict[str, Any]] = []
     with ThreadPoolExecutor(4) as pool:
-        for batch in (34, 33, 33):
+        for batch in (20, 20, 20):
             accounts.extend(pool.map(lambda _: mesh.register(), range(batch)))
             if len(accounts) < SAGAS:
                 kill_orchestrators(mesh)

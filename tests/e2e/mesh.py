@@ -152,6 +152,10 @@ def mesh_env(var_dir: Path, database_url: str, redis_url: str, offset: int) -> d
             "TABLEMESH_WORKERS": "2",
             "TABLEMESH_CORS_ORIGINS": "https://app.example.com,http://localhost:3000",
             "TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE": "1000",
+            # The suite signs up hundreds of people: argon2 at its cheapest (the cost the
+            # settings name is tested in tests/auth), so hashing doesn't crowd the mesh out.
+            "TABLEMESH_ARGON2_MEMORY_KIB": "64",
+            "TABLEMESH_ARGON2_TIME_COST": "1",
         }
     )
     return env
