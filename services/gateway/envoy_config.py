@@ -15,7 +15,8 @@ from string import Template
 from typing import Any
 
 from services.gateway.clusters import build_clusters
-from services.gateway.http_rules import DESCRIPTOR_SET, ROOT, Method, load_methods
+from services.gateway.console_route import console_routes
+from services.gateway.http_rules import DESCRIPTOR_SET, ROOT, Method, exposed, load_methods
 from services.gateway.local_replies import local_reply_config
 from services.gateway.mcp_route import mcp_cluster, mcp_jwt_rule, mcp_route
 from services.gateway.routes import PROVIDER, build_jwt_rules, build_routes
@@ -97,6 +98,9 @@ def transcoder(services: list[str]) -> Json:
         "print_options": {
             "preserve_proto_field_names": True,
             "always_print_primitive_fields": True,
+            # A server stream is one JSON object per line, each sent as it comes (a
+            # browser's stream reader splits on newlines), not one growing JSON array.
+            "stream_newline_delimited": True,
         },
         "convert_grpc_status": True,
         # Browsers and HTTP clients encode a space in a query as "+" (HTML forms); without
@@ -114,11 +118,12 @@ def transcoder(services: list[str]) -> Json:
 
 def substitutions(conf: Settings) -> dict[str, object]:
     """Every value the template needs, by placeholder name."""
-    services = [svc for spec in registry.SERVICES for svc in spec.grpc_services]
+    services = registry.api_services()
     methods = load_methods(services)
     by_cluster: dict[str, list[Method]] = {
         spec.name: [m for m in methods if m.service in spec.grpc_services]
         for spec in registry.SERVICES
+        if spec.in_api
     }
     values: dict[str, object] = {
         "admin_host": conf.envoy_admin_host,
@@ -132,13 +137,14 @@ def substitutions(conf: Settings) -> dict[str, object]:
         "max_request_bytes": conf.max_request_bytes,
         "local_reply_config": local_reply_config(),
         "cors_policy": cors_policy(conf.cors_origins),
-        # /mcp first: the routes end with a catch-all 404.
+        # /mcp first; the API's routes, then the console's, which end with the catch-all.
         "routes": [
             mcp_route(cors_policy(conf.cors_origins)),
             *build_routes(
                 by_cluster,
                 # Every model call of a turn may take llm_timeout, plus time for the tools.
                 f"{int(conf.llm_timeout * conf.llm_max_steps) + 30}s",
+                fallback=[],
             ),
         ],
         "jwt_authn": jwt_authn(conf, methods),
@@ -149,10 +155,12 @@ def substitutions(conf: Settings) -> dict[str, object]:
         ],
         "trace_sample_percent": conf.trace_sample_ratio * 100,
     }
-    # Who may force a trace is decided by route, so each protected route gets a copy.
+    # Who may force a trace is decided by route, so each protected route gets a copy
+    # (the console's are all public, and its catch-all comes after everything).
     routes = values["routes"]
     assert isinstance(routes, list)
-    values["routes"] = with_forced_tracing(routes, methods)
+    console = exposed(load_methods(list(registry.spec("console").grpc_services)))
+    values["routes"] = [*with_forced_tracing(routes, methods), *console_routes(console)]
     return values
 
 

@@ -86,12 +86,12 @@ def _rules(files: list[descriptor_pb2.FileDescriptorProto]) -> dict[str, http_pb
 
 def build(path: Path = DESCRIPTOR_SET, services: list[str] | None = None) -> Json:
     """The document for the descriptor set at `path` and the gRPC services the gateway
-    transcodes (by default every service of the registry)."""
+    transcodes (by default every service of the API; the console's files are not the API)."""
     files = list(descriptor_pb2.FileDescriptorSet.FromString(path.read_bytes()).file)
     notes = comments(files)  # before the internal methods go: they shift the source paths
     without_internal(files)
     if services is None:
-        services = [svc for spec in registry.SERVICES for svc in spec.grpc_services]
+        services = registry.api_services()
     schemas = Schemas.of(files, notes)
     rules = _rules(files)
     paths: dict[str, Json] = {}

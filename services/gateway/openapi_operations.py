@@ -3,8 +3,9 @@
 A binding's path variables set request fields; `body: "*"` takes every other field from
 the JSON body, `body: "field"` takes that field from it and the rest from the query;
 without a body every other field is a query parameter (a nested message's fields by
-dotted name, repeated ones as repeated parameters). A server-streaming method answers a
-JSON array of its messages, and a google.api.HttpBody response is sent as it is.
+dotted name, repeated ones as repeated parameters). A server-streaming method answers its
+messages newline-delimited (one JSON object per line), and a google.api.HttpBody response
+is sent as it is.
 """
 
 from __future__ import annotations
@@ -148,8 +149,13 @@ def _success(schemas: Schemas, rpc: Rpc, response_body: str) -> Json:
     else:
         schema = schemas.message(rpc.output)
     if rpc.server_streaming:
-        text = "A stream of messages, sent as one JSON array as they arrive."
-        schema = {"type": "array", "items": schema}
+        # The transcoder's stream_newline_delimited: no array around them, so a client
+        # (a browser's stream reader) can use each line as soon as it arrives.
+        text = (
+            "A stream of messages, newline-delimited: one JSON object (the schema below) per"
+            " line, each sent as it is produced. An error before the first message is a"
+            " google.rpc.Status with its HTTP status."
+        )
     else:
         text = "OK"
     return {"description": text, "content": {"application/json": {"schema": schema}}}

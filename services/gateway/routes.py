@@ -61,7 +61,7 @@ NO_BUFFER = {
 }
 
 
-def _long_route(m: Method, cluster: str, long_timeout: str) -> Json:
+def long_route(m: Method, cluster: str, long_timeout: str) -> Json:
     """A streaming RPC has no overall timeout (only an idle one); a long one a longer one."""
     if m.server_streaming:
         action: Json = {"cluster": cluster, "timeout": "0s", "idle_timeout": STREAM_IDLE_TIMEOUT}
@@ -75,16 +75,18 @@ def _long_route(m: Method, cluster: str, long_timeout: str) -> Json:
 
 
 def build_routes(
-    methods_by_cluster: dict[str, list[Method]], long_timeout: str = "600s"
+    methods_by_cluster: dict[str, list[Method]],
+    long_timeout: str = "600s",
+    fallback: list[Json] | None = None,
 ) -> list[Json]:
-    """The virtual host's routes, most specific first."""
+    """The virtual host's routes, most specific first; `fallback` last (default: 404)."""
     rest: list[Json] = []
     grpc: list[Json] = []
     for cluster, methods in methods_by_cluster.items():
         seen: set[str] = set()
         for m in exposed(methods):
             if m.server_streaming or m.policy.long_running:
-                grpc.append(_long_route(m, cluster, long_timeout))
+                grpc.append(long_route(m, cluster, long_timeout))
             else:
                 grpc.append(_route({"path": m.path}, cluster, idempotent=m.policy.retryable))
             # REST routes only exist so CORS sees a cluster route; once transcoded, the
@@ -103,16 +105,21 @@ def build_routes(
         },
         "typed_per_filter_config": NO_BUFFER,
     }
-    # Anything else, internal methods included. Envoy answers a native gRPC request's local
-    # 404 as grpc-status UNIMPLEMENTED, what a gRPC server says of a method it lacks.
-    not_found = {
-        "match": {"prefix": "/"},
-        "direct_response": {"status": 404, "body": {"inline_string": "no route for this path"}},
-    }
+    # Anything else, internal methods included (unless `fallback` says otherwise).
+    fallback = [not_found_route({"prefix": "/"})] if fallback is None else fallback
     # Exact gRPC paths first: no REST regex can match one (those all start /api/v1/), so
     # the order changes no answer, and a transcoded request, routed again by its gRPC path,
     # finds its route by string comparisons instead of trying every REST regex first.
-    return [*grpc, *rest, reflection, not_found]
+    return [*grpc, *rest, reflection, *fallback]
+
+
+def not_found_route(match: Json) -> Json:
+    """Envoy's own 404 (JSON through local_reply_config); to a native gRPC request it is
+    grpc-status UNIMPLEMENTED, what a gRPC server says of a method it lacks."""
+    return {
+        "match": match,
+        "direct_response": {"status": 404, "body": {"inline_string": "no route for this path"}},
+    }
 
 
 def build_jwt_rules(methods: list[Method], also_protected: tuple[Json, ...] = ()) -> list[Json]:

@@ -8,16 +8,13 @@ Everything is read or built once, when the service starts.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from services.gateway.openapi import document_bytes
+from services.runtime.static_files import Asset, content_type
 
-# The gateway buffers a unary response whole, up to its connection buffer: bigger files go
-# out as a stream of chunks this size.
-CHUNK_BYTES = 256 * 1024
 DOCUMENT_URL = "/api/v1/openapi.json"
 PAGE = """\
 <!doctype html>
@@ -48,24 +45,14 @@ window.onload = function () {{
   }});
 }};
 """
-# The files of the package the page uses, and their content types.
-PACKAGE_FILES = {
-    "swagger-ui.css": "text/css",
-    "swagger-ui-bundle.js": "text/javascript",
-    "swagger-ui-standalone-preset.js": "text/javascript",
-    "favicon-32x32.png": "image/png",
-    "favicon-16x16.png": "image/png",
-}
-
-
-@dataclass(frozen=True)
-class Asset:
-    content_type: str
-    data: bytes
-
-    def chunks(self) -> Iterator[bytes]:
-        for start in range(0, len(self.data), CHUNK_BYTES):
-            yield self.data[start : start + CHUNK_BYTES]
+# The files of the package the page uses.
+PACKAGE_FILES = (
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "favicon-32x32.png",
+    "favicon-16x16.png",
+)
 
 
 def package_static() -> Path:
@@ -88,10 +75,9 @@ class ApiReference:
     def load(cls) -> ApiReference:
         static = package_static()
         assets = {
-            name: Asset(content_type, (static / name).read_bytes())
-            for name, content_type in PACKAGE_FILES.items()
+            name: Asset(content_type(name), (static / name).read_bytes()) for name in PACKAGE_FILES
         }
-        assets["start.js"] = Asset("text/javascript", START.encode())
+        assets["start.js"] = Asset(content_type("start.js"), START.encode())
         return cls(document_bytes(), PAGE.encode(), assets)
 
 

@@ -10,6 +10,7 @@ from google.api import httpbody_pb2
 from tablemesh.platform.v1 import platform_service_pb2 as pb
 
 from services.platform.api_reference import loaded
+from services.runtime.static_files import stream
 
 Ctx = grpc.aio.ServicerContext
 
@@ -32,8 +33,5 @@ class ApiReferenceMethods:
         self, request: pb.GetApiReferenceAssetRequest, context: Ctx
     ) -> AsyncIterator[httpbody_pb2.HttpBody]:
         asset = loaded().assets.get(request.name)
-        if asset is None:
-            await context.abort(grpc.StatusCode.NOT_FOUND, "the API reference has no such file")
-            return
-        for chunk in asset.chunks():
-            yield httpbody_pb2.HttpBody(content_type=asset.content_type, data=chunk)
+        async for chunk in stream(asset, context, "the API reference has no such file"):
+            yield chunk

@@ -14,6 +14,8 @@ from typing import Literal
 
 from services.runtime.env_settings import EnvSettings, InvalidSettings, Secret, var
 
+# The checkout (or the image's /app): where the console's build lands by default.
+ROOT = Path(__file__).resolve().parents[2]
 SERVICE_SECRET_VARIABLE = "TABLEMESH_SERVICE_SECRET"
 SERVICE_SECRET_MIN_LENGTH = 32
 # The built-in default of earlier versions: it is public, so it is no secret.
@@ -172,6 +174,14 @@ class Settings(VarSettings):
     # this many MiB, and any trace older than trace_max_age_hours goes.
     trace_store_max_mb: float = var(256.0, gt=0, le=1_048_576)
     trace_max_age_hours: float = var(24.0, gt=0, le=24 * 365)
+    # --- The browser's side ---
+    # The built web console (Vite's output) the console service serves at /, read once at
+    # start; `make console` builds it.
+    console_dir: Path = var(ROOT / "console" / "dist")
+    # The refresh-token cookie of browser sessions carries Secure when the request came
+    # over https (Envoy's x-forwarded-proto); true makes it Secure always (set it when TLS
+    # ends in front of Envoy, which then sees plain http).
+    cookie_secure: bool = var(False)
     # OTLP/gRPC collector for traces; unset means the platform service writes var/traces.
     otel_exporter_otlp_endpoint: str | None = var(None, "OTEL_EXPORTER_OTLP_ENDPOINT")
 

@@ -31,6 +31,10 @@ class ServiceSpec:
     grpc_services: tuple[str, ...]
     # Whether it owns a PostgreSQL schema (and so has migrations).
     uses_database: bool = True
+    # Whether its REST routes are the API under /api/v1 (in the OpenAPI document, with the
+    # gateway's transcoder). False for the console: it serves files at the gateway's root,
+    # on a route of its own after every API route (services/gateway/console_route.py).
+    in_api: bool = True
 
     @property
     def module(self) -> str:
@@ -52,6 +56,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("mcp", 8001, ("tablemesh.mcp.v1.McpService",), uses_database=False),
     ServiceSpec("airtable", 8002, ("tablemesh.airtable.v1.AirtableService",)),
     ServiceSpec("llm", 8003, ("tablemesh.llm.v1.LlmService",)),
+    ServiceSpec(
+        "console", 8005, ("tablemesh.console.v1.ConsoleService",), uses_database=False, in_api=False
+    ),
     ServiceSpec("platform", 8007, ("tablemesh.platform.v1.PlatformService",), uses_database=False),
     ServiceSpec("saga", 8008, ("tablemesh.saga.v1.SagaService",)),
     ServiceSpec("auth", 8009, ("tablemesh.auth.v1.AuthService",)),
@@ -62,6 +69,11 @@ SERVICES: tuple[ServiceSpec, ...] = (
 )
 
 BY_NAME = {spec.name: spec for spec in SERVICES}
+
+
+def api_services() -> list[str]:
+    """The gRPC services whose REST routes are the API (transcoded under /api/v1)."""
+    return [svc for spec in SERVICES if spec.in_api for svc in spec.grpc_services]
 
 
 # Method prefixes that are public on every service: health checks and reflection.

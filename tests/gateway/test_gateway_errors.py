@@ -20,7 +20,7 @@ async def test_unknown_query_parameter_is_400(http: httpx.AsyncClient, gateway: 
     assert_status(response, 400, 3)
 
 
-@pytest.mark.parametrize("path", ["/nope", "/api/v1/nope"])
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/nope", "/docs/a/b"])
 async def test_unknown_path_is_404_json(
     http: httpx.AsyncClient, gateway: Gateway, path: str
 ) -> None:

@@ -17,7 +17,7 @@ from services.gateway.openapi_schemas import Schemas
 from services.runtime import registry
 
 Json = dict[str, Any]
-SERVICES = [svc for spec in registry.SERVICES for svc in spec.grpc_services]
+SERVICES = registry.api_services()
 POLICY = {m.path: m.policy for m in load_methods(SERVICES)}
 POLICY_OF_ANY = next(iter(POLICY.values()))
 
@@ -158,12 +158,12 @@ def test_every_error_is_a_google_rpc_status(doc: Json) -> None:
         assert all(r["$ref"] == f"#/components/responses/{c}" for c, r in errors.items())
 
 
-def test_streams_are_arrays_and_http_bodies_raw(doc: Json) -> None:
-    stream = op_of(doc, "LlmService_StreamChat")["responses"]["200"]["content"]
-    assert stream["application/json"]["schema"] == {
-        "type": "array",
-        "items": {"$ref": "#/components/schemas/tablemesh.llm.v1.StreamChatResponse"},
+def test_streams_are_one_message_a_line_and_http_bodies_raw(doc: Json) -> None:
+    ok = op_of(doc, "LlmService_StreamChat")["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/tablemesh.llm.v1.StreamChatResponse"
     }
+    assert "newline-delimited" in ok["description"]
     jwks = op_of(doc, "AuthService_GetJwks")["responses"]["200"]["content"]
     assert list(jwks) == ["*/*"]
 

@@ -100,11 +100,8 @@ def test_stream_chat_through_envoy(gateway: httpx.Client, fake_openai: FakeOpenA
     ) as reply:
         assert reply.status_code == 200
         body = "".join(reply.iter_text())
-    events = (
-        json.loads(body)
-        if body.lstrip().startswith("[")
-        else [json.loads(line) for line in body.splitlines() if line.strip()]
-    )
+    # Newline-delimited: one JSON object per line, no array around them.
+    events = [json.loads(line) for line in body.splitlines()]
     deltas = "".join(e.get("delta", "") for e in events)
     assert deltas == "Streaming works fine." and events[-1]["done"]["usage"]["model_calls"] == 1
 

@@ -6,7 +6,8 @@ import json
 import re
 
 from services.gateway.openapi import build
-from services.platform.api_reference import CHUNK_BYTES, DOCUMENT_URL, ApiReference
+from services.platform.api_reference import DOCUMENT_URL, ApiReference
+from services.runtime.static_files import CHUNK_BYTES
 
 
 def test_the_document_is_the_built_one() -> None:
