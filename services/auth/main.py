@@ -11,6 +11,7 @@ from tablemesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
 
 from services.auth import outbox_relay
 from services.auth.app import build
+from services.auth.browser_session import SessionCookies
 from services.auth.profiles import UsersProfiles
 from services.auth.servicer import AuthServicer
 from services.runtime.server import Deps, run
@@ -22,7 +23,9 @@ async def register(server: grpc.aio.Server, deps: Deps) -> None:
     )
     # Auth verifies tokens against its own key store instead of calling its own GetJwks.
     deps.verifier.use_source(auth.keys.jwks)
-    pb_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth, deps.verifier), server)
+    pb_grpc.add_AuthServiceServicer_to_server(
+        AuthServicer(auth, deps.verifier, SessionCookies.from_settings(deps.settings)), server
+    )
     # Publishes user.registered (and other outbox events) to the mesh's event stream.
     deps.run_in_background(outbox_relay.run(deps.db, deps.redis))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Protocol, TypeVar
 
 from google.api import httpbody_pb2
 from google.protobuf import timestamp_pb2
@@ -12,20 +11,13 @@ from tablemesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
 
 from services.auth.apikeys import ApiKey
 from services.auth.app import Auth
+from services.auth.browser_session import SessionCookies
 from services.auth.client_address import client_address
 from services.auth.invitations import Invitation
-from services.auth.sessions import Session
-from services.auth.tokens import Principal, validate
-from services.runtime.identity import Caller, TokenVerifier, current_caller
+from services.auth.session_methods import BEARER, SessionMethods, principal
+from services.auth.tokens import validate
+from services.runtime.identity import TokenVerifier, current_caller
 from services.runtime.wire import Ctx, timestamp
-
-BEARER = "Bearer"
-
-
-def _principal(who: Principal | Caller) -> pb.Principal:
-    return pb.Principal(
-        user_id=who.user_id, tenant_id=who.tenant_id, email=who.email, role=who.role
-    )
 
 
 def _api_key(key: ApiKey) -> pb.ApiKey:
@@ -52,71 +44,17 @@ def _invitation(inv: Invitation) -> pb.Invitation:
     )
 
 
-class _TokenReply(Protocol):
-    access_token: str
-    refresh_token: str
-    token_type: str
-    expires_in: int
-
-
-R = TypeVar("R", bound=_TokenReply)
-
-
-def _with_tokens(reply: R, s: Session) -> R:
-    """Fills the token fields every sign-in response shares."""
-    reply.access_token = s.access.token
-    reply.refresh_token = s.refresh_token
-    reply.token_type = BEARER
-    reply.expires_in = s.access.expires_in
-    return reply
-
-
-class AuthServicer(pb_grpc.AuthServiceServicer):
-    def __init__(self, auth: Auth, verifier: TokenVerifier) -> None:
+class AuthServicer(SessionMethods, pb_grpc.AuthServiceServicer):
+    def __init__(
+        self, auth: Auth, verifier: TokenVerifier, cookies: SessionCookies | None = None
+    ) -> None:
         self.auth = auth
         self.verifier = verifier
-
-    async def Register(self, request: pb.RegisterRequest, context: Ctx) -> pb.RegisterResponse:
-        await self.auth.sign_in_rate.admit(client_address(context))
-        s = await self.auth.signup.register(
-            request.email, request.password, request.first_name, request.last_name
-        )
-        return _with_tokens(pb.RegisterResponse(principal=_principal(s.principal)), s)
-
-    async def AcceptInvitation(
-        self, request: pb.AcceptInvitationRequest, context: Ctx
-    ) -> pb.AcceptInvitationResponse:
-        await self.auth.sign_in_rate.admit(client_address(context))
-        s = await self.auth.signup.accept_invitation(
-            request.token, request.password, request.first_name, request.last_name
-        )
-        return _with_tokens(pb.AcceptInvitationResponse(principal=_principal(s.principal)), s)
-
-    async def Login(self, request: pb.LoginRequest, context: Ctx) -> pb.LoginResponse:
-        await self.auth.sign_in_rate.admit(client_address(context))
-        s = await self.auth.signin.login(request.email, request.password)
-        return _with_tokens(pb.LoginResponse(), s)
-
-    async def RefreshToken(
-        self, request: pb.RefreshTokenRequest, context: Ctx
-    ) -> pb.RefreshTokenResponse:
-        s = await self.auth.signin.refresh(request.refresh_token)
-        return _with_tokens(pb.RefreshTokenResponse(), s)
-
-    async def Logout(self, request: pb.LogoutRequest, context: Ctx) -> pb.LogoutResponse:
-        await self.auth.signin.logout(current_caller(), request.refresh_token)
-        return pb.LogoutResponse()
+        # Browser sessions (X-Tablemesh-Session: cookie): services/auth/browser_session.py.
+        self.cookies = cookies or SessionCookies()
 
     async def GetMe(self, request: pb.GetMeRequest, context: Ctx) -> pb.GetMeResponse:
-        return pb.GetMeResponse(principal=_principal(current_caller()))
-
-    async def ChangePassword(
-        self, request: pb.ChangePasswordRequest, context: Ctx
-    ) -> pb.ChangePasswordResponse:
-        await self.auth.signin.change_password(
-            current_caller(), request.current_password, request.new_password
-        )
-        return pb.ChangePasswordResponse()
+        return pb.GetMeResponse(principal=principal(current_caller()))
 
     async def ValidateToken(
         self, request: pb.ValidateTokenRequest, context: Ctx
@@ -126,7 +64,7 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
             return pb.ValidateTokenResponse(valid=False, reason=result)
         expire = timestamp_pb2.Timestamp(seconds=result.expires_at)
         return pb.ValidateTokenResponse(
-            valid=True, principal=_principal(result), token_id=result.token_id, expire_time=expire
+            valid=True, principal=principal(result), token_id=result.token_id, expire_time=expire
         )
 
     async def IssueServiceToken(

@@ -195,7 +195,9 @@ class RefreshTokenRequest(_message.Message):
 
     REFRESH_TOKEN_FIELD_NUMBER: _builtins.int
     refresh_token: _builtins.str
-    """The refresh token from Login, Register or the previous RefreshToken."""
+    """The refresh token from Login, Register or the previous RefreshToken. Required, unless
+    the request is a browser session's (`X-Tablemesh-Session: cookie`) with its cookie.
+    """
     def __init__(
         self,
         *,

@@ -30,6 +30,16 @@ class AuthServiceStub:
     """AuthService owns credentials: it registers people, signs them in, rotates their refresh
     tokens, issues API keys and invitations, and publishes the public keys that verify the
     access tokens it signs.
+
+    Browser sessions: a request to Register, Login, AcceptInvitation or RefreshToken with the
+    header `X-Tablemesh-Session: cookie` gets the access token in the body but an empty
+    `refresh_token`: the refresh token comes as the cookie `tablemesh_refresh` (`HttpOnly;
+    SameSite=Strict; Path=/api/v1/auth`, `Secure` over https or with TABLEMESH_COOKIE_SECURE).
+    RefreshToken with that header and an empty `refresh_token` rotates the cookie's token and
+    sets the new cookie; without the header the cookie is never read (the header is the
+    CSRF guard). Logout and ChangePassword with the header clear the cookie (`Max-Age=0`),
+    Logout revoking its token's family. Any other value of the header is INVALID_ARGUMENT.
+    Without the header nothing differs: tokens in the body, no cookie.
     """
 
     def __init__(self, channel):
@@ -129,6 +139,16 @@ class AuthServiceServicer:
     """AuthService owns credentials: it registers people, signs them in, rotates their refresh
     tokens, issues API keys and invitations, and publishes the public keys that verify the
     access tokens it signs.
+
+    Browser sessions: a request to Register, Login, AcceptInvitation or RefreshToken with the
+    header `X-Tablemesh-Session: cookie` gets the access token in the body but an empty
+    `refresh_token`: the refresh token comes as the cookie `tablemesh_refresh` (`HttpOnly;
+    SameSite=Strict; Path=/api/v1/auth`, `Secure` over https or with TABLEMESH_COOKIE_SECURE).
+    RefreshToken with that header and an empty `refresh_token` rotates the cookie's token and
+    sets the new cookie; without the header the cookie is never read (the header is the
+    CSRF guard). Logout and ChangePassword with the header clear the cookie (`Max-Age=0`),
+    Logout revoking its token's family. Any other value of the header is INVALID_ARGUMENT.
+    Without the header nothing differs: tokens in the body, no cookie.
     """
 
     def Register(self, request, context):
@@ -148,7 +168,8 @@ class AuthServiceServicer:
 
     def RefreshToken(self, request, context):
         """RefreshToken rotates a refresh token: the old one stops working and a new pair is
-        returned. Presenting an already rotated token revokes its whole family.
+        returned. Presenting an already rotated token revokes its whole family. A browser
+        session (see the service) may leave `refresh_token` empty: its cookie is used.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -156,7 +177,7 @@ class AuthServiceServicer:
 
     def Logout(self, request, context):
         """Logout revokes the caller's access token until it expires, and the refresh token's
-        family when one is given.
+        family when one is given (a browser session's cookie counts as given, and is cleared).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -170,7 +191,8 @@ class AuthServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ChangePassword(self, request, context):
-        """ChangePassword replaces the caller's password and revokes all their refresh tokens.
+        """ChangePassword replaces the caller's password and revokes all their refresh tokens
+        and access tokens (a browser session's cookie is cleared: sign in again).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -357,6 +379,16 @@ class AuthService:
     """AuthService owns credentials: it registers people, signs them in, rotates their refresh
     tokens, issues API keys and invitations, and publishes the public keys that verify the
     access tokens it signs.
+
+    Browser sessions: a request to Register, Login, AcceptInvitation or RefreshToken with the
+    header `X-Tablemesh-Session: cookie` gets the access token in the body but an empty
+    `refresh_token`: the refresh token comes as the cookie `tablemesh_refresh` (`HttpOnly;
+    SameSite=Strict; Path=/api/v1/auth`, `Secure` over https or with TABLEMESH_COOKIE_SECURE).
+    RefreshToken with that header and an empty `refresh_token` rotates the cookie's token and
+    sets the new cookie; without the header the cookie is never read (the header is the
+    CSRF guard). Logout and ChangePassword with the header clear the cookie (`Max-Age=0`),
+    Logout revoking its token's family. Any other value of the header is INVALID_ARGUMENT.
+    Without the header nothing differs: tokens in the body, no cookie.
     """
 
     @staticmethod

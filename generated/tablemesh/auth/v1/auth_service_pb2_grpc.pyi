@@ -31,6 +31,16 @@ class AuthServiceStub:
     """AuthService owns credentials: it registers people, signs them in, rotates their refresh
     tokens, issues API keys and invitations, and publishes the public keys that verify the
     access tokens it signs.
+
+    Browser sessions: a request to Register, Login, AcceptInvitation or RefreshToken with the
+    header `X-Tablemesh-Session: cookie` gets the access token in the body but an empty
+    `refresh_token`: the refresh token comes as the cookie `tablemesh_refresh` (`HttpOnly;
+    SameSite=Strict; Path=/api/v1/auth`, `Secure` over https or with TABLEMESH_COOKIE_SECURE).
+    RefreshToken with that header and an empty `refresh_token` rotates the cookie's token and
+    sets the new cookie; without the header the cookie is never read (the header is the
+    CSRF guard). Logout and ChangePassword with the header clear the cookie (`Max-Age=0`),
+    Logout revoking its token's family. Any other value of the header is INVALID_ARGUMENT.
+    Without the header nothing differs: tokens in the body, no cookie.
     """
 
     @_typing.overload
@@ -45,16 +55,19 @@ class AuthServiceStub:
     """Login exchanges an email and password for an access token and a refresh token."""
     RefreshToken: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.RefreshTokenRequest, _auth_service_pb2.RefreshTokenResponse]
     """RefreshToken rotates a refresh token: the old one stops working and a new pair is
-    returned. Presenting an already rotated token revokes its whole family.
+    returned. Presenting an already rotated token revokes its whole family. A browser
+    session (see the service) may leave `refresh_token` empty: its cookie is used.
     """
     Logout: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.LogoutRequest, _auth_service_pb2.LogoutResponse]
     """Logout revokes the caller's access token until it expires, and the refresh token's
-    family when one is given.
+    family when one is given (a browser session's cookie counts as given, and is cleared).
     """
     GetMe: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.GetMeRequest, _auth_service_pb2.GetMeResponse]
     """GetMe returns who the caller's access token says they are."""
     ChangePassword: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.ChangePasswordRequest, _auth_service_pb2.ChangePasswordResponse]
-    """ChangePassword replaces the caller's password and revokes all their refresh tokens."""
+    """ChangePassword replaces the caller's password and revokes all their refresh tokens
+    and access tokens (a browser session's cookie is cleared: sign in again).
+    """
     ValidateToken: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.ValidateTokenRequest, _auth_service_pb2.ValidateTokenResponse]
     """ValidateToken checks an access token for another service: signature, expiry,
     audience and the logout denylist. It is internal and has no REST route.
@@ -90,6 +103,16 @@ class AuthServiceAsyncStub(AuthServiceStub):
     """AuthService owns credentials: it registers people, signs them in, rotates their refresh
     tokens, issues API keys and invitations, and publishes the public keys that verify the
     access tokens it signs.
+
+    Browser sessions: a request to Register, Login, AcceptInvitation or RefreshToken with the
+    header `X-Tablemesh-Session: cookie` gets the access token in the body but an empty
+    `refresh_token`: the refresh token comes as the cookie `tablemesh_refresh` (`HttpOnly;
+    SameSite=Strict; Path=/api/v1/auth`, `Secure` over https or with TABLEMESH_COOKIE_SECURE).
+    RefreshToken with that header and an empty `refresh_token` rotates the cookie's token and
+    sets the new cookie; without the header the cookie is never read (the header is the
+    CSRF guard). Logout and ChangePassword with the header clear the cookie (`Max-Age=0`),
+    Logout revoking its token's family. Any other value of the header is INVALID_ARGUMENT.
+    Without the header nothing differs: tokens in the body, no cookie.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -101,16 +124,19 @@ class AuthServiceAsyncStub(AuthServiceStub):
     """Login exchanges an email and password for an access token and a refresh token."""
     RefreshToken: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.RefreshTokenRequest, _auth_service_pb2.RefreshTokenResponse]  # type: ignore[assignment]
     """RefreshToken rotates a refresh token: the old one stops working and a new pair is
-    returned. Presenting an already rotated token revokes its whole family.
+    returned. Presenting an already rotated token revokes its whole family. A browser
+    session (see the service) may leave `refresh_token` empty: its cookie is used.
     """
     Logout: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.LogoutRequest, _auth_service_pb2.LogoutResponse]  # type: ignore[assignment]
     """Logout revokes the caller's access token until it expires, and the refresh token's
-    family when one is given.
+    family when one is given (a browser session's cookie counts as given, and is cleared).
     """
     GetMe: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.GetMeRequest, _auth_service_pb2.GetMeResponse]  # type: ignore[assignment]
     """GetMe returns who the caller's access token says they are."""
     ChangePassword: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.ChangePasswordRequest, _auth_service_pb2.ChangePasswordResponse]  # type: ignore[assignment]
-    """ChangePassword replaces the caller's password and revokes all their refresh tokens."""
+    """ChangePassword replaces the caller's password and revokes all their refresh tokens
+    and access tokens (a browser session's cookie is cleared: sign in again).
+    """
     ValidateToken: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.ValidateTokenRequest, _auth_service_pb2.ValidateTokenResponse]  # type: ignore[assignment]
     """ValidateToken checks an access token for another service: signature, expiry,
     audience and the logout denylist. It is internal and has no REST route.
@@ -145,6 +171,16 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
     """AuthService owns credentials: it registers people, signs them in, rotates their refresh
     tokens, issues API keys and invitations, and publishes the public keys that verify the
     access tokens it signs.
+
+    Browser sessions: a request to Register, Login, AcceptInvitation or RefreshToken with the
+    header `X-Tablemesh-Session: cookie` gets the access token in the body but an empty
+    `refresh_token`: the refresh token comes as the cookie `tablemesh_refresh` (`HttpOnly;
+    SameSite=Strict; Path=/api/v1/auth`, `Secure` over https or with TABLEMESH_COOKIE_SECURE).
+    RefreshToken with that header and an empty `refresh_token` rotates the cookie's token and
+    sets the new cookie; without the header the cookie is never read (the header is the
+    CSRF guard). Logout and ChangePassword with the header clear the cookie (`Max-Age=0`),
+    Logout revoking its token's family. Any other value of the header is INVALID_ARGUMENT.
+    Without the header nothing differs: tokens in the body, no cookie.
     """
 
     @_abc_1.abstractmethod
@@ -172,7 +208,8 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_auth_service_pb2.RefreshTokenResponse, _abc.Awaitable[_auth_service_pb2.RefreshTokenResponse]]:
         """RefreshToken rotates a refresh token: the old one stops working and a new pair is
-        returned. Presenting an already rotated token revokes its whole family.
+        returned. Presenting an already rotated token revokes its whole family. A browser
+        session (see the service) may leave `refresh_token` empty: its cookie is used.
         """
 
     @_abc_1.abstractmethod
@@ -182,7 +219,7 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_auth_service_pb2.LogoutResponse, _abc.Awaitable[_auth_service_pb2.LogoutResponse]]:
         """Logout revokes the caller's access token until it expires, and the refresh token's
-        family when one is given.
+        family when one is given (a browser session's cookie counts as given, and is cleared).
         """
 
     @_abc_1.abstractmethod
@@ -199,7 +236,9 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _auth_service_pb2.ChangePasswordRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_auth_service_pb2.ChangePasswordResponse, _abc.Awaitable[_auth_service_pb2.ChangePasswordResponse]]:
-        """ChangePassword replaces the caller's password and revokes all their refresh tokens."""
+        """ChangePassword replaces the caller's password and revokes all their refresh tokens
+        and access tokens (a browser session's cookie is cleared: sign in again).
+        """
 
     @_abc_1.abstractmethod
     def ValidateToken(
