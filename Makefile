@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test test-unit test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas clean wrk h2load
+.PHONY: up down status test test-unit test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas clean wrk h2load console chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,29 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-up: $(STAMP)
+# The web console (console/, Vite): `npm ci` when its lock file changed, `npm run build`
+# when console/dist is missing or older than any source; nothing without a console app.
+# Vite rewrites dist/index.html on every build, so it stands for the build's age.
+CONSOLE_DEPS := console/node_modules/.tablemesh-installed
+CONSOLE_BUILD := console/dist/index.html
+CONSOLE_SOURCES := $(shell find console/src -type f 2>/dev/null) $(wildcard console/index.html \
+  console/package.json console/package-lock.json console/vite.config.* console/tsconfig*.json) \
+  $(shell find console/public -type f 2>/dev/null)
+
+console:
+	@if [ -f console/package.json ]; then $(MAKE) --no-print-directory $(CONSOLE_BUILD); \
+	  else echo "no console app in this checkout (console/package.json): nothing to build"; fi
+
+$(CONSOLE_DEPS): console/package.json $(wildcard console/package-lock.json)
+	@command -v npm >/dev/null || { echo "the console needs Node.js and npm: install them"; exit 1; }
+	cd console && npm ci --no-audit --no-fund
+	mkdir -p $(@D) && touch $@
+
+$(CONSOLE_BUILD): $(CONSOLE_DEPS) $(CONSOLE_SOURCES)
+	cd console && npm run build
+	touch $@
+
+up: $(STAMP) console
 	$(BIN)/tablemesh up
 
 down: $(STAMP)
@@ -30,21 +52,29 @@ wrk:
 	  && apt-get update -qq && apt-get install -y -qq wrk; } \
 	  || { echo "make test needs wrk: install it with 'apt-get install wrk'"; exit 1; }
 
+# The browser tests drive Debian's Chromium through Playwright (which cannot download its
+# own browsers here): installed like wrk.
+chromium:
+	@[ -x /usr/bin/chromium ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || { echo "make test needs Chromium: install it with 'apt-get install chromium'"; exit 1; }
+
 # Every check as parallel jobs, each printed in one piece when it ends: the linters
 # (`lint`) and the tests in three slices that share nothing (`test-unit`: no mesh;
-# `test-chaos`: the chaos mesh; `test-e2e`: the shared mesh). Much of a slice's time is
-# spent waiting on a mesh, so on two cores they overlap well.
-test: $(STAMP) wrk
+# `test-chaos`: the chaos mesh; `test-e2e`: the shared mesh, browser tests included). Much
+# of a slice's time is spent waiting on a mesh, so on two cores they overlap well. The
+# console is built first, once.
+test: $(STAMP) wrk chromium console
 	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-unit test-chaos test-e2e
 
 SLICE_unit := unit
 SLICE_chaos := chaos
 SLICE_e2e := e2e and not chaos
-test-unit test-chaos test-e2e: test-%: $(STAMP) wrk
+test-unit test-chaos test-e2e: test-%: $(STAMP) wrk chromium console
 	$(BIN)/pytest -q -m '$(SLICE_$*)' $(PYTEST_ARGS)
 
 # The tests in one process; PYTEST_ARGS passes options (e.g. PYTEST_ARGS='-m unit').
-pytest: $(STAMP) wrk
+pytest: $(STAMP) wrk chromium console
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # ruff, mypy, buf lint, buf breaking (against main when there is one) and a generated/
@@ -82,4 +112,4 @@ bench-sagas: $(STAMP)
 	$(BIN)/python -m bench.sagas
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var console/dist console/node_modules
