@@ -26,7 +26,7 @@ SCRIPT = b"console.log('hi')\n" * 40_000  # over one chunk
 @pytest.fixture(scope="module")
 async def console(
     tmp_path_factory: pytest.TempPathFactory, gateway: Gateway
-) -> AsyncIterator[None]:
+) -> AsyncIterator[ConsoleServicer]:
     root = tmp_path_factory.mktemp("dist")
     (root / "assets").mkdir()
     (root / "index.html").write_bytes(INDEX)
@@ -37,7 +37,7 @@ async def console(
         registry.spec("console").port,
         lambda s: console_grpc.add_ConsoleServiceServicer_to_server(servicer, s),
     )
-    yield
+    yield servicer
     await server.stop(None)
 
 
@@ -50,7 +50,7 @@ def assert_policy(reply: httpx.Response) -> None:
 
 @pytest.mark.parametrize("path", ["/", "/index.html", "/bases/app1/tables", "/invite?token=a%2Bb"])
 async def test_the_app_and_its_routes_get_index_html(
-    http: httpx.AsyncClient, console: None, path: str
+    http: httpx.AsyncClient, console: ConsoleServicer, path: str
 ) -> None:
     reply = await http.get(path)
     assert reply.status_code == 200, reply.text
@@ -61,7 +61,7 @@ async def test_the_app_and_its_routes_get_index_html(
 
 
 async def test_hashed_assets_are_immutable_and_arrive_whole(
-    http: httpx.AsyncClient, console: None
+    http: httpx.AsyncClient, console: ConsoleServicer
 ) -> None:
     reply = await http.get("/assets/app-1a2b.js")
     assert reply.status_code == 200
@@ -75,7 +75,7 @@ async def test_hashed_assets_are_immutable_and_arrive_whole(
 
 
 async def test_a_missing_file_is_a_json_404_without_paths(
-    http: httpx.AsyncClient, console: None
+    http: httpx.AsyncClient, console: ConsoleServicer
 ) -> None:
     for path in ("/assets/gone-123.js", "/robots.txt"):
         body = assert_status(await http.get(path), 404, 5)
@@ -86,7 +86,7 @@ async def test_a_missing_file_is_a_json_404_without_paths(
     "path", ["/api/v1/nope", "/api/v1/users/u-1/nope", "/api", "/docs/a/b", "/docs/x.js/y"]
 )
 async def test_unknown_api_paths_stay_the_apis_404(
-    http: httpx.AsyncClient, console: None, path: str
+    http: httpx.AsyncClient, console: ConsoleServicer, path: str
 ) -> None:
     reply = await http.get(path)
     assert reply.content != INDEX
@@ -94,7 +94,7 @@ async def test_unknown_api_paths_stay_the_apis_404(
 
 
 async def test_other_verbs_and_traversal_are_refused(
-    http: httpx.AsyncClient, console: None
+    http: httpx.AsyncClient, console: ConsoleServicer
 ) -> None:
     assert_status(await http.post("/", json={}), 404, 5)
     assert_status(await http.delete("/index.html"), 404, 5)
@@ -111,7 +111,7 @@ async def test_other_verbs_and_traversal_are_refused(
 
 
 async def test_native_grpc_to_an_unknown_method_is_still_unimplemented(
-    gateway: Gateway, console: None
+    gateway: Gateway, console: ConsoleServicer
 ) -> None:
     async with grpc.aio.insecure_channel(gateway.grpc_target) as channel:
         call = channel.unary_unary("/tablemesh.nope.v1.Nope/Get", lambda b: b, lambda b: b)
@@ -132,3 +132,18 @@ def test_site_load_is_empty_without_a_build(tmp_path: Path) -> None:
 def test_site_refuses_paths_that_could_leave_it(path: str) -> None:
     with pytest.raises(BadPath):
         Site({}).lookup(path)
+
+
+async def test_an_unbuilt_console_says_how_to_build_it(
+    http: httpx.AsyncClient, console: ConsoleServicer, tmp_path: Path
+) -> None:
+    built, console.site = console.site, Site.load(tmp_path / "no-dist")
+    try:
+        page = await http.get("/")
+        assert page.status_code == 200
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+        assert "make console" in page.text and str(tmp_path) not in page.text
+        assert_policy(page)
+        assert_status(await http.get("/assets/app-1a2b.js"), 404, 5)
+    finally:
+        console.site = built
