@@ -71,6 +71,15 @@ def test_every_exposed_rest_binding_is_an_operation(doc: Json) -> None:
     assert served == expected
 
 
+def test_the_console_is_not_the_api(doc: Json) -> None:
+    """The console's files (GET /{path=**} at the gateway's root) are not documented: the
+    document is the API, and the fuzzer must not take every path for a route."""
+    documented = {op["x-grpc-method"] for _, _, op in operations(doc).values()}
+    console = registry.spec("console").grpc_services
+    assert not {path for path in documented if path.split("/")[1] in console}
+    assert all(path.startswith(("/api/v1/", "/docs")) for path in doc["paths"])
+
+
 def test_no_internal_method_is_in_it(doc: Json) -> None:
     documented = {op["x-grpc-method"] for _, _, op in operations(doc).values()}
     internal = [m.path for m in load_methods(SERVICES) if m.policy.internal]
