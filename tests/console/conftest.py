@@ -2,10 +2,11 @@
 Playwright cannot download its own browsers here) against the shared end-to-end mesh,
 through Envoy, as a user's browser would reach it.
 
-Fixtures: `browser` (one Chromium for the session), `new_context` (a fresh browser
-profile: its own cookies and storage, so two people can be signed in at once), `page` (a
-page in a fresh context), `console_url` (the mesh's gateway) and `screenshot(name, page)`
-(a PNG under test-artifacts/console/, kept for a person to look at).
+Fixtures: `browser` (one Chromium per module; the tests here use Playwright's sync API),
+`new_context` (a fresh browser profile: its own cookies and storage, so two people can be
+signed in at once), `page` (a page in a fresh context), `console_url` (the mesh's
+gateway) and `screenshot(name, page)` (a PNG under test-artifacts/console/, kept for a
+person to look at).
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ NewContext = Callable[..., BrowserContext]
 Screenshot = Callable[..., Path]
 
 
-@pytest.fixture(scope="session")
+# Playwright's sync API runs an event loop in this thread while it is started: started
+# once per session it would stay, and every async test after it would fail ("cannot be
+# called from a running event loop"). So it lives for one module (the tests here are
+# sync; a module of them starts Chromium once, about a second).
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)")
@@ -49,7 +54,7 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
