@@ -1,0 +1,44 @@
+// The signed-in user's account: who they are, and changing the password.
+import { useState } from "react";
+import * as auth from "../api/auth";
+import { usePrincipal } from "../auth/AuthProvider";
+import { ErrorBanner } from "../components/ErrorBanner";
+import { TextField } from "../components/TextField";
+import { text, useSubmit } from "./useSubmit";
+
+const FIELDS = ["current_password", "new_password"];
+
+export function AccountPage() {
+  const principal = usePrincipal();
+  const [done, setDone] = useState(false);
+  const { error, busy, onSubmit } = useSubmit(async (form) => {
+    setDone(false);
+    await auth.changePassword(text(form, "current_password"), text(form, "new_password"));
+    setDone(true);
+  });
+  return (
+    <section className="page narrow" aria-labelledby="account-title">
+      <h1 id="account-title">Your account</h1>
+      <dl className="facts">
+        <dt>Email</dt>
+        <dd>{principal.email}</dd>
+        <dt>Role</dt>
+        <dd>{principal.role}</dd>
+      </dl>
+      <h2>Change password</h2>
+      <form onSubmit={onSubmit} noValidate>
+        <ErrorBanner error={error} fields={FIELDS} />
+        {done && (
+          <p className="success" role="status">
+            Your password was changed.
+          </p>
+        )}
+        <TextField label="Current password" name="current_password" type="password" autoComplete="current-password" required error={error} />
+        <TextField label="New password" name="new_password" type="password" autoComplete="new-password" required hint="At least 8 characters." error={error} />
+        <button type="submit" disabled={busy}>
+          Change password
+        </button>
+      </form>
+    </section>
+  );
+}
