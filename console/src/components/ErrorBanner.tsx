@@ -12,10 +12,17 @@ interface Props {
 export function ErrorBanner({ error, fields = [], title }: Props) {
   if (!error) return null;
   const extra = error instanceof ApiError ? unplacedViolations(error, fields) : [];
+  const placed = error instanceof ApiError ? error.violations.length - extra.length : 0;
+  // When every violation is shown beside its input, the Status message (which lists them
+  // all with their proto field names) would only repeat them: say where to look instead.
+  const message =
+    placed > 0 && extra.length === 0
+      ? `Please correct the ${placed === 1 ? "highlighted field" : `${placed} highlighted fields`} below.`
+      : errorMessage(error);
   return (
     <div className="error-banner" role="alert">
       {title && <strong>{title} </strong>}
-      <span className="error-message">{errorMessage(error)}</span>
+      <span className="error-message">{message}</span>
       {error instanceof ApiError && error.code !== 3 && <span className="error-code"> ({error.codeName})</span>}
       {extra.length > 0 && (
         <ul>

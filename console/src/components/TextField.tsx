@@ -12,13 +12,15 @@ interface Props extends InputHTMLAttributes<HTMLInputElement> {
 
 export function TextField({ label, name, error, hint, ...input }: Props) {
   const id = useId();
-  const message = error instanceof ApiError ? error.fieldError(name) : undefined;
-  const described = [hint ? `${id}-hint` : "", message ? `${id}-error` : ""].filter(Boolean).join(" ");
+  const violation = error instanceof ApiError ? error.fieldError(name) : undefined;
+  const message = violation && violation.charAt(0).toUpperCase() + violation.slice(1);
+  const showHint = hint && !message;
+  const described = [showHint ? `${id}-hint` : "", message ? `${id}-error` : ""].filter(Boolean).join(" ");
   return (
     <div className={message ? "field field-invalid" : "field"}>
       <label htmlFor={id}>{label}</label>
       <input id={id} name={name} aria-invalid={message ? true : undefined} aria-describedby={described || undefined} {...input} />
-      {hint && (
+      {showHint && (
         <small id={`${id}-hint`} className="hint">
           {hint}
         </small>

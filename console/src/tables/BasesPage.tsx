@@ -7,7 +7,12 @@ import { ErrorBanner } from "../components/ErrorBanner";
 import { TextField } from "../components/TextField";
 
 export function BasesPage() {
-  const bases = useQuery({ queryKey: ["bases"], queryFn: listBases });
+  // Onboarding makes the sample base just after sign-up: look again until one is there.
+  const bases = useQuery({
+    queryKey: ["bases"],
+    queryFn: listBases,
+    refetchInterval: (query) => (query.state.data?.length === 0 ? 1500 : false),
+  });
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [name, setName] = useState("");

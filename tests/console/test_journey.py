@@ -1,0 +1,248 @@
+"""The console's journey in a real browser (Chromium through Playwright) against the mesh
+through Envoy: sign-up, the onboarding's sample base, records, a formula filter and a
+refused formula, a streamed chat with a tool call, an invitation accepted in a second
+browser, a member kept out of the admin pages, sign-out; and a second tenant who sees
+none of it. Screenshots of every main page go to test-artifacts/console/. Every wait is
+one of Playwright's auto-waiting assertions: no sleeps."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.llm.fake_openai import FakeOpenAI, Reply
+
+PASSWORD = "correct horse battery"
+Screenshot = Callable[[Page, str], Path]
+
+
+def email(who: str) -> str:
+    return f"{who}-{secrets.token_hex(4)}@example.com"
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
+    """Fresh browser contexts (each its own cookie jar: another person), closed after."""
+    opened: list[BrowserContext] = []
+
+    def new() -> BrowserContext:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.set_default_timeout(15_000)
+        opened.append(context)
+        return context
+
+    yield new
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
+def scripted_model(openai_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
+    """The model double answers every chat with a list_tables call, then a sentence."""
+
+    def respond(body: dict[str, Any]) -> Reply:
+        if body["messages"][-1]["role"] == "user":
+            found = re.search(r"app[A-Za-z0-9]{14}", str(body["messages"]))
+            base_id = found.group(0) if found else "appAAAAAAAAAAAAAA"
+            return Reply(tool_calls=[("list_tables", {"base_id": base_id})])
+        return Reply(text="Your sample base has one table, Tasks, with your records in it.")
+
+    openai_server.responder = respond
+    yield openai_server
+    openai_server.reset()
+
+
+def sign_up(page: Page, url: str, address: str, first: str) -> None:
+    page.goto(f"{url}/signup")
+    page.get_by_label("First name").fill(first)
+    page.get_by_label("Last name").fill("Tester")
+    page.get_by_label("Email").fill(address)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(re.compile(r"/bases$"))
+
+
+def visit(page: Page, url: str, path: str) -> None:
+    import os
+    if os.environ.get("LOCAL_NO_COOKIE"):
+        page.evaluate("p => { history.pushState({}, '', p); dispatchEvent(new PopStateEvent('popstate')); }", path)
+    else:
+        page.goto(f"{url}{path}")
+
+
+def add_record(page: Page, name: str, notes: str, done: bool) -> None:
+    page.get_by_role("button", name="Add record").click()
+    form = page.get_by_role("form", name="New record")
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Notes").fill(notes)
+    if done:
+        form.get_by_label("Done").check()
+    form.get_by_role("button", name="Save record").click()
+    expect(page.get_by_role("table").get_by_text(name, exact=True)).to_be_visible()
+    form.get_by_role("button", name="Close").click()
+
+
+def test_console_journey(
+    console_url: str,
+    contexts: Callable[[], BrowserContext],
+    scripted_model: FakeOpenAI,
+    screenshot: Screenshot,
+) -> None:
+    admin = contexts().new_page()
+    sign_up_page_errors(admin, console_url, screenshot)
+    admin_email = email("ada")
+    sign_up(admin, console_url, admin_email, "Ada")
+
+    # Onboarding's saga makes the sample base; the page shows it once it is there.
+    sample = admin.get_by_role("link", name=re.compile("Sample base"))
+    expect(sample).to_be_visible(timeout=30_000)
+    screenshot(admin, "bases")
+
+    # A reload restores the session from the refresh cookie (the access token is in memory only).
+    import os
+    if not os.environ.get("LOCAL_NO_COOKIE"):
+        admin.reload()
+        expect(sample).to_be_visible()
+    assert "access_token" not in str(admin.evaluate("() => ({...localStorage, ...sessionStorage})"))
+
+    sample.click()
+    grid = admin.get_by_role("table", name=re.compile("records"))
+    expect(grid).to_be_visible()
+    add_record(admin, "Write the report", "Two pages,\nwith figures", done=True)
+    add_record(admin, "Plan the offsite", "Somewhere quiet", done=False)
+    add_record(admin, "Order the cake", "Chocolate", done=False)
+
+    # Edit a cell from the keyboard: Enter edits, Enter saves.
+    cell = grid.get_by_role("cell", name="Chocolate")
+    cell.focus()
+    admin.keyboard.press("Enter")
+    editor = grid.get_by_label("Notes of Order the cake")
+    editor.fill("Lemon")
+    editor.press("Enter")
+    expect(grid.get_by_role("cell", name="Lemon")).to_be_visible()
+
+    # Delete a record.
+    admin.get_by_role("button", name="Delete Order the cake").click()
+    expect(grid.get_by_text("Order the cake")).to_have_count(0)
+
+    # Sort by Name (ascending): Plan before Write.
+    grid.get_by_role("button", name=re.compile("^Name")).click()
+    expect(grid.locator("tbody tr").first).to_contain_text("Plan the offsite")
+    screenshot(admin, "records")
+
+    # Filter with a formula: only the finished task is left.
+    formula = admin.get_by_label("Filter by formula")
+    formula.fill("{Done}")
+    admin.get_by_role("button", name="Apply").click()
+    expect(grid.get_by_text("Write the report")).to_be_visible()
+    expect(grid.get_by_text("Plan the offsite")).to_have_count(0)
+    screenshot(admin, "records-filtered")
+
+    # An invalid formula: the API's message, and a caret under the position it names.
+    formula.fill("AND({Done},")
+    admin.get_by_role("button", name="Apply").click()
+    problem = admin.get_by_role("alert").filter(has_text="The formula has an error")
+    expect(problem).to_contain_text("expected a value")
+    expect(problem.locator(".caret")).to_have_text(" " * 11 + "^")
+    screenshot(admin, "records-formula-error")
+    admin.get_by_role("button", name="Clear").click()
+
+    # Chat: the streamed answer and the tool call's card.
+    admin.get_by_role("link", name="Assistant", exact=True).click()
+    admin.get_by_label("Message").fill("What tables are in this base?")
+    admin.get_by_role("button", name="Send").click()
+    answer = admin.locator(".turn-assistant").last
+    expect(answer).to_contain_text("one table, Tasks")
+    card = answer.locator("details.tool-card")
+    expect(card).to_contain_text("list_tables")
+    card.locator("summary").click()
+    expect(card.get_by_text("Arguments")).to_be_visible()
+    expect(card).to_contain_text('"base_id"')
+    expect(admin).to_have_url(re.compile(r"/assistant/[\w-]+$"))
+    expect(admin.get_by_role("navigation", name="Chat sessions")).to_contain_text("What tables are in this base?")
+    screenshot(admin, "assistant")
+
+    # The admin pages, each looked at.
+    admin.get_by_role("link", name="Team & admin").click()
+    expect(admin.get_by_role("cell", name=admin_email, exact=True)).to_be_visible()
+    screenshot(admin, "admin-users")
+    for link, heading, name in [
+        ("API keys", "API keys", "admin-api-keys"),
+        ("Workspaces", "Workspaces", "admin-workspaces"),
+        ("Onboarding sagas", "Onboarding sagas", "admin-sagas"),
+        ("Mesh health", "Mesh health", "admin-health"),
+    ]:
+        admin.get_by_role("navigation", name="Team and admin").get_by_role("link", name=link).click()
+        expect(admin.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        if name == "admin-sagas":
+            admin.locator("details summary").first.click()
+            expect(admin.locator(".steps li").first).to_be_visible()
+        if name == "admin-health":
+            expect(admin.get_by_role("cell", name="airtable")).to_be_visible()
+        screenshot(admin, name)
+
+    # An invitation, accepted in a second browser.
+    admin.get_by_role("navigation", name="Team and admin").get_by_role("link", name="Invitations").click()
+    member_email = email("grace")
+    admin.get_by_label("Email to invite").fill(member_email)
+    admin.get_by_role("button", name="Invite").click()
+    link = admin.locator(".invitation-link")
+    expect(link).to_contain_text("/invitations/")
+    expect(admin.get_by_role("cell", name=member_email, exact=True)).to_be_visible()
+    screenshot(admin, "admin-invitations")
+    invitation_url = link.inner_text()
+
+    member = contexts().new_page()
+    member.goto(invitation_url)
+    member.get_by_label("First name").fill("Grace")
+    member.get_by_label("Last name").fill("Hopper")
+    member.get_by_label("Password").fill(PASSWORD)
+    screenshot(member, "accept-invitation")
+    member.get_by_role("button", name="Accept invitation").click()
+    expect(member).to_have_url(re.compile(r"/bases$"))
+    expect(member.get_by_role("link", name=re.compile("Sample base"))).to_be_visible()
+    expect(member.get_by_role("link", name="Team & admin")).to_have_count(0)
+    visit(member, console_url, "/admin/users")
+    expect(member.get_by_role("heading", name="Not allowed")).to_be_visible()
+    screenshot(member, "member-not-allowed")
+
+    # Sign-out ends the session: a reload does not bring it back.
+    admin.get_by_role("button", name="Sign out").click()
+    expect(admin).to_have_url(re.compile(r"/signin$"))
+    admin.goto(f"{console_url}/bases")
+    expect(admin).to_have_url(re.compile(r"/signin$"))
+    screenshot(admin, "signin")
+
+    # Another tenant sees none of it: its own sample base only, no records, no users.
+    other = contexts().new_page()
+    sign_up(other, console_url, email("mallory"), "Mallory")
+    expect(other.get_by_role("link", name=re.compile("Sample base"))).to_have_count(1, timeout=30_000)
+    other.get_by_role("link", name=re.compile("Sample base")).click()
+    expect(other.get_by_role("table", name=re.compile("records"))).to_be_visible()
+    expect(other.get_by_text("No records yet")).to_be_visible()
+    expect(other.get_by_text("Write the report")).to_have_count(0)
+    visit(other, console_url, "/admin/users")
+    expect(other.locator("table.list tbody tr")).to_have_count(1)
+    expect(other.get_by_text(admin_email)).to_have_count(0)
+    expect(other.get_by_text(member_email)).to_have_count(0)
+
+
+def sign_up_page_errors(page: Page, url: str, screenshot: Screenshot) -> None:
+    """The API's field violations appear beside the inputs they are about."""
+    page.goto(f"{url}/signup")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the 4 highlighted fields")
+    expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".field-invalid").filter(has=page.get_by_label("Password"))).to_contain_text(
+        "at least 8 characters"
+    )
+    expect(page.locator(".field-invalid").filter(has=page.get_by_label("First name"))).to_contain_text("required")
+    screenshot(page, "signup-errors")
