@@ -172,19 +172,20 @@ def test_console_journey(
     admin.get_by_role("link", name="Team & admin").click()
     expect(admin.get_by_role("cell", name=admin_email, exact=True)).to_be_visible()
     screenshot(admin, "admin-users")
-    for link, heading, name in [
-        ("API keys", "API keys", "admin-api-keys"),
-        ("Workspaces", "Workspaces", "admin-workspaces"),
-        ("Onboarding sagas", "Onboarding sagas", "admin-sagas"),
-        ("Mesh health", "Mesh health", "admin-health"),
+    for link, shown, name in [
+        ("API keys", "No API keys.", "admin-api-keys"),
+        ("Workspaces", "Ada's workspace", "admin-workspaces"),
+        ("Onboarding sagas", f"user_onboarding for {admin_email}", "admin-sagas"),
+        ("Mesh health", "airtable", "admin-health"),
     ]:
         admin.get_by_role("navigation", name="Team and admin").get_by_role("link", name=link).click()
-        expect(admin.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        expect(admin.get_by_role("heading", name=link, level=1)).to_be_visible()
+        expect(admin.get_by_text(shown).first).to_be_visible()
+        if name == "admin-workspaces":
+            expect(admin.locator(".members")).to_contain_text(admin_email)
         if name == "admin-sagas":
             admin.locator("details summary").first.click()
-            expect(admin.locator(".steps li").first).to_be_visible()
-        if name == "admin-health":
-            expect(admin.get_by_role("cell", name="airtable")).to_be_visible()
+            expect(admin.locator(".steps li")).to_have_count(5)
         screenshot(admin, name)
 
     # An invitation, accepted in a second browser.

@@ -53,6 +53,7 @@ export function ApiKeysPage() {
         </div>
       )}
       <ErrorBanner error={keys.error ?? revoke.error} />
+      {keys.isPending && <p role="status">Loading…</p>}
       <table className="list">
         <thead>
           <tr>

@@ -9,6 +9,7 @@ export function HealthPage() {
     <section className="page" aria-labelledby="health-title">
       <h1 id="health-title">Mesh health</h1>
       <ErrorBanner error={health.error} />
+      {health.isPending && <p role="status">Loading…</p>}
       {health.data && (
         <p>
           The mesh is <span className={`state state-${health.data.status}`}>{health.data.status}</span>

@@ -61,6 +61,7 @@ export function InvitationsPage() {
         </div>
       )}
       <ErrorBanner error={invitations.error ?? revoke.error} />
+      {invitations.isPending && <p role="status">Loading…</p>}
       <table className="list">
         <thead>
           <tr>

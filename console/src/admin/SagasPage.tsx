@@ -20,6 +20,7 @@ export function SagasPage() {
         </select>
       </div>
       <ErrorBanner error={sagas.error} />
+      {sagas.isPending && <p role="status">Loading…</p>}
       <ul className="saga-list">
         {sagas.data?.map((saga) => (
           <SagaItem key={saga.id} saga={saga} />

@@ -26,6 +26,7 @@ export function UsersPage() {
         <input id={`${id}-search`} type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
       </div>
       <ErrorBanner error={users.error ?? change.error} />
+      {users.isPending && <p role="status">Loading…</p>}
       <table className="list">
         <thead>
           <tr>

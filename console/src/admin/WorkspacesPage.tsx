@@ -21,6 +21,7 @@ export function WorkspacesPage() {
     <section className="page" aria-labelledby={`${id}-title`}>
       <h1 id={`${id}-title`}>Workspaces</h1>
       <ErrorBanner error={workspaces.error} />
+      {workspaces.isPending && <p role="status">Loading…</p>}
       {workspaces.data?.map((w) => (
         <WorkspaceCard key={w.id} workspace={w} />
       ))}
