@@ -9,37 +9,21 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
+from tests.console.conftest import NewContext, Screenshot
 from tests.llm.fake_openai import FakeOpenAI, Reply
 
 PASSWORD = "correct horse battery"
-Screenshot = Callable[[Page, str], Path]
+VIEWPORT = {"width": 1280, "height": 800}
 
 
 def email(who: str) -> str:
     return f"{who}-{secrets.token_hex(4)}@example.com"
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
-    """Fresh browser contexts (each its own cookie jar: another person), closed after."""
-    opened: list[BrowserContext] = []
-
-    def new() -> BrowserContext:
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(15_000)
-        opened.append(context)
-        return context
-
-    yield new
-    for context in opened:
-        context.close()
 
 
 @pytest.fixture
@@ -58,22 +42,14 @@ def scripted_model(openai_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
     openai_server.reset()
 
 
-def sign_up(page: Page, url: str, address: str, first: str) -> None:
-    page.goto(f"{url}/signup")
+def sign_up(page: Page, address: str, first: str) -> None:
+    page.goto("/signup")
     page.get_by_label("First name").fill(first)
     page.get_by_label("Last name").fill("Tester")
     page.get_by_label("Email").fill(address)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
     expect(page).to_have_url(re.compile(r"/bases$"))
-
-
-def visit(page: Page, url: str, path: str) -> None:
-    import os
-    if os.environ.get("LOCAL_NO_COOKIE"):
-        page.evaluate("p => { history.pushState({}, '', p); dispatchEvent(new PopStateEvent('popstate')); }", path)
-    else:
-        page.goto(f"{url}{path}")
 
 
 def add_record(page: Page, name: str, notes: str, done: bool) -> None:
@@ -89,26 +65,23 @@ def add_record(page: Page, name: str, notes: str, done: bool) -> None:
 
 
 def test_console_journey(
-    console_url: str,
-    contexts: Callable[[], BrowserContext],
+    new_context: NewContext,
     scripted_model: FakeOpenAI,
     screenshot: Screenshot,
 ) -> None:
-    admin = contexts().new_page()
-    sign_up_page_errors(admin, console_url, screenshot)
+    admin = new_context(viewport=VIEWPORT).new_page()
+    sign_up_page_errors(admin, screenshot)
     admin_email = email("ada")
-    sign_up(admin, console_url, admin_email, "Ada")
+    sign_up(admin, admin_email, "Ada")
 
     # Onboarding's saga makes the sample base; the page shows it once it is there.
     sample = admin.get_by_role("link", name=re.compile("Sample base"))
     expect(sample).to_be_visible(timeout=30_000)
-    screenshot(admin, "bases")
+    screenshot("bases", admin)
 
     # A reload restores the session from the refresh cookie (the access token is in memory only).
-    import os
-    if not os.environ.get("LOCAL_NO_COOKIE"):
-        admin.reload()
-        expect(sample).to_be_visible()
+    admin.reload()
+    expect(sample).to_be_visible()
     assert "access_token" not in str(admin.evaluate("() => ({...localStorage, ...sessionStorage})"))
 
     sample.click()
@@ -134,7 +107,7 @@ def test_console_journey(
     # Sort by Name (ascending): Plan before Write.
     grid.get_by_role("button", name=re.compile("^Name")).click()
     expect(grid.locator("tbody tr").first).to_contain_text("Plan the offsite")
-    screenshot(admin, "records")
+    screenshot("records", admin)
 
     # Filter with a formula: only the finished task is left.
     formula = admin.get_by_label("Filter by formula")
@@ -142,7 +115,7 @@ def test_console_journey(
     admin.get_by_role("button", name="Apply").click()
     expect(grid.get_by_text("Write the report")).to_be_visible()
     expect(grid.get_by_text("Plan the offsite")).to_have_count(0)
-    screenshot(admin, "records-filtered")
+    screenshot("records-filtered", admin)
 
     # An invalid formula: the API's message, and a caret under the position it names.
     formula.fill("AND({Done},")
@@ -150,7 +123,7 @@ def test_console_journey(
     problem = admin.get_by_role("alert").filter(has_text="The formula has an error")
     expect(problem).to_contain_text("expected a value")
     expect(problem.locator(".caret")).to_have_text(" " * 11 + "^")
-    screenshot(admin, "records-formula-error")
+    screenshot("records-formula-error", admin)
     admin.get_by_role("button", name="Clear").click()
 
     # Chat: the streamed answer and the tool call's card.
@@ -166,12 +139,12 @@ def test_console_journey(
     expect(card).to_contain_text('"base_id"')
     expect(admin).to_have_url(re.compile(r"/assistant/[\w-]+$"))
     expect(admin.get_by_role("navigation", name="Chat sessions")).to_contain_text("What tables are in this base?")
-    screenshot(admin, "assistant")
+    screenshot("assistant", admin)
 
     # The admin pages, each looked at.
     admin.get_by_role("link", name="Team & admin").click()
     expect(admin.get_by_role("cell", name=admin_email, exact=True)).to_be_visible()
-    screenshot(admin, "admin-users")
+    screenshot("admin-users", admin)
     for link, shown, name in [
         ("API keys", "No API keys.", "admin-api-keys"),
         ("Workspaces", "Ada's workspace", "admin-workspaces"),
@@ -186,7 +159,7 @@ def test_console_journey(
         if name == "admin-sagas":
             admin.locator("details summary").first.click()
             expect(admin.locator(".steps li")).to_have_count(5)
-        screenshot(admin, name)
+        screenshot(name, admin)
 
     # An invitation, accepted in a second browser.
     admin.get_by_role("navigation", name="Team and admin").get_by_role("link", name="Invitations").click()
@@ -196,47 +169,59 @@ def test_console_journey(
     link = admin.locator(".invitation-link")
     expect(link).to_contain_text("/invitations/")
     expect(admin.get_by_role("cell", name=member_email, exact=True)).to_be_visible()
-    screenshot(admin, "admin-invitations")
+    screenshot("admin-invitations", admin)
     invitation_url = link.inner_text()
 
-    member = contexts().new_page()
+    member = new_context(viewport=VIEWPORT).new_page()
     member.goto(invitation_url)
     member.get_by_label("First name").fill("Grace")
     member.get_by_label("Last name").fill("Hopper")
     member.get_by_label("Password").fill(PASSWORD)
-    screenshot(member, "accept-invitation")
+    screenshot("accept-invitation", member)
     member.get_by_role("button", name="Accept invitation").click()
     expect(member).to_have_url(re.compile(r"/bases$"))
     expect(member.get_by_role("link", name=re.compile("Sample base"))).to_be_visible()
     expect(member.get_by_role("link", name="Team & admin")).to_have_count(0)
-    visit(member, console_url, "/admin/users")
+    member.goto("/admin/users")
     expect(member.get_by_role("heading", name="Not allowed")).to_be_visible()
-    screenshot(member, "member-not-allowed")
+    screenshot("member-not-allowed", member)
+
+    # The member changes the password: every session ends, this one too; the new one works.
+    member.get_by_role("link", name=re.compile("grace-")).click()
+    member.get_by_label("Current password").fill(PASSWORD)
+    member.get_by_label("New password").fill(PASSWORD + " 2")
+    screenshot("account", member)
+    member.get_by_role("button", name="Change password").click()
+    expect(member.get_by_role("status")).to_contain_text("Your password was changed")
+    member.get_by_label("Email").fill(member_email)
+    member.get_by_label("Password").fill(PASSWORD + " 2")
+    member.get_by_role("button", name="Sign in").click()
+    expect(member.get_by_role("heading", name="Your account")).to_be_visible()
 
     # Sign-out ends the session: a reload does not bring it back.
     admin.get_by_role("button", name="Sign out").click()
     expect(admin).to_have_url(re.compile(r"/signin$"))
-    admin.goto(f"{console_url}/bases")
+    admin.goto("/bases")
     expect(admin).to_have_url(re.compile(r"/signin$"))
-    screenshot(admin, "signin")
+    screenshot("signin", admin)
 
     # Another tenant sees none of it: its own sample base only, no records, no users.
-    other = contexts().new_page()
-    sign_up(other, console_url, email("mallory"), "Mallory")
+    other = new_context(viewport=VIEWPORT).new_page()
+    sign_up(other, email("mallory"), "Mallory")
     expect(other.get_by_role("link", name=re.compile("Sample base"))).to_have_count(1, timeout=30_000)
     other.get_by_role("link", name=re.compile("Sample base")).click()
     expect(other.get_by_role("table", name=re.compile("records"))).to_be_visible()
     expect(other.get_by_text("No records yet")).to_be_visible()
     expect(other.get_by_text("Write the report")).to_have_count(0)
-    visit(other, console_url, "/admin/users")
+    other.goto("/admin/users")
     expect(other.locator("table.list tbody tr")).to_have_count(1)
     expect(other.get_by_text(admin_email)).to_have_count(0)
     expect(other.get_by_text(member_email)).to_have_count(0)
 
 
-def sign_up_page_errors(page: Page, url: str, screenshot: Screenshot) -> None:
+def sign_up_page_errors(page: Page, screenshot: Screenshot) -> None:
     """The API's field violations appear beside the inputs they are about."""
-    page.goto(f"{url}/signup")
+    page.goto("/signup")
     page.get_by_label("Email").fill("not-an-email")
     page.get_by_label("Password").fill("short")
     page.get_by_role("button", name="Sign up").click()
@@ -246,4 +231,4 @@ def sign_up_page_errors(page: Page, url: str, screenshot: Screenshot) -> None:
         "at least 8 characters"
     )
     expect(page.locator(".field-invalid").filter(has=page.get_by_label("First name"))).to_contain_text("required")
-    screenshot(page, "signup-errors")
+    screenshot("signup-errors", page)

@@ -45,6 +45,9 @@ export async function fetchMe(): Promise<Principal> {
   return reply.principal;
 }
 
-export function changePassword(current_password: string, new_password: string): Promise<unknown> {
-  return api.post("/api/v1/auth/change-password", { current_password, new_password });
+/** A password change ends every session of the account, this one included: the caller
+ * signs in again with the new password. */
+export async function changePassword(current_password: string, new_password: string): Promise<void> {
+  await api.post("/api/v1/auth/change-password", { current_password, new_password }, { cookieSession: true });
+  session.clear();
 }

@@ -14,12 +14,16 @@ interface AuthContextValue {
   signUp(input: auth.SignUpInput): Promise<void>;
   acceptInvitation(token: string, input: Omit<auth.SignUpInput, "email">): Promise<void>;
   signOut(): Promise<void>;
+  /** A word for the sign-in page (why the session ended). */
+  notice: string;
+  setNotice(notice: string): void;
 }
 
 const AuthContext = createContext<AuthContextValue | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<State>({ status: "loading" });
+  const [notice, setNotice] = useState("");
   const queryClient = useQueryClient();
 
   const loadPrincipal = useCallback(async () => {
@@ -51,8 +55,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const value = useMemo<AuthContextValue>(
     () => ({
       state,
+      notice,
+      setNotice,
       signIn: async (email, password) => {
         await auth.signIn(email, password);
+        setNotice("");
         await loadPrincipal();
       },
       signUp: async (input) => {
@@ -69,7 +76,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         setState({ status: "signedOut" });
       },
     }),
-    [state, loadPrincipal, queryClient],
+    [state, notice, loadPrincipal, queryClient],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

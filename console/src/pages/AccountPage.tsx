@@ -1,7 +1,6 @@
 // The signed-in user's account: who they are, and changing the password.
-import { useState } from "react";
 import * as auth from "../api/auth";
-import { usePrincipal } from "../auth/AuthProvider";
+import { useAuth, usePrincipal } from "../auth/AuthProvider";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { TextField } from "../components/TextField";
 import { text, useSubmit } from "./useSubmit";
@@ -10,11 +9,11 @@ const FIELDS = ["current_password", "new_password"];
 
 export function AccountPage() {
   const principal = usePrincipal();
-  const [done, setDone] = useState(false);
+  const { setNotice } = useAuth();
   const { error, busy, onSubmit } = useSubmit(async (form) => {
-    setDone(false);
     await auth.changePassword(text(form, "current_password"), text(form, "new_password"));
-    setDone(true);
+    // The session is over: the guard sends the user to sign-in, which shows this.
+    setNotice("Your password was changed: sign in with the new one.");
   });
   return (
     <section className="page narrow" aria-labelledby="account-title">
@@ -26,13 +25,9 @@ export function AccountPage() {
         <dd>{principal.role}</dd>
       </dl>
       <h2>Change password</h2>
+      <p>Changing it signs you out everywhere, here too; then you sign in with the new one.</p>
       <form onSubmit={onSubmit} noValidate>
         <ErrorBanner error={error} fields={FIELDS} />
-        {done && (
-          <p className="success" role="status">
-            Your password was changed.
-          </p>
-        )}
         <TextField label="Current password" name="current_password" type="password" autoComplete="current-password" required error={error} />
         <TextField label="New password" name="new_password" type="password" autoComplete="new-password" required hint="At least 8 characters." error={error} />
         <button type="submit" disabled={busy}>

@@ -10,6 +10,7 @@ const FIELDS = ["email", "password"];
 export function SignInPage() {
   const { state, signIn } = useAuth();
   const navigate = useNavigate();
+  const { notice } = useAuth();
   const from = (useLocation().state as { from?: string } | null)?.from ?? "/bases";
   const { error, busy, onSubmit } = useSubmit(async (form) => {
     await signIn(text(form, "email"), text(form, "password"));
@@ -18,6 +19,11 @@ export function SignInPage() {
   if (state.status === "signedIn") return <Navigate to={from} replace />;
   return (
     <AuthCard title="Sign in">
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
       <form onSubmit={onSubmit} noValidate>
         <ErrorBanner error={error} fields={FIELDS} />
         <TextField label="Email" name="email" type="email" autoComplete="email" required error={error} />
