@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.console.conftest import NewContext, Screenshot
 from tests.llm.fake_openai import FakeOpenAI, Reply
@@ -40,6 +40,24 @@ def scripted_model(openai_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
     openai_server.responder = respond
     yield openai_server
     openai_server.reset()
+
+
+class Watch:
+    """What would be wrong in a browser's console: an uncaught error, or anything the
+    gateway's Content-Security-Policy refused. (A refused API call is logged as a failed
+    resource too; the journey asserts on each of those itself.)"""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def page(self, page: Page) -> Page:
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("console", self._console)
+        return page
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.problems.append(f"console: {message.text}")
 
 
 def sign_up(page: Page, address: str, first: str) -> None:
@@ -69,7 +87,8 @@ def test_console_journey(
     scripted_model: FakeOpenAI,
     screenshot: Screenshot,
 ) -> None:
-    admin = new_context(viewport=VIEWPORT).new_page()
+    watch = Watch()
+    admin = watch.page(new_context(viewport=VIEWPORT).new_page())
     sign_up_page_errors(admin, screenshot)
     admin_email = email("ada")
     sign_up(admin, admin_email, "Ada")
@@ -138,7 +157,9 @@ def test_console_journey(
     expect(card.get_by_text("Arguments")).to_be_visible()
     expect(card).to_contain_text('"base_id"')
     expect(admin).to_have_url(re.compile(r"/assistant/[\w-]+$"))
-    expect(admin.get_by_role("navigation", name="Chat sessions")).to_contain_text("What tables are in this base?")
+    expect(admin.get_by_role("navigation", name="Chat sessions")).to_contain_text(
+        "What tables are in this base?"
+    )
     screenshot("assistant", admin)
 
     # The admin pages, each looked at.
@@ -151,7 +172,9 @@ def test_console_journey(
         ("Onboarding sagas", f"user_onboarding for {admin_email}", "admin-sagas"),
         ("Mesh health", "airtable", "admin-health"),
     ]:
-        admin.get_by_role("navigation", name="Team and admin").get_by_role("link", name=link).click()
+        admin.get_by_role("navigation", name="Team and admin").get_by_role(
+            "link", name=link
+        ).click()
         expect(admin.get_by_role("heading", name=link, level=1)).to_be_visible()
         expect(admin.get_by_text(shown).first).to_be_visible()
         if name == "admin-workspaces":
@@ -162,7 +185,9 @@ def test_console_journey(
         screenshot(name, admin)
 
     # An invitation, accepted in a second browser.
-    admin.get_by_role("navigation", name="Team and admin").get_by_role("link", name="Invitations").click()
+    admin.get_by_role("navigation", name="Team and admin").get_by_role(
+        "link", name="Invitations"
+    ).click()
     member_email = email("grace")
     admin.get_by_label("Email to invite").fill(member_email)
     admin.get_by_role("button", name="Invite").click()
@@ -172,7 +197,7 @@ def test_console_journey(
     screenshot("admin-invitations", admin)
     invitation_url = link.inner_text()
 
-    member = new_context(viewport=VIEWPORT).new_page()
+    member = watch.page(new_context(viewport=VIEWPORT).new_page())
     member.goto(invitation_url)
     member.get_by_label("First name").fill("Grace")
     member.get_by_label("Last name").fill("Hopper")
@@ -206,9 +231,11 @@ def test_console_journey(
     screenshot("signin", admin)
 
     # Another tenant sees none of it: its own sample base only, no records, no users.
-    other = new_context(viewport=VIEWPORT).new_page()
+    other = watch.page(new_context(viewport=VIEWPORT).new_page())
     sign_up(other, email("mallory"), "Mallory")
-    expect(other.get_by_role("link", name=re.compile("Sample base"))).to_have_count(1, timeout=30_000)
+    expect(other.get_by_role("link", name=re.compile("Sample base"))).to_have_count(
+        1, timeout=30_000
+    )
     other.get_by_role("link", name=re.compile("Sample base")).click()
     expect(other.get_by_role("table", name=re.compile("records"))).to_be_visible()
     expect(other.get_by_text("No records yet")).to_be_visible()
@@ -217,6 +244,7 @@ def test_console_journey(
     expect(other.locator("table.list tbody tr")).to_have_count(1)
     expect(other.get_by_text(admin_email)).to_have_count(0)
     expect(other.get_by_text(member_email)).to_have_count(0)
+    assert watch.problems == []
 
 
 def sign_up_page_errors(page: Page, screenshot: Screenshot) -> None:
@@ -227,8 +255,10 @@ def sign_up_page_errors(page: Page, screenshot: Screenshot) -> None:
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("alert")).to_contain_text("Please correct the 4 highlighted fields")
     expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator(".field-invalid").filter(has=page.get_by_label("Password"))).to_contain_text(
-        "at least 8 characters"
-    )
-    expect(page.locator(".field-invalid").filter(has=page.get_by_label("First name"))).to_contain_text("required")
+    expect(
+        page.locator(".field-invalid").filter(has=page.get_by_label("Password"))
+    ).to_contain_text("at least 8 characters")
+    expect(
+        page.locator(".field-invalid").filter(has=page.get_by_label("First name"))
+    ).to_contain_text("required")
     screenshot("signup-errors", page)
