@@ -70,13 +70,27 @@ def sign_up(page: Page, address: str, first: str) -> None:
     expect(page).to_have_url(re.compile(r"/bases$"))
 
 
-def add_record(page: Page, name: str, notes: str, done: bool) -> None:
+def add_field(page: Page, name: str, kind: str, choices: str = "") -> None:
+    page.get_by_role("button", name="Add field").click()
+    form = page.get_by_role("form", name="New field")
+    form.get_by_label("Field name").fill(name)
+    form.get_by_label("Field type").select_option(label=kind)
+    if choices:
+        form.get_by_label("Choices").fill(choices)
+    form.get_by_role("button", name="Save field").click()
+    expect(page.get_by_role("columnheader", name=re.compile(f"^{name}"))).to_be_visible()
+    page.get_by_role("button", name="Add field", expanded=True).click()
+
+
+def add_record(page: Page, name: str, notes: str, done: bool, hours: str, priority: str) -> None:
     page.get_by_role("button", name="Add record").click()
     form = page.get_by_role("form", name="New record")
     form.get_by_label("Name").fill(name)
     form.get_by_label("Notes").fill(notes)
     if done:
         form.get_by_label("Done").check()
+    form.get_by_label("Hours").fill(hours)
+    form.get_by_label("Priority").select_option(priority)
     form.get_by_role("button", name="Save record").click()
     expect(page.get_by_role("table").get_by_text(name, exact=True)).to_be_visible()
     form.get_by_role("button", name="Close").click()
@@ -106,9 +120,14 @@ def test_console_journey(
     sample.click()
     grid = admin.get_by_role("table", name=re.compile("records"))
     expect(grid).to_be_visible()
-    add_record(admin, "Write the report", "Two pages,\nwith figures", done=True)
-    add_record(admin, "Plan the offsite", "Somewhere quiet", done=False)
-    add_record(admin, "Order the cake", "Chocolate", done=False)
+    add_field(admin, "Hours", "Number")
+    add_field(admin, "Priority", "Single select", "High, Low")
+    add_record(admin, "Write the report", "Two pages,\nwith figures", True, "1250", "High")
+    add_record(admin, "Plan the offsite", "Somewhere quiet", False, "3", "Low")
+    add_record(admin, "Order the cake", "Chocolate", False, "1", "Low")
+    # Field types as Airtable shows them: a grouped number, a select chip.
+    expect(grid.get_by_role("cell", name="1,250")).to_be_visible()
+    expect(grid.locator(".chip", has_text="High")).to_be_visible()
 
     # Edit a cell from the keyboard: Enter edits, Enter saves.
     cell = grid.get_by_role("cell", name="Chocolate")

@@ -56,6 +56,11 @@ export async function getSchema(baseId: string): Promise<Table[]> {
   return reply.tables ?? [];
 }
 
+export function createField(baseId: string, tableId: string, name: string, type: string, options: Record<string, unknown>) {
+  const path = `${base(baseId)}/tables/${encodeURIComponent(tableId)}/fields`;
+  return api.post<{ field: Field }>(path, { name, type, options });
+}
+
 export interface RecordQuery {
   formula: string;
   sort: string[];

@@ -36,7 +36,8 @@ export function BasesPage() {
           <li key={b.id}>
             <Link to={`/bases/${b.id}`} className="card-link">
               <span className="card-title">{b.name}</span>
-              <span className="muted">{b.backend === "airtable" ? "Airtable" : "Stored here"}</span>
+              <span className="muted">{b.backend === "airtable" ? "Airtable base" : "tablemesh base"}
+              {b.create_time && ` · created ${new Date(b.create_time).toLocaleDateString()}`}</span>
             </Link>
           </li>
         ))}

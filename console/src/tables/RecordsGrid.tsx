@@ -7,6 +7,7 @@ import { ErrorBanner } from "../components/ErrorBanner";
 import { EditableCell } from "./EditableCell";
 import { FormulaBox } from "./FormulaBox";
 import { formulaProblem } from "./formulaError";
+import { NewFieldForm } from "./NewFieldForm";
 import { NewRecordForm } from "./NewRecordForm";
 import { nextSort, sortParam, type Sort } from "./sorting";
 
@@ -16,7 +17,7 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
   const [formula, setFormula] = useState("");
   const [sort, setSort] = useState<Sort | null>(null);
   const [pages, setPages] = useState<string[]>([""]);
-  const [adding, setAdding] = useState(false);
+  const [adding, setAdding] = useState<"record" | "field" | null>(null);
   const queryClient = useQueryClient();
   const pageToken = pages[pages.length - 1];
   const key = ["records", baseId, table.id];
@@ -48,11 +49,17 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
             restart();
           }}
         />
-        <button type="button" onClick={() => setAdding(true)} disabled={adding}>
+        <button type="button" onClick={() => setAdding("record")} disabled={adding === "record"}>
           Add record
         </button>
+        <button type="button" className="secondary" onClick={() => setAdding(adding === "field" ? null : "field")} aria-expanded={adding === "field"}>
+          Add field
+        </button>
       </div>
-      {adding && <NewRecordForm baseId={baseId} table={table} onCreated={() => void refresh()} onClose={() => setAdding(false)} />}
+      {adding === "record" && <NewRecordForm baseId={baseId} table={table} onCreated={() => void refresh()} onClose={() => setAdding(null)} />}
+      {adding === "field" && (
+        <NewFieldForm baseId={baseId} table={table} onCreated={() => void queryClient.invalidateQueries({ queryKey: ["schema", baseId] })} />
+      )}
       {!formulaError && <ErrorBanner error={records.error} />}
       <ErrorBanner error={update.error} title="The change was not saved:" fields={[]} />
       <ErrorBanner error={remove.error} title="The record was not deleted:" />
