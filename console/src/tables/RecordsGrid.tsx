@@ -7,11 +7,12 @@ import { ErrorBanner } from "../components/ErrorBanner";
 import { EditableCell } from "./EditableCell";
 import { FormulaBox } from "./FormulaBox";
 import { formulaProblem } from "./formulaError";
-import { NewFieldForm } from "./NewFieldForm";
+import { FIELD_TYPES, NewFieldForm } from "./NewFieldForm";
 import { NewRecordForm } from "./NewRecordForm";
 import { nextSort, sortParam, type Sort } from "./sorting";
 
 const PAGE_SIZE = 25;
+const TYPE_LABELS = new Map(FIELD_TYPES);
 
 export function RecordsGrid({ baseId, table }: { baseId: string; table: Table }) {
   const [formula, setFormula] = useState("");
@@ -80,7 +81,7 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
                       }}
                     >
                       {field.name}
-                      <span className="field-type">{field.type}</span>
+                      <span className="field-type">{TYPE_LABELS.get(field.type) ?? field.type}</span>
                       <span aria-hidden="true">{direction === "asc" ? " ▲" : direction === "desc" ? " ▼" : ""}</span>
                     </button>
                   </th>
