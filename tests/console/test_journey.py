@@ -129,9 +129,10 @@ def test_console_journey(
     expect(grid.get_by_role("cell", name="1,250")).to_be_visible()
     expect(grid.locator(".chip", has_text="High")).to_be_visible()
 
-    # Edit a cell from the keyboard: Enter edits, Enter saves.
-    cell = grid.get_by_role("cell", name="Chocolate")
-    cell.focus()
+    # Edit a cell from the keyboard: the arrows move between cells, Enter edits, Enter saves.
+    grid.get_by_role("cell", name="Order the cake").focus()
+    admin.keyboard.press("ArrowRight")
+    expect(grid.get_by_role("cell", name="Chocolate")).to_be_focused()
     admin.keyboard.press("Enter")
     editor = grid.get_by_label("Notes of Order the cake")
     editor.fill("Lemon")
@@ -180,6 +181,18 @@ def test_console_journey(
         "What tables are in this base?"
     )
     screenshot("assistant", admin)
+
+    # Costs and budgets: a daily budget, and the session's history read back.
+    admin.get_by_label("New limit in US dollars").first.fill("5")
+    admin.get_by_role("button", name="Set").first.click()
+    expect(admin.get_by_text("Your daily budget: $0.00 of $5.00")).to_be_visible()
+    admin.get_by_role("link", name="New chat").click()
+    expect(admin.locator(".turn")).to_have_count(0)
+    sessions = admin.get_by_role("navigation", name="Chat sessions")
+    sessions.get_by_role("link", name=re.compile("What tables are in this base")).click()
+    expect(admin.locator(".turn-user")).to_have_text(re.compile("What tables are in this base"))
+    expect(admin.locator(".turn-assistant details.tool-card")).to_contain_text("list_tables")
+    expect(admin.locator(".turn-assistant")).to_contain_text("one table, Tasks")
 
     # The admin pages, each looked at.
     admin.get_by_role("link", name="Team & admin").click()

@@ -4,10 +4,10 @@ import { useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { getHistory, listSessions, type ChatDone } from "../api/chat";
-import { ApiError } from "../api/errors";
 import { listBases } from "../api/tables";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { CostPanel } from "./CostPanel";
+import { isModelMissing } from "./modelMissing";
 import { SessionList } from "./SessionList";
 import { ToolCallCard } from "./ToolCallCard";
 import { turnsFromHistory } from "./transcript";
@@ -46,7 +46,6 @@ export function AssistantPage() {
   }, [history.data, setTurns]);
   const session = sessions.data?.find((s) => s.id === sessionId);
   const chosenBase = session?.base_id || baseId || bases.data?.[0]?.id || "";
-  const notConfigured = chat.error instanceof ApiError && chat.error.reason === "LLM_NOT_CONFIGURED";
 
   return (
     <div className="assistant">
@@ -84,10 +83,10 @@ export function AssistantPage() {
             </li>
           ))}
         </ol>
-        {notConfigured ? (
+        {isModelMissing(chat.error) ? (
           <div className="error-banner" role="alert">
             <strong>No model is configured.</strong> The assistant needs a language model; an operator sets one when starting the mesh.
-            <p className="mono">{(chat.error as ApiError).message}</p>
+            <p className="mono">{chat.error.message}</p>
           </div>
         ) : (
           <ErrorBanner error={chat.error} fields={["message"]} title="The message was not answered:" />

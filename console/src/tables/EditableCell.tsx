@@ -10,17 +10,21 @@ interface Props {
   field: Field;
   record: AirRecord;
   rowLabel: string;
+  /** The cell's place in the grid, for the arrow keys. */
+  row: number;
+  col: number;
   onSave(fieldName: string, value: unknown): Promise<unknown>;
 }
 
-export function EditableCell({ field, record, rowLabel, onSave }: Props) {
+export function EditableCell({ field, record, rowLabel, row, col, onSave }: Props) {
+  const place = { "data-row": row, "data-col": col };
   const value = record.fields[field.name];
   const [draft, setDraft] = useState<string | null>(null);
   const id = useId();
   const label = `${field.name} of ${rowLabel}`;
   if (field.type === "checkbox") {
     return (
-      <td className="cell cell-checkbox">
+      <td className="cell cell-checkbox" {...place}>
         <input type="checkbox" aria-label={label} checked={value === true} onChange={(e) => void onSave(field.name, e.target.checked)} />
       </td>
     );
@@ -43,7 +47,7 @@ export function EditableCell({ field, record, rowLabel, onSave }: Props) {
       }
     };
     return (
-      <td className="cell editing" onKeyDown={onKeyDown}>
+      <td className="cell editing" onKeyDown={onKeyDown} {...place}>
         <FieldInput field={field} id={id} label={label} value={draft} onChange={setDraft} autoFocus />
         <button type="button" className="small" onClick={() => void save()}>
           Save
@@ -54,6 +58,7 @@ export function EditableCell({ field, record, rowLabel, onSave }: Props) {
   return (
     <td
       className={`cell cell-${field.type}`}
+      {...place}
       tabIndex={0}
       title="Double-click or press Enter to edit"
       onDoubleClick={() => setDraft(editText(value))}

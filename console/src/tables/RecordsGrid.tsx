@@ -6,6 +6,7 @@ import { deleteRecords, listRecords, updateRecord, type AirRecord, type Table } 
 import { ErrorBanner } from "../components/ErrorBanner";
 import { EditableCell } from "./EditableCell";
 import { FormulaBox } from "./FormulaBox";
+import { onGridKeyDown } from "./gridKeys";
 import { formulaProblem } from "./formulaError";
 import { FIELD_TYPES, NewFieldForm } from "./NewFieldForm";
 import { NewRecordForm } from "./NewRecordForm";
@@ -65,7 +66,13 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
       <ErrorBanner error={update.error} title="The change was not saved:" fields={[]} />
       <ErrorBanner error={remove.error} title="The record was not deleted:" />
       <div className="table-scroll">
-        <table className="records" aria-label={`${table.name} records`} aria-busy={records.isFetching}>
+        <table
+          className="records"
+          aria-label={`${table.name} records`}
+          aria-describedby={`${table.id}-keys`}
+          aria-busy={records.isFetching}
+          onKeyDown={(e) => onGridKeyDown(e, rows.length, table.fields.length)}
+        >
           <thead>
             <tr>
               {table.fields.map((field) => {
@@ -93,11 +100,13 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
             </tr>
           </thead>
           <tbody>
-            {rows.map((record) => (
+            {rows.map((record, row) => (
               <tr key={record.id}>
-                {table.fields.map((field) => (
+                {table.fields.map((field, col) => (
                   <EditableCell
                     key={field.id}
+                    row={row}
+                    col={col}
                     field={field}
                     record={record}
                     rowLabel={rowLabel(record)}
@@ -117,6 +126,9 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
           <p className="empty">{formula ? "No records match the formula." : "No records yet: add one."}</p>
         )}
       </div>
+      <p id={`${table.id}-keys`} className="muted">
+        Arrow keys move between cells; Enter edits a cell, Enter saves it, Escape cancels.
+      </p>
       <nav className="pager" aria-label="Pages">
         <button type="button" className="secondary" disabled={pages.length < 2} onClick={() => setPages((p) => p.slice(0, -1))}>
           Previous page
