@@ -130,7 +130,7 @@ def test_console_journey(
     expect(grid.locator(".chip", has_text="High")).to_be_visible()
 
     # Edit a cell from the keyboard: the arrows move between cells, Enter edits, Enter saves.
-    grid.get_by_role("cell", name="Order the cake").focus()
+    grid.get_by_role("cell", name="Order the cake", exact=True).focus()
     admin.keyboard.press("ArrowRight")
     expect(grid.get_by_role("cell", name="Chocolate")).to_be_focused()
     admin.keyboard.press("Enter")
