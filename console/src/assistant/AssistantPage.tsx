@@ -32,6 +32,13 @@ export function AssistantPage() {
     [navigate, sessionId],
   );
   const chat = useChat(onDone);
+  // The session just answered shows the streamed transcript; any other one (or this one
+  // when the user comes back to it) is read from its history.
+  const shownSession = useRef(sessionId);
+  if (shownSession.current !== sessionId) {
+    shownSession.current = sessionId;
+    if (sessionId !== justAnswered.current) justAnswered.current = "";
+  }
   const history = useQuery({
     queryKey: ["history", sessionId],
     queryFn: () => getHistory(sessionId),

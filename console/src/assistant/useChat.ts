@@ -38,6 +38,7 @@ export function useChat(onDone: (done: ChatDone) => void) {
           if (next.done) {
             onDone(next.done);
             void queryClient.invalidateQueries({ queryKey: ["sessions"] });
+            void queryClient.invalidateQueries({ queryKey: ["history", next.done.session_id] });
             void queryClient.invalidateQueries({ queryKey: ["costs"] });
             void queryClient.invalidateQueries({ queryKey: ["budgets"] });
           }
