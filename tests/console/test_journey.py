@@ -185,7 +185,8 @@ def test_console_journey(
     # Costs and budgets: a daily budget, and the session's history read back.
     admin.get_by_label("New limit in US dollars").first.fill("5")
     admin.get_by_role("button", name="Set").first.click()
-    expect(admin.get_by_text(re.compile(r"Your daily budget: \$0\.0\d* of \$5\.00"))).to_be_visible()
+    daily = re.compile(r"Your daily budget: \$0\.0\d* of \$5\.00")
+    expect(admin.get_by_text(daily)).to_be_visible()
     admin.get_by_role("link", name="New chat").click()
     expect(admin.locator(".turn")).to_have_count(0)
     sessions = admin.get_by_role("navigation", name="Chat sessions")
