@@ -11,7 +11,8 @@ const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       // A refused call (4xx) will be refused again: show it instead of retrying.
-      retry: (count, error) => !(error instanceof ApiError && error.httpStatus >= 400 && error.httpStatus < 500) && count < 2,
+      retry: (count, error) =>
+        !(error instanceof ApiError && error.httpStatus >= 400 && error.httpStatus < 500) && count < 2,
       refetchOnWindowFocus: false,
     },
   },

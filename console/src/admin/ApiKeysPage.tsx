@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { createApiKey, listApiKeys, revokeApiKey } from "../api/admin";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { ListTable } from "../components/ListTable";
 import { TextField } from "../components/TextField";
 import { CopyButton } from "./CopyButton";
 
@@ -37,8 +38,22 @@ export function ApiKeysPage() {
           create.mutate();
         }}
       >
-        <TextField label="Key name" name="display_name" value={name} onChange={(e) => setName(e.target.value)} error={create.error} required />
-        <TextField label="Valid for (days)" name="ttl_days" inputMode="numeric" value={days} onChange={(e) => setDays(e.target.value)} error={create.error} />
+        <TextField
+          label="Key name"
+          name="display_name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          error={create.error}
+          required
+        />
+        <TextField
+          label="Valid for (days)"
+          name="ttl_days"
+          inputMode="numeric"
+          value={days}
+          onChange={(e) => setDays(e.target.value)}
+          error={create.error}
+        />
         <button type="submit" disabled={create.isPending || !name.trim()}>
           Create key
         </button>
@@ -54,42 +69,33 @@ export function ApiKeysPage() {
       )}
       <ErrorBanner error={keys.error ?? revoke.error} />
       {keys.isPending && <p role="status">Loading…</p>}
-      <table className="list">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Prefix</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
+      <ListTable columns={["Name", "Prefix", "Created", "Expires", "Last used"]} actions>
+        {keys.data?.map((key) => (
+          <tr key={key.id}>
+            <td>{key.display_name}</td>
+            <td>
+              <code>{key.prefix}</code>
+            </td>
+            <td>{when(key.create_time)}</td>
+            <td>{when(key.expire_time)}</td>
+            <td>{when(key.last_use_time)}</td>
+            <td>
+              {key.revoke_time ? (
+                <span className="badge-off">revoked</span>
+              ) : (
+                <button
+                  type="button"
+                  className="danger small"
+                  onClick={() => revoke.mutate(key.id)}
+                  aria-label={`Revoke ${key.display_name}`}
+                >
+                  Revoke
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {keys.data?.map((key) => (
-            <tr key={key.id}>
-              <td>{key.display_name}</td>
-              <td>
-                <code>{key.prefix}</code>
-              </td>
-              <td>{when(key.create_time)}</td>
-              <td>{when(key.expire_time)}</td>
-              <td>{when(key.last_use_time)}</td>
-              <td>
-                {key.revoke_time ? (
-                  <span className="badge-off">revoked</span>
-                ) : (
-                  <button type="button" className="danger small" onClick={() => revoke.mutate(key.id)} aria-label={`Revoke ${key.display_name}`}>
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       {keys.data?.length === 0 && <p className="empty">No API keys.</p>}
     </section>
   );

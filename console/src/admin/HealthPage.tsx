@@ -2,6 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { getMeshHealth, type ServiceHealth } from "../api/admin";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { ListTable } from "../components/ListTable";
 
 export function HealthPage() {
   const health = useQuery({ queryKey: ["health"], queryFn: getMeshHealth, refetchInterval: 10_000 });
@@ -13,7 +14,9 @@ export function HealthPage() {
       {health.data && (
         <p>
           The mesh is <span className={`state state-${health.data.status}`}>{health.data.status}</span>
-          {health.data.check_time && <span className="muted"> · checked {new Date(health.data.check_time).toLocaleTimeString()}</span>}{" "}
+          {health.data.check_time && (
+            <span className="muted"> · checked {new Date(health.data.check_time).toLocaleTimeString()}</span>
+          )}{" "}
           <button type="button" className="secondary small" onClick={() => void health.refetch()}>
             Check again
           </button>
@@ -28,33 +31,21 @@ export function HealthPage() {
 function HealthTable({ title, rows }: { title: string; rows: ServiceHealth[] }) {
   if (rows.length === 0) return null;
   return (
-    <table className="list">
-      <caption>{title}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Status</th>
-          <th scope="col">Latency</th>
-          <th scope="col">Version</th>
-          <th scope="col">Address</th>
+    <ListTable caption={title} columns={["Name", "Status", "Latency", "Version", "Address"]}>
+      {rows.map((row) => (
+        <tr key={row.name}>
+          <td>{row.name}</td>
+          <td>
+            <span className={`state state-${row.status}`}>{row.status}</span>
+            {row.error && <span className="field-error"> {row.error}</span>}
+          </td>
+          <td className="num">{row.latency_ms !== undefined ? `${row.latency_ms.toFixed(1)} ms` : ""}</td>
+          <td>{row.version}</td>
+          <td>
+            <code>{row.address}</code>
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={row.name}>
-            <td>{row.name}</td>
-            <td>
-              <span className={`state state-${row.status}`}>{row.status}</span>
-              {row.error && <span className="field-error"> {row.error}</span>}
-            </td>
-            <td className="num">{row.latency_ms !== undefined ? `${row.latency_ms.toFixed(1)} ms` : ""}</td>
-            <td>{row.version}</td>
-            <td>
-              <code>{row.address}</code>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </ListTable>
   );
 }

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { createInvitation, listInvitations, revokeInvitation } from "../api/admin";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { ListTable } from "../components/ListTable";
 import { TextField } from "../components/TextField";
 import { CopyButton } from "./CopyButton";
 
@@ -38,7 +39,15 @@ export function InvitationsPage() {
           create.mutate();
         }}
       >
-        <TextField label="Email to invite" name="email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} error={create.error} required />
+        <TextField
+          label="Email to invite"
+          name="email"
+          type="email"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          error={create.error}
+          required
+        />
         <div className="field">
           <label htmlFor={`${id}-role`}>Role</label>
           <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value)}>
@@ -62,36 +71,28 @@ export function InvitationsPage() {
       )}
       <ErrorBanner error={invitations.error ?? revoke.error} />
       {invitations.isPending && <p role="status">Loading…</p>}
-      <table className="list">
-        <thead>
-          <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">State</th>
-            <th scope="col">Expires</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
+      <ListTable columns={["Email", "Role", "State", "Expires"]} actions>
+        {invitations.data?.map((inv) => (
+          <tr key={inv.id}>
+            <td>{inv.email}</td>
+            <td>{inv.role}</td>
+            <td>{inv.state}</td>
+            <td>{inv.expire_time ? new Date(inv.expire_time).toLocaleString() : ""}</td>
+            <td>
+              {inv.state === "pending" && (
+                <button
+                  type="button"
+                  className="danger small"
+                  onClick={() => revoke.mutate(inv.id)}
+                  aria-label={`Revoke the invitation of ${inv.email}`}
+                >
+                  Revoke
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {invitations.data?.map((inv) => (
-            <tr key={inv.id}>
-              <td>{inv.email}</td>
-              <td>{inv.role}</td>
-              <td>{inv.state}</td>
-              <td>{inv.expire_time ? new Date(inv.expire_time).toLocaleString() : ""}</td>
-              <td>
-                {inv.state === "pending" && (
-                  <button type="button" className="danger small" onClick={() => revoke.mutate(inv.id)} aria-label={`Revoke the invitation of ${inv.email}`}>
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ListTable>
       {invitations.data?.length === 0 && <p className="empty">No invitations yet.</p>}
     </section>
   );

@@ -4,6 +4,7 @@ import { useDeferredValue, useId, useState } from "react";
 import { listUsers, updateUser, type User } from "../api/admin";
 import { usePrincipal } from "../auth/AuthProvider";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { ListTable } from "../components/ListTable";
 
 const ROLES = ["admin", "member", "viewer"];
 
@@ -27,55 +28,42 @@ export function UsersPage() {
       </div>
       <ErrorBanner error={users.error ?? change.error} />
       {users.isPending && <p role="status">Loading…</p>}
-      <table className="list">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.data?.map((user) => {
-            const name = user.display_name || `${user.first_name} ${user.last_name}`.trim();
-            const self = user.id === me.user_id;
-            return (
-              <tr key={user.id}>
-                <td>{name}</td>
-                <td>{user.email}</td>
-                <td>
-                  <select
-                    aria-label={`Role of ${user.email}`}
-                    value={user.role}
-                    disabled={self}
-                    onChange={(e) => change.mutate({ user, changes: { role: e.target.value } })}
+      <ListTable columns={["Name", "Email", "Role", "Status"]} actions>
+        {users.data?.map((user) => {
+          const name = user.display_name || `${user.first_name} ${user.last_name}`.trim();
+          const self = user.id === me.user_id;
+          return (
+            <tr key={user.id}>
+              <td>{name}</td>
+              <td>{user.email}</td>
+              <td>
+                <select
+                  aria-label={`Role of ${user.email}`}
+                  value={user.role}
+                  disabled={self}
+                  onChange={(e) => change.mutate({ user, changes: { role: e.target.value } })}
+                >
+                  {ROLES.map((r) => (
+                    <option key={r}>{r}</option>
+                  ))}
+                </select>
+              </td>
+              <td>{user.is_active ? "active" : <span className="badge-off">deactivated</span>}</td>
+              <td>
+                {!self && (
+                  <button
+                    type="button"
+                    className={user.is_active ? "danger small" : "secondary small"}
+                    onClick={() => change.mutate({ user, changes: { is_active: !user.is_active } })}
                   >
-                    {ROLES.map((r) => (
-                      <option key={r}>{r}</option>
-                    ))}
-                  </select>
-                </td>
-                <td>{user.is_active ? "active" : <span className="badge-off">deactivated</span>}</td>
-                <td>
-                  {!self && (
-                    <button
-                      type="button"
-                      className={user.is_active ? "danger small" : "secondary small"}
-                      onClick={() => change.mutate({ user, changes: { is_active: !user.is_active } })}
-                    >
-                      {user.is_active ? "Deactivate" : "Reactivate"}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+                    {user.is_active ? "Deactivate" : "Reactivate"}
+                  </button>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </ListTable>
       {users.data?.length === 0 && <p className="empty">No user matches.</p>}
     </section>
   );

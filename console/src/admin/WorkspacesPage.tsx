@@ -1,21 +1,25 @@
 // Workspaces and their members.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { addMember, createWorkspace, listMembers, listUsers, listWorkspaces, removeMember, type Workspace } from "../api/admin";
+import {
+  addMember,
+  createWorkspace,
+  listMembers,
+  listUsers,
+  listWorkspaces,
+  removeMember,
+  type Workspace,
+} from "../api/admin";
 import { ErrorBanner } from "../components/ErrorBanner";
-import { TextField } from "../components/TextField";
+import { CreateByNameForm } from "../components/CreateByNameForm";
 
 export function WorkspacesPage() {
   const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: listWorkspaces });
   const queryClient = useQueryClient();
-  const [name, setName] = useState("");
   const id = useId();
   const create = useMutation({
-    mutationFn: () => createWorkspace(name, ""),
-    onSuccess: () => {
-      setName("");
-      void queryClient.invalidateQueries({ queryKey: ["workspaces"] });
-    },
+    mutationFn: (name: string) => createWorkspace(name, ""),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["workspaces"] }),
   });
   return (
     <section className="page" aria-labelledby={`${id}-title`}>
@@ -26,19 +30,13 @@ export function WorkspacesPage() {
         <WorkspaceCard key={w.id} workspace={w} />
       ))}
       {workspaces.data?.length === 0 && <p className="empty">No workspaces.</p>}
-      <form
-        className="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
-        <TextField label="New workspace name" name="name" value={name} onChange={(e) => setName(e.target.value)} error={create.error} required />
-        <button type="submit" disabled={create.isPending || !name.trim()}>
-          Create workspace
-        </button>
-      </form>
-      <ErrorBanner error={create.error} fields={["name"]} />
+      <CreateByNameForm
+        label="New workspace name"
+        button="Create workspace"
+        busy={create.isPending}
+        error={create.error}
+        onCreate={create.mutateAsync}
+      />
     </section>
   );
 }
@@ -66,7 +64,12 @@ function WorkspaceCard({ workspace }: { workspace: Workspace }) {
           <li key={m.user_id}>
             {email(m.user_id)} <span className="role-badge">{m.role}</span>
             {m.role !== "owner" && (
-              <button type="button" className="danger small" onClick={() => remove.mutate(m.user_id)} aria-label={`Remove ${email(m.user_id)} from ${workspace.name}`}>
+              <button
+                type="button"
+                className="danger small"
+                onClick={() => remove.mutate(m.user_id)}
+                aria-label={`Remove ${email(m.user_id)} from ${workspace.name}`}
+              >
                 Remove
               </button>
             )}

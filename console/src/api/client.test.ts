@@ -74,7 +74,9 @@ describe("ApiClient", () => {
   });
 
   it("streams events and turns a Status inside the stream into an error", async () => {
-    const { client } = setup(() => new Response('{"delta":"Hel"}\n{"delta":"lo"}\n{"code":8,"message":"budget exhausted"}\n'));
+    const { client } = setup(
+      () => new Response('{"delta":"Hel"}\n{"delta":"lo"}\n{"code":8,"message":"budget exhausted"}\n'),
+    );
     const seen: unknown[] = [];
     const run = async () => {
       for await (const event of client.stream("/api/v1/chat:stream", {})) seen.push(event);

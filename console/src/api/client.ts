@@ -109,7 +109,9 @@ export class ApiClient {
 function isStatus(item: unknown): boolean {
   if (!item || typeof item !== "object") return false;
   const keys = Object.keys(item);
-  return keys.includes("code") && keys.includes("message") && !keys.some((k) => ["delta", "tool_call", "done"].includes(k));
+  return (
+    keys.includes("code") && keys.includes("message") && !keys.some((k) => ["delta", "tool_call", "done"].includes(k))
+  );
 }
 
 export const session = new Session();

@@ -32,7 +32,12 @@ describe("decodeError", () => {
     const error = decodeError(400, {
       code: 3,
       message: "x",
-      details: [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "name", description: "is required" }] }],
+      details: [
+        {
+          "@type": "type.googleapis.com/google.rpc.BadRequest",
+          fieldViolations: [{ field: "name", description: "is required" }],
+        },
+      ],
     });
     expect(error.fieldError("name")).toBe("is required");
   });

@@ -97,7 +97,18 @@ export function networkError(cause: unknown): ApiError {
 
 function codeFromHttp(status: number): number {
   const map: Record<number, number> = {
-    400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 412: 9, 429: 8, 499: 1, 500: 13, 501: 12, 503: 14, 504: 4,
+    400: 3,
+    401: 16,
+    403: 7,
+    404: 5,
+    409: 6,
+    412: 9,
+    429: 8,
+    499: 1,
+    500: 13,
+    501: 12,
+    503: 14,
+    504: 4,
   };
   return map[status] ?? 2;
 }

@@ -25,7 +25,9 @@ class FakeTimers implements Timers {
 }
 
 function reply(token: string, expiresIn = 900) {
-  return new Response(JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: expiresIn }), { status: 200 });
+  return new Response(JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: expiresIn }), {
+    status: 200,
+  });
 }
 
 describe("refreshDelay", () => {

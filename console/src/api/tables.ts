@@ -38,8 +38,7 @@ export interface RecordPage {
 }
 
 const base = (baseId: string) => `/api/v1/bases/${encodeURIComponent(baseId)}`;
-const records = (baseId: string, tableId: string) =>
-  `${base(baseId)}/tables/${encodeURIComponent(tableId)}/records`;
+const records = (baseId: string, tableId: string) => `${base(baseId)}/tables/${encodeURIComponent(tableId)}/records`;
 
 export async function listBases(): Promise<Base[]> {
   const reply = await api.get<{ bases?: Base[] }>("/api/v1/bases", { page_size: 100 });
@@ -56,7 +55,13 @@ export async function getSchema(baseId: string): Promise<Table[]> {
   return reply.tables ?? [];
 }
 
-export function createField(baseId: string, tableId: string, name: string, type: string, options: Record<string, unknown>) {
+export function createField(
+  baseId: string,
+  tableId: string,
+  name: string,
+  type: string,
+  options: Record<string, unknown>,
+) {
   const path = `${base(baseId)}/tables/${encodeURIComponent(tableId)}/fields`;
   return api.post<{ field: Field }>(path, { name, type, options });
 }

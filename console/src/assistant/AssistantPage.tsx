@@ -64,7 +64,12 @@ export function AssistantPage() {
         <h1 id={`${ids}-title`}>{session?.title || "Assistant"}</h1>
         <div className="chat-base">
           <label htmlFor={`${ids}-base`}>Base</label>
-          <select id={`${ids}-base`} value={chosenBase} disabled={Boolean(session)} onChange={(e) => setBaseId(e.target.value)}>
+          <select
+            id={`${ids}-base`}
+            value={chosenBase}
+            disabled={Boolean(session)}
+            onChange={(e) => setBaseId(e.target.value)}
+          >
             {(bases.data ?? []).map((b) => (
               <option key={b.id} value={b.id}>
                 {b.name}
@@ -74,7 +79,9 @@ export function AssistantPage() {
         </div>
         <ErrorBanner error={history.error} />
         <ol className="transcript" aria-live="polite" aria-busy={chat.streaming}>
-          {chat.turns.length === 0 && <li className="empty">Ask about the base: what is in it, totals, records to add or change.</li>}
+          {chat.turns.length === 0 && (
+            <li className="empty">Ask about the base: what is in it, totals, records to add or change.</li>
+          )}
           {chat.turns.map((turn, i) => (
             <li key={i} className={`turn turn-${turn.role}`}>
               <span className="visually-hidden">{turn.role === "user" ? "You:" : "Assistant:"}</span>
@@ -92,7 +99,8 @@ export function AssistantPage() {
         </ol>
         {isModelMissing(chat.error) ? (
           <div className="error-banner" role="alert">
-            <strong>No model is configured.</strong> The assistant needs a language model; an operator sets one when starting the mesh.
+            <strong>No model is configured.</strong> The assistant needs a language model; an operator sets one when
+            starting the mesh.
             <p className="mono">{chat.error.message}</p>
           </div>
         ) : (

@@ -32,9 +32,20 @@ export function CostPanel({ sessionId }: { sessionId: string }) {
         <dt>Last 30 days</dt>
         <dd>{usd(month.data?.cost_usd)}</dd>
       </dl>
-      <BudgetForm scope="user_daily" label="Your daily budget" limit={daily.data?.limit_usd} spent={daily.data?.spent_usd} />
+      <BudgetForm
+        scope="user_daily"
+        label="Your daily budget"
+        limit={daily.data?.limit_usd}
+        spent={daily.data?.spent_usd}
+      />
       {sessionId && (
-        <BudgetForm scope="session" sessionId={sessionId} label="This session's budget" limit={perSession.data?.limit_usd} spent={perSession.data?.spent_usd} />
+        <BudgetForm
+          scope="session"
+          sessionId={sessionId}
+          label="This session's budget"
+          limit={perSession.data?.limit_usd}
+          spent={perSession.data?.spent_usd}
+        />
       )}
     </section>
   );

@@ -3,7 +3,15 @@ import { Link, NavLink } from "react-router";
 import type { ChatSession } from "../api/chat";
 import { ErrorBanner } from "../components/ErrorBanner";
 
-export function SessionList({ sessions, current, error }: { sessions: ChatSession[]; current: string; error: unknown }) {
+export function SessionList({
+  sessions,
+  current,
+  error,
+}: {
+  sessions: ChatSession[];
+  current: string;
+  error: unknown;
+}) {
   return (
     <nav aria-label="Chat sessions" className="sessions">
       <h2>Sessions</h2>

@@ -7,7 +7,9 @@ describe("isModelMissing", () => {
     const refusal = decodeError(400, {
       code: 9,
       message: "no model provider is configured: set TABLEMESH_LLM_PROVIDER",
-      details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "LLM_NOT_CONFIGURED", domain: "tablemesh.dev" }],
+      details: [
+        { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "LLM_NOT_CONFIGURED", domain: "tablemesh.dev" },
+      ],
     });
     expect(isModelMissing(refusal)).toBe(true);
     expect(isModelMissing(decodeError(400, { code: 9, message: "budget", details: [] }))).toBe(false);

@@ -12,7 +12,11 @@ describe("applyEvent", () => {
     turns = applyEvent(turns, { delta: "lo" }).turns;
     const final = applyEvent(turns, { done: { session_id: "s1", message: "Hello" } });
     expect(final.done?.session_id).toBe("s1");
-    expect(final.turns[1]).toEqual({ role: "assistant", text: "Hello", toolCalls: [{ name: "list_tables", arguments: {}, result: "[]" }] });
+    expect(final.turns[1]).toEqual({
+      role: "assistant",
+      text: "Hello",
+      toolCalls: [{ name: "list_tables", arguments: {}, result: "[]" }],
+    });
   });
 });
 

@@ -32,7 +32,11 @@ export function turnsFromHistory(messages: ChatMessage[]): Turn[] {
       const calls = message.tool_calls ?? [];
       // A tool-calling step and the final answer are one turn on screen.
       if (last?.role === "assistant") {
-        turns[turns.length - 1] = { ...last, text: last.text + message.content, toolCalls: [...last.toolCalls, ...calls] };
+        turns[turns.length - 1] = {
+          ...last,
+          text: last.text + message.content,
+          toolCalls: [...last.toolCalls, ...calls],
+        };
       } else turns.push({ role: "assistant", text: message.content, toolCalls: calls });
     }
   }

@@ -7,7 +7,12 @@ import { isAdmin, useAuth } from "./AuthProvider";
 export function RequireAuth({ children }: { children: ReactNode }) {
   const { state } = useAuth();
   const location = useLocation();
-  if (state.status === "loading") return <p className="loading" role="status">Loading…</p>;
+  if (state.status === "loading")
+    return (
+      <p className="loading" role="status">
+        Loading…
+      </p>
+    );
   if (state.status === "signedOut") {
     return <Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />;
   }

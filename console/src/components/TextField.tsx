@@ -19,7 +19,13 @@ export function TextField({ label, name, error, hint, ...input }: Props) {
   return (
     <div className={message ? "field field-invalid" : "field"}>
       <label htmlFor={id}>{label}</label>
-      <input id={id} name={name} aria-invalid={message ? true : undefined} aria-describedby={described || undefined} {...input} />
+      <input
+        id={id}
+        name={name}
+        aria-invalid={message ? true : undefined}
+        aria-describedby={described || undefined}
+        {...input}
+      />
       {showHint && (
         <small id={`${id}-hint`} className="hint">
           {hint}

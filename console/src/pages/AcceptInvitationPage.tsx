@@ -2,8 +2,9 @@
 import { useNavigate, useParams } from "react-router";
 import { useAuth } from "../auth/AuthProvider";
 import { ErrorBanner } from "../components/ErrorBanner";
-import { TextField } from "../components/TextField";
+import { NewPasswordField } from "./NewPasswordField";
 import { AuthCard } from "./AuthCard";
+import { NameFields } from "./NameFields";
 import { text, useSubmit } from "./useSubmit";
 
 const FIELDS = ["password", "first_name", "last_name"];
@@ -23,16 +24,15 @@ export function AcceptInvitationPage() {
   return (
     <AuthCard title="Join your team">
       {state.status === "signedIn" && (
-        <p className="notice">You are signed in as {state.principal.email}; accepting signs you in as the invited person instead.</p>
+        <p className="notice">
+          You are signed in as {state.principal.email}; accepting signs you in as the invited person instead.
+        </p>
       )}
       <p>You were invited to tablemesh. Choose your name and a password to accept.</p>
       <form onSubmit={onSubmit} noValidate>
         <ErrorBanner error={error} fields={FIELDS} />
-        <div className="row">
-          <TextField label="First name" name="first_name" autoComplete="given-name" required error={error} />
-          <TextField label="Last name" name="last_name" autoComplete="family-name" required error={error} />
-        </div>
-        <TextField label="Password" name="password" type="password" autoComplete="new-password" required hint="At least 8 characters." error={error} />
+        <NameFields error={error} />
+        <NewPasswordField name="password" label="Password" error={error} />
         <button type="submit" disabled={busy}>
           {busy ? "Joining…" : "Accept invitation"}
         </button>

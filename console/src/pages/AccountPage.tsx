@@ -2,6 +2,7 @@
 import * as auth from "../api/auth";
 import { useAuth, usePrincipal } from "../auth/AuthProvider";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { NewPasswordField } from "./NewPasswordField";
 import { TextField } from "../components/TextField";
 import { text, useSubmit } from "./useSubmit";
 
@@ -28,8 +29,15 @@ export function AccountPage() {
       <p>Changing it signs you out everywhere, here too; then you sign in with the new one.</p>
       <form onSubmit={onSubmit} noValidate>
         <ErrorBanner error={error} fields={FIELDS} />
-        <TextField label="Current password" name="current_password" type="password" autoComplete="current-password" required error={error} />
-        <TextField label="New password" name="new_password" type="password" autoComplete="new-password" required hint="At least 8 characters." error={error} />
+        <TextField
+          label="Current password"
+          name="current_password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={error}
+        />
+        <NewPasswordField name="new_password" label="New password" error={error} />
         <button type="submit" disabled={busy}>
           Change password
         </button>

@@ -27,7 +27,14 @@ export function SignInPage() {
       <form onSubmit={onSubmit} noValidate>
         <ErrorBanner error={error} fields={FIELDS} />
         <TextField label="Email" name="email" type="email" autoComplete="email" required error={error} />
-        <TextField label="Password" name="password" type="password" autoComplete="current-password" required error={error} />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={error}
+        />
         <button type="submit" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>

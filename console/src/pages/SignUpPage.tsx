@@ -1,8 +1,10 @@
 import { Link, Navigate, useNavigate } from "react-router";
 import { useAuth } from "../auth/AuthProvider";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { NewPasswordField } from "./NewPasswordField";
 import { TextField } from "../components/TextField";
 import { AuthCard } from "./AuthCard";
+import { NameFields } from "./NameFields";
 import { text, useSubmit } from "./useSubmit";
 
 const FIELDS = ["email", "password", "first_name", "last_name"];
@@ -25,12 +27,9 @@ export function SignUpPage() {
       <p>You become the admin of a new team; invite the others from Team &amp; admin.</p>
       <form onSubmit={onSubmit} noValidate>
         <ErrorBanner error={error} fields={FIELDS} />
-        <div className="row">
-          <TextField label="First name" name="first_name" autoComplete="given-name" required error={error} />
-          <TextField label="Last name" name="last_name" autoComplete="family-name" required error={error} />
-        </div>
+        <NameFields error={error} />
         <TextField label="Email" name="email" type="email" autoComplete="email" required error={error} />
-        <TextField label="Password" name="password" type="password" autoComplete="new-password" required hint="At least 8 characters." error={error} />
+        <NewPasswordField name="password" label="Password" error={error} />
         <button type="submit" disabled={busy}>
           {busy ? "Creating…" : "Sign up"}
         </button>

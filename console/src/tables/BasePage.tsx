@@ -24,7 +24,11 @@ export function BasePage() {
       {tables.length > 0 && (
         <nav aria-label="Tables" className="tabs">
           {tables.map((t) => (
-            <Link key={t.id} to={`/bases/${baseId}/tables/${t.id}`} aria-current={t.id === tableId ? "page" : undefined}>
+            <Link
+              key={t.id}
+              to={`/bases/${baseId}/tables/${t.id}`}
+              aria-current={t.id === tableId ? "page" : undefined}
+            >
               {t.name}
             </Link>
           ))}

@@ -1,10 +1,9 @@
 // The tenant's bases, and a new one.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { createBase, listBases } from "../api/tables";
 import { ErrorBanner } from "../components/ErrorBanner";
-import { TextField } from "../components/TextField";
+import { CreateByNameForm } from "../components/CreateByNameForm";
 
 export function BasesPage() {
   // Onboarding makes the sample base just after sign-up: look again until one is there.
@@ -15,9 +14,8 @@ export function BasesPage() {
   });
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const [name, setName] = useState("");
   const create = useMutation({
-    mutationFn: () => createBase(name),
+    mutationFn: (name: string) => createBase(name),
     onSuccess: (reply) => {
       void queryClient.invalidateQueries({ queryKey: ["bases"] });
       navigate(`/bases/${reply.base.id}`);
@@ -29,32 +27,30 @@ export function BasesPage() {
       <ErrorBanner error={bases.error} />
       {bases.isPending && <p role="status">Loading bases…</p>}
       {bases.data && bases.data.length === 0 && (
-        <p className="empty">No bases yet. Your sample base appears here once onboarding has made it; or create one below.</p>
+        <p className="empty">
+          No bases yet. Your sample base appears here once onboarding has made it; or create one below.
+        </p>
       )}
       <ul className="cards" aria-label="Your bases">
         {bases.data?.map((b) => (
           <li key={b.id}>
             <Link to={`/bases/${b.id}`} className="card-link">
               <span className="card-title">{b.name}</span>
-              <span className="muted">{b.backend === "airtable" ? "Airtable base" : "tablemesh base"}
-              {b.create_time && ` · created ${new Date(b.create_time).toLocaleDateString()}`}</span>
+              <span className="muted">
+                {b.backend === "airtable" ? "Airtable base" : "tablemesh base"}
+                {b.create_time && ` · created ${new Date(b.create_time).toLocaleDateString()}`}
+              </span>
             </Link>
           </li>
         ))}
       </ul>
-      <form
-        className="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
-        <TextField label="New base name" name="name" value={name} onChange={(e) => setName(e.target.value)} error={create.error} required />
-        <button type="submit" disabled={create.isPending || !name.trim()}>
-          Create base
-        </button>
-      </form>
-      <ErrorBanner error={create.error} fields={["name"]} />
+      <CreateByNameForm
+        label="New base name"
+        button="Create base"
+        busy={create.isPending}
+        error={create.error}
+        onCreate={create.mutateAsync}
+      />
     </section>
   );
 }

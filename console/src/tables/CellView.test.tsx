@@ -8,7 +8,9 @@ const html = (f: Field, value: unknown) => renderToStaticMarkup(<CellView field=
 
 describe("CellView", () => {
   it("renders each field type as Airtable does", () => {
-    expect(html(field("checkbox"), true)).toBe('<span class="checkbox checked" role="img" aria-label="checked">✓</span>');
+    expect(html(field("checkbox"), true)).toBe(
+      '<span class="checkbox checked" role="img" aria-label="checked">✓</span>',
+    );
     expect(html(field("singleSelect", { choices: [{ name: "Done", color: "greenBright" }] }), "Done")).toBe(
       '<span class="chips"><span class="chip chip-green">Done</span></span>',
     );

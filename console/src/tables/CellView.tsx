@@ -10,7 +10,11 @@ export function CellView({ field, value }: { field: Field; value: unknown }) {
       return null;
     case "checkbox":
       return (
-        <span className={display.checked ? "checkbox checked" : "checkbox"} role="img" aria-label={display.checked ? "checked" : "not checked"}>
+        <span
+          className={display.checked ? "checkbox checked" : "checkbox"}
+          role="img"
+          aria-label={display.checked ? "checked" : "not checked"}
+        >
           {display.checked ? "✓" : ""}
         </span>
       );

@@ -25,7 +25,12 @@ export function EditableCell({ field, record, rowLabel, row, col, onSave }: Prop
   if (field.type === "checkbox") {
     return (
       <td className="cell cell-checkbox" {...place}>
-        <input type="checkbox" aria-label={label} checked={value === true} onChange={(e) => void onSave(field.name, e.target.checked)} />
+        <input
+          type="checkbox"
+          aria-label={label}
+          checked={value === true}
+          onChange={(e) => void onSave(field.name, e.target.checked)}
+        />
       </td>
     );
   }

@@ -18,7 +18,14 @@ export function choicesOf(field: Field): string[] {
 export function FieldInput({ field, id, value, onChange, autoFocus, label }: Props) {
   const common = { id, autoFocus, "aria-label": label };
   if (field.type === "checkbox") {
-    return <input {...common} type="checkbox" checked={value === "true"} onChange={(e) => onChange(String(e.target.checked))} />;
+    return (
+      <input
+        {...common}
+        type="checkbox"
+        checked={value === "true"}
+        onChange={(e) => onChange(String(e.target.checked))}
+      />
+    );
   }
   if (field.type === "singleSelect" && choicesOf(field).length > 0) {
     return (
@@ -33,8 +40,20 @@ export function FieldInput({ field, id, value, onChange, autoFocus, label }: Pro
   if (field.type === "multilineText" || field.type === "richText") {
     return <textarea {...common} rows={3} value={value} onChange={(e) => onChange(e.target.value)} />;
   }
-  const type = field.type === "date" ? "date" : field.type === "email" ? "email" : field.type === "url" ? "url" : "text";
-  const inputMode = ["number", "currency", "percent", "rating", "duration"].includes(field.type) ? "decimal" : undefined;
+  const type =
+    field.type === "date" ? "date" : field.type === "email" ? "email" : field.type === "url" ? "url" : "text";
+  const inputMode = ["number", "currency", "percent", "rating", "duration"].includes(field.type)
+    ? "decimal"
+    : undefined;
   const hint = field.type === "multipleSelects" ? "comma, separated" : undefined;
-  return <input {...common} type={type} inputMode={inputMode} placeholder={hint} value={value} onChange={(e) => onChange(e.target.value)} />;
+  return (
+    <input
+      {...common}
+      type={type}
+      inputMode={inputMode}
+      placeholder={hint}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+    />
+  );
 }

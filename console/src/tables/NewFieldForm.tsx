@@ -25,7 +25,13 @@ export const FIELD_TYPES: [string, string][] = [
 /** The options the API wants for a new field of this type. */
 export function fieldOptions(type: string, choices: string): Record<string, unknown> {
   if (type === "singleSelect" || type === "multipleSelects") {
-    return { choices: choices.split(",").map((c) => c.trim()).filter(Boolean).map((name) => ({ name })) };
+    return {
+      choices: choices
+        .split(",")
+        .map((c) => c.trim())
+        .filter(Boolean)
+        .map((name) => ({ name })),
+    };
   }
   if (type === "number" || type === "percent") return { precision: 0 };
   if (type === "currency") return { precision: 2, symbol: "$" };
@@ -59,7 +65,14 @@ export function NewFieldForm({ baseId, table, onCreated }: { baseId: string; tab
         create.mutate();
       }}
     >
-      <TextField label="Field name" name="name" value={name} onChange={(e) => setName(e.target.value)} error={create.error} required />
+      <TextField
+        label="Field name"
+        name="name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        error={create.error}
+        required
+      />
       <div className="field">
         <label htmlFor={`${id}-type`}>Field type</label>
         <select id={`${id}-type`} value={type} onChange={(e) => setType(e.target.value)}>
@@ -71,7 +84,13 @@ export function NewFieldForm({ baseId, table, onCreated }: { baseId: string; tab
         </select>
       </div>
       {selects && (
-        <TextField label="Choices (comma separated)" name="options" value={choices} onChange={(e) => setChoices(e.target.value)} error={create.error} />
+        <TextField
+          label="Choices (comma separated)"
+          name="options"
+          value={choices}
+          onChange={(e) => setChoices(e.target.value)}
+          error={create.error}
+        />
       )}
       <button type="submit" disabled={create.isPending || !name.trim()}>
         Save field

@@ -4,6 +4,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useState } from "react";
 import { deleteRecords, listRecords, updateRecord, type AirRecord, type Table } from "../api/tables";
 import { ErrorBanner } from "../components/ErrorBanner";
+import { ActionsHeader } from "../components/ListTable";
 import { EditableCell } from "./EditableCell";
 import { FormulaBox } from "./FormulaBox";
 import { onGridKeyDown } from "./gridKeys";
@@ -30,7 +31,8 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: key });
   const update = useMutation({
-    mutationFn: ({ id, fields }: { id: string; fields: Record<string, unknown> }) => updateRecord(baseId, table.id, id, fields),
+    mutationFn: ({ id, fields }: { id: string; fields: Record<string, unknown> }) =>
+      updateRecord(baseId, table.id, id, fields),
     onSuccess: refresh,
   });
   const remove = useMutation({ mutationFn: (id: string) => deleteRecords(baseId, table.id, [id]), onSuccess: refresh });
@@ -54,13 +56,24 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
         <button type="button" onClick={() => setAdding("record")} disabled={adding === "record"}>
           Add record
         </button>
-        <button type="button" className="secondary" onClick={() => setAdding(adding === "field" ? null : "field")} aria-expanded={adding === "field"}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => setAdding(adding === "field" ? null : "field")}
+          aria-expanded={adding === "field"}
+        >
           Add field
         </button>
       </div>
-      {adding === "record" && <NewRecordForm baseId={baseId} table={table} onCreated={() => void refresh()} onClose={() => setAdding(null)} />}
+      {adding === "record" && (
+        <NewRecordForm baseId={baseId} table={table} onCreated={() => void refresh()} onClose={() => setAdding(null)} />
+      )}
       {adding === "field" && (
-        <NewFieldForm baseId={baseId} table={table} onCreated={() => void queryClient.invalidateQueries({ queryKey: ["schema", baseId] })} />
+        <NewFieldForm
+          baseId={baseId}
+          table={table}
+          onCreated={() => void queryClient.invalidateQueries({ queryKey: ["schema", baseId] })}
+        />
       )}
       {!formulaError && <ErrorBanner error={records.error} />}
       <ErrorBanner error={update.error} title="The change was not saved:" fields={[]} />
@@ -78,7 +91,11 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
               {table.fields.map((field) => {
                 const direction = sort?.field === field.name ? sort.direction : null;
                 return (
-                  <th key={field.id} scope="col" aria-sort={direction === "asc" ? "ascending" : direction === "desc" ? "descending" : "none"}>
+                  <th
+                    key={field.id}
+                    scope="col"
+                    aria-sort={direction === "asc" ? "ascending" : direction === "desc" ? "descending" : "none"}
+                  >
                     <button
                       type="button"
                       className="sort-button"
@@ -94,9 +111,7 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
                   </th>
                 );
               })}
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>
@@ -114,7 +129,12 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
                   />
                 ))}
                 <td className="row-actions">
-                  <button type="button" className="danger small" aria-label={`Delete ${rowLabel(record)}`} onClick={() => remove.mutate(record.id)}>
+                  <button
+                    type="button"
+                    className="danger small"
+                    aria-label={`Delete ${rowLabel(record)}`}
+                    onClick={() => remove.mutate(record.id)}
+                  >
                     Delete
                   </button>
                 </td>
@@ -130,7 +150,12 @@ export function RecordsGrid({ baseId, table }: { baseId: string; table: Table })
         Arrow keys move between cells; Enter edits a cell, Enter saves it, Escape cancels.
       </p>
       <nav className="pager" aria-label="Pages">
-        <button type="button" className="secondary" disabled={pages.length < 2} onClick={() => setPages((p) => p.slice(0, -1))}>
+        <button
+          type="button"
+          className="secondary"
+          disabled={pages.length < 2}
+          onClick={() => setPages((p) => p.slice(0, -1))}
+        >
           Previous page
         </button>
         <span>Page {pages.length}</span>

@@ -43,7 +43,20 @@ export function formatNumber(value: number, digits: number): string {
   return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 /** An ISO date (YYYY-MM-DD, or the date part of a dateTime) in Airtable's date formats. */
 export function formatDate(iso: string, format: string): string {
@@ -89,15 +102,23 @@ export function cellDisplay(field: Field, value: unknown): CellDisplay {
   if (value === undefined || value === null || value === "") return { kind: "empty" };
   switch (field.type) {
     case "number":
-      return typeof value === "number" ? { kind: "text", text: formatNumber(value, precision(field, 0)), align: "end" } : text(value);
+      return typeof value === "number"
+        ? { kind: "text", text: formatNumber(value, precision(field, 0)), align: "end" }
+        : text(value);
     case "currency": {
       if (typeof value !== "number") return text(value);
       const symbol = typeof field.options?.symbol === "string" ? field.options.symbol : "$";
       const sign = value < 0 ? "-" : "";
-      return { kind: "text", text: `${sign}${symbol}${formatNumber(Math.abs(value), precision(field, 2))}`, align: "end" };
+      return {
+        kind: "text",
+        text: `${sign}${symbol}${formatNumber(Math.abs(value), precision(field, 2))}`,
+        align: "end",
+      };
     }
     case "percent":
-      return typeof value === "number" ? { kind: "text", text: `${formatNumber(value * 100, precision(field, 0))}%`, align: "end" } : text(value);
+      return typeof value === "number"
+        ? { kind: "text", text: `${formatNumber(value * 100, precision(field, 0))}%`, align: "end" }
+        : text(value);
     case "duration":
       return typeof value === "number" ? { kind: "text", text: formatDuration(value), align: "end" } : text(value);
     case "rating": {
@@ -154,15 +175,19 @@ export function parseEdit(field: Field, text: string): unknown {
     case "currency":
     case "percent":
     case "duration":
-    case "rating":
-    {
+    case "rating": {
       if (trimmed === "") return null;
       const n = Number(trimmed.replace(/[,$%]/g, ""));
       // Not a number: sent as typed, so the API's error names the field.
       return Number.isNaN(n) ? trimmed : n;
     }
     case "multipleSelects":
-      return trimmed === "" ? [] : trimmed.split(",").map((s) => s.trim()).filter(Boolean);
+      return trimmed === ""
+        ? []
+        : trimmed
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean);
     default:
       return trimmed === "" ? null : text;
   }

@@ -1,0 +1,44 @@
+// The one-input form that makes something by name (a base, a workspace), with the API's
+// error beside the input.
+import { useState } from "react";
+import { ErrorBanner } from "./ErrorBanner";
+import { TextField } from "./TextField";
+
+interface Props {
+  label: string;
+  button: string;
+  busy: boolean;
+  error: unknown;
+  onCreate(name: string): Promise<unknown>;
+}
+
+export function CreateByNameForm({ label, button, busy, error, onCreate }: Props) {
+  const [name, setName] = useState("");
+  return (
+    <>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onCreate(name.trim()).then(
+            () => setName(""),
+            () => undefined,
+          );
+        }}
+      >
+        <TextField
+          label={label}
+          name="name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          error={error}
+          required
+        />
+        <button type="submit" disabled={busy || !name.trim()}>
+          {button}
+        </button>
+      </form>
+      <ErrorBanner error={error} fields={["name"]} />
+    </>
+  );
+}
