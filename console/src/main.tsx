@@ -5,7 +5,11 @@ import { BrowserRouter } from "react-router";
 import { App } from "./App";
 import { ApiError } from "./api/errors";
 import { AuthProvider } from "./auth/AuthProvider";
-import "./styles.css";
+import "./styles/base.css";
+import "./styles/frame.css";
+import "./styles/tables.css";
+import "./styles/lists.css";
+import "./styles/assistant.css";
 
 const queryClient = new QueryClient({
   defaultOptions: {
