@@ -83,7 +83,7 @@ def change_password(member: Page, member_email: str, screenshot: Screenshot) -> 
     expect(member.get_by_role("heading", name="Your account")).to_be_visible()
 
 
-def manage_member(admin: Page, member_email: str) -> None:
+def manage_member(admin: Page, member_email: str, screenshot: Screenshot) -> None:
     """The admin demotes the member, then deactivates and reactivates the account."""
     admin.get_by_role("navigation", name="Team and admin").get_by_role("link", name="Users").click()
     role = admin.get_by_label(f"Role of {member_email}")
@@ -95,6 +95,7 @@ def manage_member(admin: Page, member_email: str) -> None:
     row.get_by_role("button", name="Reactivate").click()
     expect(row).to_contain_text("active")
     expect(row.get_by_role("button", name="Deactivate")).to_be_visible()
+    screenshot("admin-users-team", admin)
 
 
 def sign_out(admin: Page, screenshot: Screenshot) -> None:

@@ -34,8 +34,16 @@ export function UsersPage() {
           const self = user.id === me.user_id;
           return (
             <tr key={user.id}>
-              <td>{name}</td>
-              <td>{user.email}</td>
+              <td>
+                {name}
+                {self && (
+                  <span className="muted" title="Another admin changes your own role and status">
+                    {" "}
+                    (you)
+                  </span>
+                )}
+              </td>
+              <td className="nowrap">{user.email}</td>
               <td>
                 <select
                   aria-label={`Role of ${user.email}`}
