@@ -4,6 +4,7 @@ formula filter, a streamed chat."""
 from __future__ import annotations
 
 import re
+import threading
 
 from playwright.sync_api import Page, expect
 
@@ -90,14 +91,20 @@ def records(admin: Page, screenshot: Screenshot) -> None:
     admin.get_by_role("button", name="Clear").click()
 
 
-def assistant(admin: Page, screenshot: Screenshot) -> None:
-    """A chat: the streamed answer and its tool-call card; a budget; the history again."""
-    # Chat: the streamed answer and the tool call's card.
+def assistant(admin: Page, release_answer: threading.Event, screenshot: Screenshot) -> None:
+    """A chat: the answer streams in (its first piece shows while the model still holds
+    the rest), the tool call's card; a budget; the history again."""
     admin.get_by_role("link", name="Assistant", exact=True).click()
     admin.get_by_label("Message").fill(QUESTION)
     admin.get_by_role("button", name="Send").click()
     answer = admin.locator(".turn-assistant").last
+    expect(answer.locator(".turn-text")).to_have_text("Your s")
+    expect(admin.get_by_role("button", name="Stop")).to_be_visible()
+    expect(answer.locator("details.tool-card")).to_contain_text("list_tables")
+    screenshot("assistant-streaming", admin)
+    release_answer.set()
     expect(answer).to_contain_text("one table, Tasks")
+    expect(admin.get_by_role("button", name="Send")).to_be_visible()
     card = answer.locator("details.tool-card")
     expect(card).to_contain_text("list_tables")
     card.locator("summary").click()

@@ -8,6 +8,7 @@ one of Playwright's auto-waiting assertions: no sleeps. The steps: tables_steps,
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,23 +22,38 @@ from tests.llm.fake_openai import FakeOpenAI, Reply
 
 
 @pytest.fixture
-def scripted_model(openai_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
-    """The model double answers every chat with a list_tables call, then a sentence."""
+def release_answer() -> threading.Event:
+    """Set by the test to let the model double finish the answer it is streaming."""
+    return threading.Event()
+
+
+@pytest.fixture
+def scripted_model(
+    openai_server: FakeOpenAI, release_answer: threading.Event
+) -> Iterator[FakeOpenAI]:
+    """The model double answers every chat with a list_tables call, then a sentence, whose
+    stream stops after its first piece until the test releases it: what the page shows
+    meanwhile is the answer streaming in."""
 
     def respond(body: dict[str, Any]) -> Reply:
         if body["messages"][-1]["role"] == "user":
             found = re.search(r"app[A-Za-z0-9]{14}", str(body["messages"]))
             base_id = found.group(0) if found else "appAAAAAAAAAAAAAA"
             return Reply(tool_calls=[("list_tables", {"base_id": base_id})])
-        return Reply(text="Your sample base has one table, Tasks, with your records in it.")
+        text = "Your sample base has one table, Tasks, with your records in it."
+        return Reply(text=text, hold=release_answer)
 
     openai_server.responder = respond
     yield openai_server
+    release_answer.set()  # a test that failed mid-answer leaves no stream held
     openai_server.reset()
 
 
 def test_console_journey(
-    new_context: NewContext, scripted_model: FakeOpenAI, screenshot: Screenshot
+    new_context: NewContext,
+    scripted_model: FakeOpenAI,
+    release_answer: threading.Event,
+    screenshot: Screenshot,
 ) -> None:
     watch = Watch()
 
@@ -61,7 +77,7 @@ def test_console_journey(
     assert "token" not in storage and "tmr_" not in storage
 
     tables_steps.records(admin, screenshot)
-    tables_steps.assistant(admin, screenshot)
+    tables_steps.assistant(admin, release_answer, screenshot)
     team_steps.admin_pages(admin, admin_email, screenshot)
 
     member_email = email("grace")
