@@ -67,7 +67,7 @@ export function AssistantPage() {
           <select
             id={`${ids}-base`}
             value={chosenBase}
-            disabled={Boolean(session)}
+            disabled={Boolean(session) || chat.streaming}
             onChange={(e) => setBaseId(e.target.value)}
           >
             {(bases.data ?? []).map((b) => (
