@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 import threading
 
+import httpx
 from playwright.sync_api import Page, expect
 
+from tests.console.browser import PASSWORD
 from tests.console.conftest import Screenshot
 
 QUESTION = "What tables are in this base?"
@@ -89,6 +91,32 @@ def records(admin: Page, screenshot: Screenshot) -> None:
     expect(problem.locator(".caret")).to_have_text(" " * 11 + "^")
     screenshot("records-formula-error", admin)
     admin.get_by_role("button", name="Clear").click()
+
+
+def paging(admin: Page, console_url: str, email: str) -> None:
+    """More records than a page holds (made through the API, 10 a call): the pager walks
+    the API's page tokens forward and back."""
+    found = re.search(r"/bases/(\w+)/tables/(\w+)", admin.url)
+    assert found, admin.url
+    records = f"api/v1/bases/{found.group(1)}/tables/{found.group(2)}/records"
+    with httpx.Client(base_url=console_url, timeout=15) as api:
+        login = api.post("api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        headers = {"authorization": f"Bearer {login.json()['access_token']}"}
+        for batch in range(3):
+            names = [{"fields": {"Name": f"Bulk {batch * 10 + i:02d}"}} for i in range(10)]
+            api.post(records, json={"records": names}, headers=headers).raise_for_status()
+    admin.reload()
+    rows = admin.get_by_role("table", name=re.compile("records")).locator("tbody tr")
+    pager = admin.get_by_role("navigation", name="Pages")
+    expect(rows).to_have_count(25)
+    expect(pager).to_contain_text("Page 1")
+    expect(pager.get_by_role("button", name="Previous page")).to_be_disabled()
+    pager.get_by_role("button", name="Next page").click()
+    expect(pager).to_contain_text("Page 2")
+    expect(rows).to_have_count(32 - 25)
+    expect(pager.get_by_role("button", name="Next page")).to_be_disabled()
+    pager.get_by_role("button", name="Previous page").click()
+    expect(rows).to_have_count(25)
 
 
 def assistant(admin: Page, release_answer: threading.Event, screenshot: Screenshot) -> None:

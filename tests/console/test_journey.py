@@ -51,6 +51,7 @@ def scripted_model(
 
 def test_console_journey(
     new_context: NewContext,
+    console_url: str,
     scripted_model: FakeOpenAI,
     release_answer: threading.Event,
     screenshot: Screenshot,
@@ -77,6 +78,7 @@ def test_console_journey(
     assert "token" not in storage and "tmr_" not in storage
 
     tables_steps.records(admin, screenshot)
+    tables_steps.paging(admin, console_url, admin_email)
     tables_steps.assistant(admin, release_answer, screenshot)
     team_steps.admin_pages(admin, admin_email, screenshot)
 
