@@ -1,0 +1,60 @@
+"""The console's main pages checked with axe-core (the console's dev dependency) in
+Chromium: no serious or critical accessibility violation (labels, contrast, names of
+buttons and links, landmarks). axe is injected as a script, which the gateway's CSP
+would refuse, so this one browser profile bypasses the CSP; the journey checks the CSP."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from services.runtime.config import ROOT
+from tests.console.browser import VIEWPORT, email, sign_up
+from tests.console.conftest import NewContext
+
+AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def violations(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason="axe-core is missing: run `make console`")
+def test_main_pages_have_no_serious_accessibility_violations(new_context: NewContext) -> None:
+    page = new_context(viewport=VIEWPORT, bypass_csp=True).new_page()
+    page.goto("/signup")
+    expect(page.get_by_role("heading", name=re.compile("account"))).to_be_visible()
+    problems = {"/signup": violations(page)}
+    sign_up(page, email("axe"), "Axe")
+    sample = page.get_by_role("link", name=re.compile("Sample base"))
+    expect(sample).to_be_visible(timeout=30_000)
+    problems["/bases"] = violations(page)
+    sample.click()
+    expect(page.get_by_role("table", name=re.compile("records"))).to_be_visible()
+    page.get_by_role("button", name="Add record").click()
+    problems["records grid"] = violations(page)
+    for path, ready in [
+        ("/assistant", page.get_by_label("Message")),
+        ("/account", page.get_by_label("Current password")),
+        ("/admin/users", page.get_by_role("cell", name=re.compile("@example.com"))),
+        ("/admin/invitations", page.get_by_label("Email to invite")),
+        ("/admin/api-keys", page.get_by_label("Key name")),
+        ("/admin/workspaces", page.get_by_role("heading", name=re.compile("workspace"), level=2)),
+        ("/admin/sagas", page.get_by_text("user_onboarding for")),
+        ("/admin/health", page.get_by_role("cell", name="airtable")),
+    ]:
+        page.goto(path)
+        expect(ready.first).to_be_visible()
+        problems[path] = violations(page)
+    assert {path: found for path, found in problems.items() if found} == {}
