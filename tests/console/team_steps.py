@@ -98,13 +98,23 @@ def manage_member(admin: Page, member_email: str, screenshot: Screenshot) -> Non
     screenshot("admin-users-team", admin)
 
 
-def sign_out(admin: Page, screenshot: Screenshot) -> None:
-    """Sign-out ends the session: a reload does not bring it back."""
+def sign_out(admin: Page, admin_email: str, screenshot: Screenshot) -> None:
+    """Sign-out ends the session: a reload does not bring it back. A wrong password then
+    gets the API's message; the right one signs in again."""
     admin.get_by_role("button", name="Sign out").click()
     expect(admin).to_have_url(re.compile(r"/signin$"))
     admin.goto("/bases")
     expect(admin).to_have_url(re.compile(r"/signin$"))
+    admin.get_by_label("Email").fill(admin_email)
+    admin.get_by_label("Password").fill("not the password")
+    admin.get_by_label("Password").press("Enter")
+    expect(admin.get_by_role("alert")).to_contain_text("invalid email or password")
     screenshot("signin", admin)
+    admin.get_by_label("Password").fill(PASSWORD)
+    admin.get_by_label("Password").press("Enter")
+    expect(admin).to_have_url(re.compile(r"/bases$"))
+    admin.get_by_role("button", name="Sign out").click()
+    expect(admin).to_have_url(re.compile(r"/signin$"))
 
 
 def sees_only_own_tenant(other: Page, others: list[str]) -> None:

@@ -88,7 +88,7 @@ def test_console_journey(
     team_steps.accept(member, invitation_url, screenshot)
     team_steps.change_password(member, member_email, screenshot)
     team_steps.manage_member(admin, member_email, screenshot)
-    team_steps.sign_out(admin, screenshot)
+    team_steps.sign_out(admin, admin_email, screenshot)
 
     team_steps.sees_only_own_tenant(person(), [admin_email, member_email])
     assert watch.problems == []
