@@ -108,7 +108,7 @@ def sign_out(admin: Page, admin_email: str, screenshot: Screenshot) -> None:
     admin.get_by_label("Email").fill(admin_email)
     admin.get_by_label("Password").fill("not the password")
     admin.get_by_label("Password").press("Enter")
-    expect(admin.get_by_role("alert")).to_contain_text("invalid email or password")
+    expect(admin.get_by_role("alert")).to_contain_text("Invalid email or password")
     screenshot("signin", admin)
     admin.get_by_label("Password").fill(PASSWORD)
     admin.get_by_label("Password").press("Enter")

@@ -18,12 +18,11 @@ export function ErrorBanner({ error, fields = [], title }: Props) {
   const message =
     placed > 0 && extra.length === 0
       ? `Please correct the ${placed === 1 ? "highlighted field" : `${placed} highlighted fields`} below.`
-      : errorMessage(error);
+      : sentence(errorMessage(error));
   return (
     <div className="error-banner" role="alert">
       {title && <strong>{title} </strong>}
       <span className="error-message">{message}</span>
-      {error instanceof ApiError && error.code !== 3 && <span className="error-code"> ({error.codeName})</span>}
       {extra.length > 0 && (
         <ul>
           {extra.map((v) => (
@@ -35,4 +34,9 @@ export function ErrorBanner({ error, fields = [], title }: Props) {
       )}
     </div>
   );
+}
+
+/** The API's messages start in lower case (they are also read in logs): a sentence here. */
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
