@@ -18,7 +18,7 @@ def admin_pages(admin: Page, admin_email: str, screenshot: Screenshot) -> None:
     expect(admin.get_by_role("cell", name=admin_email, exact=True)).to_be_visible()
     screenshot("admin-users", admin)
     for link, shown, name in [
-        ("API keys", "No API keys.", "admin-api-keys"),
+        ("API keys", "No API keys.", "api-keys"),
         ("Workspaces", "Ada's workspace", "admin-workspaces"),
         ("Onboarding sagas", f"user_onboarding for {admin_email}", "admin-sagas"),
         ("Mesh health", "airtable", "admin-health"),
@@ -28,12 +28,27 @@ def admin_pages(admin: Page, admin_email: str, screenshot: Screenshot) -> None:
         ).click()
         expect(admin.get_by_role("heading", name=link, level=1)).to_be_visible()
         expect(admin.get_by_text(shown).first).to_be_visible()
+        if name == "api-keys":
+            api_keys(admin, screenshot)
+            continue
         if name == "admin-workspaces":
             expect(admin.locator(".members")).to_contain_text(admin_email)
         if name == "admin-sagas":
             admin.locator("details summary").first.click()
             expect(admin.locator(".steps li")).to_have_count(5)
         screenshot(name, admin)
+
+
+def api_keys(admin: Page, screenshot: Screenshot) -> None:
+    """A key for a script: its secret shown once, then listed by prefix; revoked."""
+    admin.get_by_label("Key name").fill("nightly export")
+    admin.get_by_role("button", name="Create key").click()
+    expect(admin.get_by_role("status")).to_contain_text("tmk_")
+    row = admin.get_by_role("row").filter(has_text="nightly export")
+    expect(row).to_be_visible()
+    screenshot("admin-api-keys", admin)
+    row.get_by_role("button", name="Revoke nightly export").click()
+    expect(row).to_contain_text("revoked")
 
 
 def invite(admin: Page, member_email: str, screenshot: Screenshot) -> str:

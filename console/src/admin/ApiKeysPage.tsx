@@ -69,7 +69,7 @@ export function ApiKeysPage() {
       )}
       <ErrorBanner error={keys.error ?? revoke.error} />
       {keys.isPending && <p role="status">Loading…</p>}
-      <ListTable columns={["Name", "Prefix", "Created", "Expires", "Last used"]} actions>
+      <ListTable rows={keys.data?.length ?? 0} columns={["Name", "Prefix", "Created", "Expires", "Last used"]} actions>
         {keys.data?.map((key) => (
           <tr key={key.id}>
             <td>{key.display_name}</td>

@@ -29,9 +29,8 @@ export function HealthPage() {
 }
 
 function HealthTable({ title, rows }: { title: string; rows: ServiceHealth[] }) {
-  if (rows.length === 0) return null;
   return (
-    <ListTable caption={title} columns={["Name", "Status", "Latency", "Version", "Address"]}>
+    <ListTable rows={rows.length} caption={title} columns={["Name", "Status", "Latency", "Version", "Address"]}>
       {rows.map((row) => (
         <tr key={row.name}>
           <td>{row.name}</td>

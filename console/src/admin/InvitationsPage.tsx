@@ -71,7 +71,7 @@ export function InvitationsPage() {
       )}
       <ErrorBanner error={invitations.error ?? revoke.error} />
       {invitations.isPending && <p role="status">Loading…</p>}
-      <ListTable columns={["Email", "Role", "State", "Expires"]} actions>
+      <ListTable rows={invitations.data?.length ?? 0} columns={["Email", "Role", "State", "Expires"]} actions>
         {invitations.data?.map((inv) => (
           <tr key={inv.id}>
             <td>{inv.email}</td>

@@ -28,7 +28,7 @@ export function UsersPage() {
       </div>
       <ErrorBanner error={users.error ?? change.error} />
       {users.isPending && <p role="status">Loading…</p>}
-      <ListTable columns={["Name", "Email", "Role", "Status"]} actions>
+      <ListTable rows={users.data?.length ?? 0} columns={["Name", "Email", "Role", "Status"]} actions>
         {users.data?.map((user) => {
           const name = user.display_name || `${user.first_name} ${user.last_name}`.trim();
           const self = user.id === me.user_id;

@@ -11,13 +11,16 @@ export function ActionsHeader() {
 }
 
 interface Props {
+  /** How many rows there are: none, and there is no table (the page says why). */
+  rows: number;
   columns: string[];
   actions?: boolean;
   caption?: string;
   children: ReactNode;
 }
 
-export function ListTable({ columns, actions = false, caption, children }: Props) {
+export function ListTable({ rows, columns, actions = false, caption, children }: Props) {
+  if (rows === 0) return null;
   return (
     <table className="list">
       {caption && <caption>{caption}</caption>}
