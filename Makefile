@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test test-unit test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas clean wrk h2load console chromium
+.PHONY: up down status test test-console test-unit test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas clean wrk h2load console chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,7 +65,12 @@ chromium:
 # of a slice's time is spent waiting on a mesh, so on two cores they overlap well. The
 # console is built first, once.
 test: $(STAMP) wrk chromium console
-	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-unit test-chaos test-e2e
+	@$(MAKE) --no-print-directory -j5 --output-sync=target \
+	  lint test-console test-unit test-chaos test-e2e
+
+# The console's own unit tests (vitest, over its client-side logic).
+test-console: console
+	cd console && npm test
 
 SLICE_unit := unit
 SLICE_chaos := chaos
@@ -77,9 +82,10 @@ test-unit test-chaos test-e2e: test-%: $(STAMP) wrk chromium console
 pytest: $(STAMP) wrk chromium console
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-# ruff, mypy, buf lint, buf breaking (against main when there is one) and a generated/
-# that matches a fresh `make gen`.
-lint: $(STAMP)
+# The console's tsc and prettier; ruff, mypy, buf lint, buf breaking (against main when
+# there is one) and a generated/ that matches a fresh `make gen`.
+lint: $(STAMP) console
+	cd console && npm run lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
