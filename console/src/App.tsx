@@ -23,7 +23,7 @@ export function App() {
     <Routes>
       <Route path="/signin" element={<SignInPage />} />
       <Route path="/signup" element={<SignUpPage />} />
-      <Route path="/invitations/:token" element={<AcceptInvitationPage />} />
+      <Route path="/invite" element={<AcceptInvitationPage />} />
       <Route
         element={
           <RequireAuth>

@@ -60,7 +60,7 @@ def invite(admin: Page, member_email: str, screenshot: Screenshot) -> str:
     admin.get_by_label("Email to invite").fill(member_email)
     admin.get_by_role("button", name="Invite").click()
     invitation_link = admin.locator(".invitation-link")
-    expect(invitation_link).to_contain_text("/invitations/")
+    expect(invitation_link).to_contain_text("/invite#token=")
     expect(admin.get_by_role("cell", name=member_email, exact=True)).to_be_visible()
     screenshot("admin-invitations", admin)
     invitation_url = invitation_link.inner_text()

@@ -7,8 +7,10 @@ import { ListTable } from "../components/ListTable";
 import { TextField } from "../components/TextField";
 import { CopyButton } from "./CopyButton";
 
+// The token rides in the fragment, which a browser never sends: it stays out of the
+// gateway's and the console service's logs.
 export function invitationLink(token: string, origin = window.location.origin): string {
-  return `${origin}/invitations/${encodeURIComponent(token)}`;
+  return `${origin}/invite#token=${encodeURIComponent(token)}`;
 }
 
 export function InvitationsPage() {

@@ -1,5 +1,5 @@
 // The page an invitation link opens: the invitee picks a password and joins the team.
-import { useNavigate, useParams } from "react-router";
+import { useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/AuthProvider";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { NewPasswordField } from "./NewPasswordField";
@@ -10,7 +10,7 @@ import { text, useSubmit } from "./useSubmit";
 const FIELDS = ["password", "first_name", "last_name"];
 
 export function AcceptInvitationPage() {
-  const { token = "" } = useParams();
+  const token = new URLSearchParams(useLocation().hash.slice(1)).get("token") ?? "";
   const { state, acceptInvitation } = useAuth();
   const navigate = useNavigate();
   const { error, busy, onSubmit } = useSubmit(async (form) => {
