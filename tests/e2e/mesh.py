@@ -112,8 +112,13 @@ class Mesh:
         assert reply.status_code == 200, reply.text
         token = reply.json()["token"]
         accepted = self.http.post(
-            f"/api/v1/auth/invitations/{token}:accept",
-            json={"password": "member pass 1", "first_name": "Grace", "last_name": "Hopper"},
+            "/api/v1/auth/invitations:accept",
+            json={
+                "token": token,
+                "password": "member pass 1",
+                "first_name": "Grace",
+                "last_name": "Hopper",
+            },
         )
         assert accepted.status_code == 200, accepted.text
         return {**accepted.json(), "email": email, "password": "member pass 1"}

@@ -7,8 +7,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import psycopg
-
 from tests.e2e.mesh import Mesh, bearer
 
 
@@ -58,44 +56,6 @@ def test_a_query_parameter_cannot_overwrite_the_path_either(mesh: Mesh) -> None:
         f"/api/v1/users/{me}", params={"user_id": str(uuid.uuid4())}, headers=bearer(token)
     )
     assert_mismatch(reply, "user_id")
-
-
-def invitations_pending(mesh: Mesh, emails: list[str]) -> list[bool]:
-    with psycopg.connect(mesh.database_url) as conn:
-        return [
-            conn.execute(
-                "SELECT accepted_at IS NULL FROM auth.invitations WHERE email = %s", (email,)
-            ).fetchone()
-            == (True,)
-            for email in emails
-        ]
-
-
-def invite(mesh: Mesh, admin_token: str) -> tuple[str, str]:
-    email = f"p{uuid.uuid4().hex[:10]}@example.com"
-    reply = mesh.http.post(
-        "/api/v1/auth/invitations",
-        json={"email": email, "role": "member"},
-        headers=bearer(admin_token),
-    )
-    assert reply.status_code == 200, reply.text
-    return email, str(reply.json()["token"])
-
-
-def test_an_invitation_accept_with_another_token_in_the_body_or_query(mesh: Mesh) -> None:
-    admin = mesh.register()
-    (email_a, token_a), (email_b, token_b) = (
-        invite(mesh, admin["access_token"]),
-        invite(mesh, admin["access_token"]),
-    )
-    person = {"password": "member pass 1", "first_name": "Grace", "last_name": "Hopper"}
-    path = f"/api/v1/auth/invitations/{token_a}:accept"
-    assert_mismatch(mesh.http.post(path, json={**person, "token": token_b}), "token")
-    assert_mismatch(mesh.http.post(path, json=person, params={"token": token_b}), "token")
-    assert invitations_pending(mesh, [email_a, email_b]) == [True, True]
-    accepted = mesh.http.post(path, json=person)
-    assert accepted.status_code == 200, accepted.text
-    assert invitations_pending(mesh, [email_a, email_b]) == [False, True]
 
 
 def test_a_workspace_patch_with_another_id_in_the_body(mesh: Mesh) -> None:

@@ -135,8 +135,8 @@ def test_a_dotted_field_path_is_an_underscored_parameter(doc: Json) -> None:
 
 
 def test_a_verb_suffix_stays_literal(doc: Json) -> None:
-    verb, path, _ = operations(doc)["AuthService_AcceptInvitation"]
-    assert (verb, path) == ("post", "/api/v1/auth/invitations/{token}:accept")
+    verb, path, _ = operations(doc)["AuthService_RevokeInvitation"]
+    assert (verb, path) == ("post", "/api/v1/auth/invitations/{invitation_id}:revoke")
 
 
 def test_json_forms_of_the_types(doc: Json) -> None:

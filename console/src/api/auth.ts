@@ -27,8 +27,11 @@ export async function signUp(input: SignUpInput): Promise<void> {
 }
 
 export async function acceptInvitation(token: string, input: Omit<SignUpInput, "email">): Promise<void> {
-  const path = `/api/v1/auth/invitations/${encodeURIComponent(token)}:accept`;
-  const reply = await api.post<TokenReply>(path, input, { cookieSession: true });
+  const reply = await api.post<TokenReply>(
+    "/api/v1/auth/invitations:accept",
+    { ...input, token },
+    { cookieSession: true },
+  );
   session.accept(reply);
 }
 

@@ -274,6 +274,8 @@ class AuthServiceServicer:
 
     def AcceptInvitation(self, request, context):
         """AcceptInvitation creates the invited account in the inviting tenant and signs it in.
+        The token travels in the body, never the path: paths are written to access logs, and
+        an invitation token is a secret until it is used.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

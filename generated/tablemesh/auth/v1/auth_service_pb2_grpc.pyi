@@ -96,7 +96,10 @@ class AuthServiceStub:
     RevokeInvitation: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.RevokeInvitationRequest, _auth_service_pb2.RevokeInvitationResponse]
     """RevokeInvitation withdraws an invitation that has not been accepted yet."""
     AcceptInvitation: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.AcceptInvitationRequest, _auth_service_pb2.AcceptInvitationResponse]
-    """AcceptInvitation creates the invited account in the inviting tenant and signs it in."""
+    """AcceptInvitation creates the invited account in the inviting tenant and signs it in.
+    The token travels in the body, never the path: paths are written to access logs, and
+    an invitation token is a secret until it is used.
+    """
 
 @_typing.type_check_only
 class AuthServiceAsyncStub(AuthServiceStub):
@@ -165,7 +168,10 @@ class AuthServiceAsyncStub(AuthServiceStub):
     RevokeInvitation: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.RevokeInvitationRequest, _auth_service_pb2.RevokeInvitationResponse]  # type: ignore[assignment]
     """RevokeInvitation withdraws an invitation that has not been accepted yet."""
     AcceptInvitation: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.AcceptInvitationRequest, _auth_service_pb2.AcceptInvitationResponse]  # type: ignore[assignment]
-    """AcceptInvitation creates the invited account in the inviting tenant and signs it in."""
+    """AcceptInvitation creates the invited account in the inviting tenant and signs it in.
+    The token travels in the body, never the path: paths are written to access logs, and
+    an invitation token is a secret until it is used.
+    """
 
 class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
     """AuthService owns credentials: it registers people, signs them in, rotates their refresh
@@ -333,6 +339,9 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _auth_service_pb2.AcceptInvitationRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_auth_service_pb2.AcceptInvitationResponse, _abc.Awaitable[_auth_service_pb2.AcceptInvitationResponse]]:
-        """AcceptInvitation creates the invited account in the inviting tenant and signs it in."""
+        """AcceptInvitation creates the invited account in the inviting tenant and signs it in.
+        The token travels in the body, never the path: paths are written to access logs, and
+        an invitation token is a secret until it is used.
+        """
 
 def add_AuthServiceServicer_to_server(servicer: AuthServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
