@@ -25,7 +25,7 @@ from tablemesh.users.v1 import users_service_pb2 as pb
 from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 
 from bench import ceiling, profile
-from bench.compiled_load import Run, grpc_frame, h2load, measured, wrk
+from bench.compiled_load import Run, cpu_seconds, grpc_frame, h2load, measured, wrk
 from bench.users_goals import Measured, goals_table, libraries_rss_mib
 
 OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "2000"))
@@ -120,7 +120,7 @@ def register(base: str) -> tuple[str, str]:
     return account["access_token"], account["principal"]["user_id"]
 
 
-def measure(workers: int) -> tuple[dict[str, Run], dict[str, list[float]], float]:
+def measure(workers: int) -> Measured:
     env = env_for(workers)
     began = time.perf_counter()
     subprocess.run([str(BIN / "tablemesh"), "up", "--detach"], env=env, check=True)
@@ -130,6 +130,7 @@ def measure(workers: int) -> tuple[dict[str, Run], dict[str, list[float]], float
         state = json.loads((VAR / "run" / "state.json").read_text())
         processes = {k: v for k, v in state["processes"].items() if isinstance(v, list)}
         memory = {name: [rss_mib(p) for p in pids] for name, pids in processes.items()}
+        boot_cpu = cpu_seconds(p for pids in processes.values() for p in pids)
         base = f"http://127.0.0.1:{GATEWAY}"
         token, user_id = register(base)
         jwks = httpx.get(f"{base}/api/v1/auth/jwks").text
@@ -175,7 +176,7 @@ def measure(workers: int) -> tuple[dict[str, Run], dict[str, list[float]], float
             if spy is not None:
                 spy.wait(30)
                 profile.show(raw, f"users worker, REST via Envoy, {workers} worker(s)", console)
-        return results, memory, up_seconds
+        return Measured(workers, results, memory, up_seconds, boot_cpu)
     finally:
         for proc in started:
             proc.terminate()
@@ -198,8 +199,9 @@ def main() -> None:
         mem.add_column(column)
     rounds = []
     for workers in (1, 2):
-        results, memory, up_seconds = measure(workers)
-        rounds.append(Measured(workers, results, memory, up_seconds))
+        measured_round = measure(workers)
+        rounds.append(measured_round)
+        results, memory = measured_round.runs, measured_round.rss_mib
         top = results["no-op ceiling (REST via Envoy)"].rps
         baseline = results["FastAPI baseline"].rps
         for name, r in results.items():
@@ -217,7 +219,8 @@ def main() -> None:
             )
         for name, values in memory.items():
             mem.add_row(str(workers), name, ", ".join(f"{v:.0f}" for v in values))
-        mem.add_row(str(workers), "[bold]tablemesh up → all healthy[/bold]", f"{up_seconds:.1f} s")
+        up = f"{measured_round.up_seconds:.1f} s"
+        mem.add_row(str(workers), "[bold]tablemesh up → all healthy[/bold]", up)
     console.print(table)
     console.print(mem)
     console.print(goals_table(rounds, libraries_rss_mib()))
