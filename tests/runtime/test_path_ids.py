@@ -10,7 +10,7 @@ from services.runtime.errors import InvalidArgument
 from services.runtime.path_ids import check, compile_template, templates_of
 
 UPDATE_USER = "/tablemesh.users.v1.UsersService/UpdateUser"
-ACCEPT = "/tablemesh.auth.v1.AuthService/AcceptInvitation"
+REVOKE = "/tablemesh.auth.v1.AuthService/RevokeInvitation"
 
 
 def test_templates_come_from_the_http_rules() -> None:
@@ -45,17 +45,17 @@ def test_equal_ids_pass_and_a_different_one_is_named() -> None:
 
 
 def test_percent_encoding_and_long_values() -> None:
-    templates = templates_of(ACCEPT)
+    templates = templates_of(REVOKE)
     check(
         templates,
-        "/api/v1/auth/invitations/a%20b:accept",
-        auth_pb.AcceptInvitationRequest(token="a b"),
+        "/api/v1/auth/invitations/a%20b:revoke",
+        auth_pb.RevokeInvitationRequest(invitation_id="a b"),
     )
     with pytest.raises(InvalidArgument) as err:
         check(
             templates,
-            "/api/v1/auth/invitations/short:accept",
-            auth_pb.AcceptInvitationRequest(token="x" * 500),
+            "/api/v1/auth/invitations/short:revoke",
+            auth_pb.RevokeInvitationRequest(invitation_id="x" * 500),
         )
     assert "x" * 81 not in err.value.message and "..." in err.value.message
 
