@@ -161,6 +161,10 @@ def mesh_env(var_dir: Path, database_url: str, redis_url: str, offset: int) -> d
             # settings name is tested in tests/auth), so hashing doesn't crowd the mesh out.
             "TABLEMESH_ARGON2_MEMORY_KIB": "64",
             "TABLEMESH_ARGON2_TIME_COST": "1",
+            # Two meshes run at once beside the unit tests (`make test`): one kept database
+            # connection per process, so their idle pools stay well inside PostgreSQL's
+            # default of 100 connections (a burst still opens more, and closes them).
+            "TABLEMESH_DB_POOL_SIZE": "1",
         }
     )
     return env
