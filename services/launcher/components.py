@@ -44,7 +44,9 @@ def service_process(
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
     env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    return ProcessSpec(spec.name, argv, lay.log(spec.name), env, instances=cfg.workers)
+    return ProcessSpec(
+        spec.name, argv, lay.log(spec.name), env, instances=1 if spec.single else cfg.workers
+    )
 
 
 MIGRATIONS = "migrations"

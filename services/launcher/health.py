@@ -102,3 +102,19 @@ async def redis_ok(redis_url: str, deadline: float = 2.0) -> str:
     finally:
         await client.aclose()
     return "OK"
+
+
+async def model_state(port: int, deadline: float = 1.0) -> str:
+    """The model service's file and state ("qwen.gguf, ready in 1.2 s"), or "" if unknown."""
+    from tablemesh.model.v1 import model_service_pb2 as model_pb
+    from tablemesh.model.v1 import model_service_pb2_grpc as model_grpc
+
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = model_grpc.ModelServiceStub(channel)
+        try:
+            reply = await stub.GetModel(model_pb.GetModelRequest(), timeout=deadline)
+        except grpc.aio.AioRpcError:
+            return ""
+    loaded = f" in {reply.load_seconds:.1f} s" if reply.state == "ready" else ""
+    size = f"{reply.size_bytes / 2**20:.0f} MiB"
+    return f"{reply.file_name} ({size}), {reply.state}{loaded}"

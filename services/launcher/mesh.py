@@ -19,7 +19,7 @@ from typing import Any
 from rich.console import Console
 from rich.status import Status
 
-from services.launcher import components, health, ports, report, schema_versions
+from services.launcher import components, health, model_file, ports, report, schema_versions
 from services.launcher import state as statefile
 from services.launcher.datastores import (
     DataStores,
@@ -148,6 +148,13 @@ class Mesh:
             if failed:
                 logs = [self.lay.log(components.MIGRATIONS)]
                 raise StartupError("migrations failed", failed, logs)
+
+            status.update("preparing the model")
+            try:
+                model = await model_file.prepare(self.cfg, status.update)
+            except model_file.ModelFileError as exc:
+                raise StartupError(f"model: {exc}", {"model": str(exc)}, []) from exc
+            self.console.print(f"  [green]✓[/green] model file {model}")
 
             status.update("starting services")
             for spec in SERVICES:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from services.launcher import health
 from services.launcher.state import State, alive
-from services.runtime.registry import SERVICES, envoy_admin_port, gateway_port
+from services.runtime.registry import BY_NAME, SERVICES, envoy_admin_port, gateway_port
 
 
 @dataclass
@@ -51,8 +51,12 @@ async def collect(state: State | None) -> list[Row]:
         kind = "embedded" if "redis" in pids else "external"
         rows.append(Row(f"redis ({kind})", redact(state.redis_url), pids.get("redis", []), ""))
         probes.append(health.redis_ok(state.redis_url))
-    for row, result in zip(rows, await asyncio.gather(*probes), strict=True):
+    model_row = next(row for row in rows if row.name == "model")
+    results = await asyncio.gather(*probes, health.model_state(BY_NAME["model"].port))
+    for row, result in zip(rows, results, strict=False):
         row.health = result
+    if results[-1]:
+        model_row.address += f" {results[-1]}"
     return rows
 
 

@@ -158,6 +158,10 @@ class ChatLoop:
             )
         if request.arguments is None:
             return ToolOutcome("the arguments must be a JSON object", True)
+        if request.error:
+            return ToolOutcome(
+                f"not run: the arguments do not match the tool's schema: {request.error}", True
+            )
         outcome = await self.tools.call(request.name, request.arguments)
         if len(outcome.text) > MAX_RESULT_CHARS:
             cut = outcome.text[:MAX_RESULT_CHARS] + "\n[result cut: too long]"

