@@ -6,10 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: up down status test test-console test-unit test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas clean wrk h2load console chromium
 
+# llama-cpp-python is source only on PyPI: built once here (about 3 minutes on 2 cores;
+# portable, not tuned to this CPU) and then taken from pip's wheel cache in seconds.
+LLAMA_BUILD := CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "installing (a first build of llama-cpp-python takes minutes; later ones seconds)"
+	$(LLAMA_BUILD) $(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -28,6 +28,9 @@ os.environ.setdefault("TABLEMESH_SERVICE_SECRET", secrets.token_urlsafe(48))
 # Every test signs in from 127.0.0.1 against one Redis: auth's per-address sign-in limit
 # would refuse a busy suite. Meshes that test it set their own (tests/e2e/mesh.py).
 os.environ.setdefault("TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE", "100000")
+# Every mesh runs the model service: the tests' is SmolLM2 (93 MB, loads in 0.1 s); the one
+# test of the real default model (tests/model/test_default_model.py) sets its own.
+os.environ.setdefault("TABLEMESH_MODEL", "smollm2-135m")
 
 
 @pytest.fixture(scope="session")

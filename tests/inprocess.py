@@ -26,7 +26,8 @@ async def _service(
     name: str, register: Register, database_url: str, redis_url: str
 ) -> AsyncIterator[Deps]:
     cfg = settings()
-    migrate(name, database_url)
+    if registry.spec(name).uses_database:
+        migrate(name, database_url)
     redis = create_redis(redis_url)
     clients = MeshClients()
     verifier = TokenVerifier(jwks_from_auth(clients), redis, cfg.jwt_issuer, cfg.jwt_audience)

@@ -30,7 +30,7 @@ from services.llm.providers import missing_setting
 from services.llm.providers.base import ChatMessage, ModelProvider, TextDelta, ToolSpec
 from services.llm.spending import TurnSpending
 from services.llm.store import SessionStore
-from services.runtime.config import Settings
+from services.runtime.config import Settings, llm_provider
 from services.runtime.errors import FailedPrecondition, NotFound, Violations
 from services.runtime.identity import Caller
 from services.runtime.validation import check_uuid
@@ -148,7 +148,9 @@ class Chat:
             *to_model_messages(history),
             ChatMessage("user", request.message),
         ]
-        model = request.model or self.cfg.llm_model
+        # The local provider runs the one model the model service loaded.
+        local = llm_provider(self.cfg) == "local"
+        model = self.cfg.model if local else request.model or self.cfg.llm_model
         spending = TurnSpending(
             self.budgets,
             self.accounting,

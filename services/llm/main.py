@@ -33,7 +33,7 @@ def build(deps: Deps, tools: ToolExecutor) -> LlmServicer:
         prices = PriceTable(parse_prices(deps.settings.llm_prices))
     except ValueError as exc:
         raise SystemExit(f"llm: {exc}") from exc
-    provider = provider_from_settings(deps.settings)
+    provider = provider_from_settings(deps.settings, deps.clients)
     if provider is None:
         log.warning("no model provider", fix=missing_setting(deps.settings))
     else:

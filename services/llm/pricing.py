@@ -43,6 +43,9 @@ BUILT_IN: dict[str, tuple[float, float]] = {
     "claude-sonnet-4": (3.00, 15.00),
     "mistral-large": (2.00, 6.00),
     "mistral-small": (0.20, 0.60),
+    # The mesh's own models (the `local` provider): the CPU they run on is the only cost.
+    "qwen2.5-coder-1.5b": (0.0, 0.0),
+    "smollm2-135m": (0.0, 0.0),
 }
 
 

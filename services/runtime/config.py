@@ -116,6 +116,7 @@ class Settings(VarSettings):
     # (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp server, Gemini's
     # compatible endpoint), "gemini" (Gemini's native API) or "none" (chat answers
     # FAILED_PRECONDITION saying what to set).
+    # Empty counts as unset (docker-compose passes empty variables through).
     llm_provider: Literal["", "local", "openai", "gemini", "none"] = var("local")
     # The provider's base URL, for example http://127.0.0.1:11434/v1 for Ollama.
     llm_base_url: str | None = var(None)
@@ -135,7 +136,7 @@ class Settings(VarSettings):
     # (the default) or "smollm2-135m" (tiny and poor, for plumbing tests).
     model: Literal["qwen2.5-coder-1.5b", "smollm2-135m"] = var("qwen2.5-coder-1.5b")
     # Any other GGUF file to run instead of the pinned model (nothing is downloaded then).
-    model_path: Path | None = var(None)
+    model_path: Path | None = var(None, check=lambda p: p if str(p) not in ("", ".") else None)
     # Where downloaded packages and assembled models are kept between runs.
     model_cache_dir: Path = var(Path.home() / ".cache" / "tablemesh")
     # Context window in tokens (prompt and answer together); memory grows with it.
@@ -199,6 +200,11 @@ class Settings(VarSettings):
     cookie_secure: bool = var(False)
     # OTLP/gRPC collector for traces; unset means the platform service writes var/traces.
     otel_exporter_otlp_endpoint: str | None = var(None, "OTEL_EXPORTER_OTLP_ENDPOINT")
+
+
+def llm_provider(cfg: Settings) -> str:
+    """The provider in effect: an empty TABLEMESH_LLM_PROVIDER is the default, local."""
+    return cfg.llm_provider or "local"
 
 
 @lru_cache(maxsize=1)

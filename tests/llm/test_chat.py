@@ -122,7 +122,7 @@ async def test_user_daily_budget_applies_to_each_user(llm: Llm, fake_openai: Fak
 async def test_no_provider_configured(
     llm_schema: None, engine: AsyncEngine, redis: Redis, fake_openai: FakeOpenAI
 ) -> None:
-    unconfigured = build_llm(engine, redis, Settings(llm_provider=""), TableTools())
+    unconfigured = build_llm(engine, redis, Settings(llm_provider="none"), TableTools())
     with pytest.raises(FailedPrecondition) as err:
         await unconfigured.chat.complete(caller(), ChatRequest("hello"))
     for variable in ("PROVIDER", "BASE_URL", "API_KEY", "MODEL"):

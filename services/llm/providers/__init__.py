@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from services.llm.providers.base import ModelProvider
-from services.runtime.config import Settings
+from services.runtime.clients import MeshClients
+from services.runtime.config import Settings, llm_provider
 
 NOT_CONFIGURED = (
-    "no language model is configured: set TABLEMESH_LLM_PROVIDER (openai or gemini), "
+    "no language model is configured (TABLEMESH_LLM_PROVIDER is none): unset it for the "
+    "mesh's local model, or set TABLEMESH_LLM_PROVIDER (openai or gemini), "
     "TABLEMESH_LLM_BASE_URL (the provider's URL, for example http://127.0.0.1:11434/v1 for "
     "Ollama), TABLEMESH_LLM_API_KEY (if the provider needs one) and TABLEMESH_LLM_MODEL"
 )
@@ -14,8 +16,10 @@ NOT_CONFIGURED = (
 
 def missing_setting(cfg: Settings) -> str | None:
     """Why the configured provider cannot work, or None when it can."""
-    if not cfg.llm_provider:
+    if llm_provider(cfg) == "none":
         return NOT_CONFIGURED
+    if llm_provider(cfg) == "local":
+        return None
     key = cfg.llm_api_key.get_secret_value() if cfg.llm_api_key else ""
     if not cfg.llm_base_url and not key:
         return (
@@ -26,10 +30,16 @@ def missing_setting(cfg: Settings) -> str | None:
     return None
 
 
-def provider_from_settings(cfg: Settings) -> ModelProvider | None:
+def provider_from_settings(
+    cfg: Settings, clients: MeshClients | None = None
+) -> ModelProvider | None:
     """The configured provider, or None when `missing_setting` says what is missing."""
     if missing_setting(cfg):
         return None
+    if llm_provider(cfg) == "local":
+        from services.llm.providers.local import LocalModel
+
+        return LocalModel(clients or MeshClients(), cfg.llm_timeout)
     key = cfg.llm_api_key.get_secret_value() if cfg.llm_api_key else None
     # Only the configured provider's client library loads (the OpenAI SDK is ~20 MB).
     if cfg.llm_provider == "gemini":

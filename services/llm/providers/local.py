@@ -1,0 +1,123 @@
+"""The `local` provider: the mesh's own model service (services/model), over gRPC.
+
+Tools are offered as constrained JSON turns (json_turns.py): each call sends the turn's
+schema and the model service holds the model to it. Text streams as the answer's JSON
+string is decoded; a tool call streams nothing. Costs nothing (the price table says 0).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+from tablemesh.model.v1 import model_service_pb2 as model_pb
+from tablemesh.model.v1 import model_service_pb2_grpc as model_grpc
+
+from services.llm.providers.base import ChatMessage, ModelReply, TextDelta, TokenUsage, ToolSpec
+from services.llm.providers.json_turns import AnswerDecoder, parse_turn, to_turn_messages
+from services.llm.providers.json_turns import turn_schema as schema_of
+from services.runtime.clients import MeshClients, outgoing_metadata, remaining_timeout
+from services.runtime.errors import (
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    ResourceExhausted,
+    Unavailable,
+)
+
+NAME = "local"
+# The answer of one step: a tool call or a reply; a small model rambles if let.
+MAX_TOKENS = 768
+
+
+def model_error(exc: grpc.aio.AioRpcError) -> DomainError:
+    """The model service's failure as our caller should see it (its own words when safe)."""
+    code, detail = exc.code(), (exc.details() or "")[:300]
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return ResourceExhausted(detail, reason="LOCAL_MODEL_BUSY")
+    if code == grpc.StatusCode.INVALID_ARGUMENT:
+        return InvalidArgument(f"the local model refused the conversation: {detail}")
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return Unavailable(
+            "the local model did not answer in time (TABLEMESH_LLM_TIMEOUT); retry, or ask "
+            "a shorter question",
+            reason="LOCAL_MODEL_TIMEOUT",
+        )
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return Unavailable(
+            "the local model is unavailable (starting, or restarting after a failure); "
+            "retry in a moment",
+            reason="LOCAL_MODEL_UNAVAILABLE",
+        )
+    return FailedPrecondition(
+        f"the local model failed ({code.name}); see the model service's log",
+        reason="LOCAL_MODEL_FAILED",
+    )
+
+
+class LocalModel:
+    name = NAME
+
+    def __init__(self, clients: MeshClients, timeout: float) -> None:
+        self._stub = clients.stub(model_grpc.ModelServiceStub, "model")
+        self._timeout = timeout
+        # The schema text of the last tool list: the same tools come with every step.
+        self._schemas: dict[tuple[str, ...], str] = {}
+
+    def _schema(self, tools: list[ToolSpec]) -> str:
+        key = tuple(sorted(t.name for t in tools))
+        if key not in self._schemas:
+            self._schemas = {key: json.dumps(schema_of(tools))}
+        return self._schemas[key]
+
+    def _request(self, messages: list[ChatMessage], tools: list[ToolSpec]) -> Any:
+        return model_pb.GenerateRequest(
+            messages=[
+                model_pb.Message(role=role, content=content)
+                for role, content in to_turn_messages(messages, tools)
+            ],
+            json_schema=self._schema(tools),
+            max_tokens=MAX_TOKENS,
+        )
+
+    async def complete(
+        self, model: str, messages: list[ChatMessage], tools: list[ToolSpec]
+    ) -> ModelReply:
+        reply = ModelReply("")
+        async for event in self.stream(model, messages, tools):
+            if isinstance(event, ModelReply):
+                reply = event
+        return reply
+
+    async def stream(
+        self, model: str, messages: list[ChatMessage], tools: list[ToolSpec]
+    ) -> AsyncIterator[TextDelta | ModelReply]:
+        call = self._stub.Generate(
+            self._request(messages, tools),
+            timeout=remaining_timeout(self._timeout),
+            metadata=outgoing_metadata(),
+        )
+        decoder = AnswerDecoder()
+        try:
+            async for event in call:
+                if event.HasField("delta"):
+                    if text := decoder.feed(event.delta.text):
+                        yield TextDelta(text)
+                    continue
+                done = event.done
+                answer, calls = parse_turn(done.text, tools)
+                usage = TokenUsage(done.prompt_tokens, done.completion_tokens)
+                yield ModelReply(answer, calls, usage, done.model or model)
+                return
+        except grpc.aio.AioRpcError as exc:
+            raise model_error(exc) from exc
+        finally:
+            call.cancel()  # a caller gone away stops the generation
+        raise Unavailable(
+            "the local model ended its answer early; retry", reason="LOCAL_MODEL_UNAVAILABLE"
+        )
+
+    async def close(self) -> None:
+        return None
