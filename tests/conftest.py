@@ -123,7 +123,7 @@ def e2e_mesh(
 # The order is the order the tests run in, a module at a time: the tests without a mesh,
 # then the chaos mesh's (it is torn down at the end of its package), then the shared
 # mesh's, so no two meshes ever run at once.
-MESHES = ("chaos_mesh", "e2e_mesh")
+MESHES = ("default_model_mesh", "chaos_mesh", "e2e_mesh")
 
 
 def _mesh_rank(item: pytest.Item) -> int:

@@ -14,7 +14,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,7 +126,7 @@ class Engine:
                 log.exception("generation failed", error=str(exc)[:300])
                 job.send(Internal("the model failed while generating"))
 
-    async def generate(self, generation: Generation) -> AsyncIterator[Delta | Done]:
+    async def generate(self, generation: Generation) -> AsyncGenerator[Delta | Done, None]:
         """The generation's deltas, then its Done; cancelled callers stop it."""
         if self.state != READY:
             raise Unavailable(f"the model is {self.state}; retry shortly", reason="MODEL_LOADING")

@@ -129,9 +129,12 @@ async def _wait_ready(deps: Deps, stop: asyncio.Event) -> bool:
     """True once every readiness hook returned; False if asked to stop first."""
     if not deps.readiness:
         return True
-    ready = asyncio.ensure_future(asyncio.gather(*(hook() for hook in deps.readiness)))
-    stopping = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({ready, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    async def all_ready() -> None:
+        await asyncio.gather(*(hook() for hook in deps.readiness))
+
+    ready = asyncio.create_task(all_ready())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait([ready, stopping], return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
     if not ready.done():
         ready.cancel()

@@ -1,0 +1,43 @@
+"""The model process dies: a chat that needs it gets a clear UNAVAILABLE, not a hang; the
+launcher starts the model again (one process) and chat answers again. The chaos mesh runs
+the default `local` provider on SmolLM2 (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+from services.launcher import health
+from tests.e2e.mesh import Mesh, bearer
+
+# A chat turn's bound here: the first answer of a loaded mesh on 2 shared cores.
+TURN_SECONDS = 90
+
+
+def chat(mesh: Mesh, token: str, message: str) -> tuple[int, dict[str, object], float]:
+    began = time.monotonic()
+    reply = mesh.http.post(
+        "/api/v1/chat", json={"message": message}, headers=bearer(token), timeout=TURN_SECONDS
+    )
+    return reply.status_code, reply.json(), time.monotonic() - began
+
+
+def test_a_dead_model_is_unavailable_then_restarted(mesh: Mesh) -> None:
+    token = mesh.register()["access_token"]
+    status = mesh.cli("status").stdout
+    assert "smollm2-135m-instruct-q4_1.gguf" in status and "ready" in status
+
+    (pid,) = mesh.pids("model")
+    os.kill(pid, signal.SIGKILL)
+    code, body, seconds = chat(mesh, token, "Hello?")
+    assert code == 503, body
+    assert "local model is unavailable" in str(body["message"]), body
+    assert seconds < 30
+
+    mesh.wait_replaced("model", [pid], instances=1)
+    asyncio.run(asyncio.wait_for(health.grpc_serving(mesh.port("model")), 60))
+    code, body, _ = chat(mesh, token, "Hello again?")
+    assert code == 200, body
+    assert body["model"] == "smollm2-135m"
