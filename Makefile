@@ -118,6 +118,7 @@ bench: $(STAMP) wrk h2load
 
 bench-ai: $(STAMP)
 	$(BIN)/python -m bench.ai_chain
+	$(BIN)/python -m bench.local_model
 
 bench-sagas: $(STAMP)
 	$(BIN)/python -m bench.sagas
