@@ -123,7 +123,8 @@ def run_generation(
         if "context window" not in str(exc):
             raise
         raise InvalidArgument(
-            f"the conversation is longer than the model's context of {llama.n_ctx()} tokens",
+            f"messages: the conversation is longer than the model's context of {llama.n_ctx()} "
+            "tokens",
             reason="CONTEXT_EXCEEDED",
             violations=[("messages", "too long for the model's context window")],
         ) from exc

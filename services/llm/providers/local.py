@@ -29,7 +29,7 @@ from services.runtime.errors import (
 
 NAME = "local"
 # The answer of one step: a tool call or a reply; a small model rambles if let.
-MAX_TOKENS = 768
+MAX_TOKENS = 512
 
 
 def model_error(exc: grpc.aio.AioRpcError) -> DomainError:
