@@ -129,6 +129,7 @@ async def _wait_ready(deps: Deps, stop: asyncio.Event) -> bool:
     """True once every readiness hook returned; False if asked to stop first."""
     if not deps.readiness:
         return True
+
     async def all_ready() -> None:
         await asyncio.gather(*(hook() for hook in deps.readiness))
 
