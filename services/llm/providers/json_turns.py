@@ -17,9 +17,18 @@ import jsonschema
 
 from services.llm.providers.base import ChatMessage, ModelReply, ToolRequest, ToolSpec
 
-# Schema keywords the grammar keeps; bounds (lengths, counts, ranges) and patterns are left
+# Schema keywords the grammar keeps (ids keep their patterns); bounds (lengths, counts, ranges) are left
 # to the validation after the reply: long repetition bounds blow the grammar up.
-STRUCTURE = ("type", "properties", "required", "items", "enum", "const", "additionalProperties")
+STRUCTURE = (
+    "type",
+    "properties",
+    "required",
+    "items",
+    "enum",
+    "const",
+    "additionalProperties",
+    "pattern",
+)
 ANSWER_ONLY = {
     "type": "object",
     "properties": {"answer": {"type": "string"}},
@@ -51,8 +60,31 @@ def _structure(schema: Any) -> Any:
     return kept
 
 
-def turn_schema(tools: list[ToolSpec]) -> dict[str, Any]:
-    """The JSON schema of one reply: a call of one of `tools`, or an answer."""
+# The tools a small model is offered: every listed tool costs prompt tokens on every call
+# (prefill is most of a CPU model's time: ~900 tokens for all 14, 35 s on 2 busy cores),
+# and these answer and edit what users ask about most.
+SMALL_MODEL_TOOLS = (
+    "list_tables",
+    "get_records",
+    "search_records",
+    "analyze_table_data",
+    "create_record",
+    "update_record",
+)
+
+
+def offered(tools: list[ToolSpec]) -> list[ToolSpec]:
+    return [tool for tool in tools if tool.name in SMALL_MODEL_TOOLS]
+
+
+def must_call(messages: list[ChatMessage], tools: list[ToolSpec]) -> bool:
+    """A user's new question is answered from the data: the first reply must be a tool
+    call (a small model otherwise guesses figures; it may answer once a tool has run)."""
+    return bool(tools) and bool(messages) and messages[-1].role == "user"
+
+
+def turn_schema(tools: list[ToolSpec], answer: bool = True) -> dict[str, Any]:
+    """The JSON schema of one reply: a call of one of `tools`, or (`answer`) an answer."""
     calls = [
         {
             "type": "object",
@@ -64,7 +96,9 @@ def turn_schema(tools: list[ToolSpec]) -> dict[str, Any]:
         }
         for tool in tools
     ]
-    return {"oneOf": [*calls, ANSWER_ONLY]} if calls else ANSWER_ONLY
+    if not calls:
+        return ANSWER_ONLY
+    return {"oneOf": [*calls, ANSWER_ONLY] if answer else calls}
 
 
 def _signature(tool: ToolSpec) -> str:

@@ -16,7 +16,13 @@ from tablemesh.model.v1 import model_service_pb2 as model_pb
 from tablemesh.model.v1 import model_service_pb2_grpc as model_grpc
 
 from services.llm.providers.base import ChatMessage, ModelReply, TextDelta, TokenUsage, ToolSpec
-from services.llm.providers.json_turns import AnswerDecoder, parse_turn, to_turn_messages
+from services.llm.providers.json_turns import (
+    AnswerDecoder,
+    must_call,
+    offered,
+    parse_turn,
+    to_turn_messages,
+)
 from services.llm.providers.json_turns import turn_schema as schema_of
 from services.runtime.clients import MeshClients, outgoing_metadata, remaining_timeout
 from services.runtime.errors import (
@@ -66,10 +72,12 @@ class LocalModel:
         # The schema text of the last tool list: the same tools come with every step.
         self._schemas: dict[tuple[str, ...], str] = {}
 
-    def _schema(self, tools: list[ToolSpec]) -> str:
-        key = tuple(sorted(t.name for t in tools))
+    def _schema(self, tools: list[ToolSpec], answer: bool) -> str:
+        key = (*sorted(t.name for t in tools), str(answer))
         if key not in self._schemas:
-            self._schemas = {key: json.dumps(schema_of(tools))}
+            if len(self._schemas) > 8:
+                self._schemas.clear()
+            self._schemas[key] = json.dumps(schema_of(tools, answer))
         return self._schemas[key]
 
     def _request(self, messages: list[ChatMessage], tools: list[ToolSpec]) -> Any:
@@ -78,7 +86,7 @@ class LocalModel:
                 model_pb.Message(role=role, content=content)
                 for role, content in to_turn_messages(messages, tools)
             ],
-            json_schema=self._schema(tools),
+            json_schema=self._schema(tools, not must_call(messages, tools)),
             max_tokens=MAX_TOKENS,
         )
 
@@ -94,6 +102,7 @@ class LocalModel:
     async def stream(
         self, model: str, messages: list[ChatMessage], tools: list[ToolSpec]
     ) -> AsyncIterator[TextDelta | ModelReply]:
+        tools = offered(tools)
         call = self._stub.Generate(
             self._request(messages, tools),
             timeout=remaining_timeout(self._timeout),
