@@ -17,8 +17,9 @@ import jsonschema
 
 from services.llm.providers.base import ChatMessage, ModelReply, ToolRequest, ToolSpec
 
-# Schema keywords the grammar keeps (ids keep their patterns); bounds (lengths, counts, ranges) are left
-# to the validation after the reply: long repetition bounds blow the grammar up.
+# Schema keywords the grammar keeps (ids keep their patterns); bounds (lengths, counts,
+# ranges) are left to the validation after the reply: long repetition bounds blow the
+# grammar up.
 STRUCTURE = (
     "type",
     "properties",
