@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import grpc
 import httpx
@@ -64,7 +65,7 @@ def generation_speed(token: str) -> tuple[float, float, int]:
     raise SystemExit("the generation did not finish")
 
 
-def tool_turn(token: str, base_id: str) -> tuple[float, dict[str, object]]:
+def tool_turn(token: str, base_id: str) -> tuple[float, dict[str, Any]]:
     headers = {"authorization": f"Bearer {token}"}
     body = {"message": "Total hours of all projects?", "base_id": base_id}
     began = time.perf_counter()
@@ -92,7 +93,7 @@ def main() -> None:
         wall, answer = tool_turn(token, base_id)
     finally:
         subprocess.run([tablemesh, "down"], env=env, check=False, stdout=subprocess.DEVNULL)
-    calls = [c.get("name") for c in answer.get("tool_calls", [])]  # type: ignore[union-attr]
+    calls = [c.get("name") for c in answer.get("tool_calls", [])]
     print(f"\nlocal model ({MODEL}) on {os.cpu_count()} cores")
     print(f"  {'load time':<44} {load:8.2f} s")
     print(f"  {'time to first token, StreamChat via Envoy':<44} {ttft:8.2f} s")
