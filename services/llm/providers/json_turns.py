@@ -41,8 +41,10 @@ GUIDE = (
     '{"tool": "<tool name>", "arguments": {<its arguments>}}. To reply to the user: '
     '{"answer": "<your reply>"}. Use tools to read the data; never guess figures. Do no '
     "arithmetic yourself: for sums, averages, minimums, maximums and counts call "
-    "analyze_table_data (with filter_by_formula to choose the records) and answer with "
-    "the figure it returns. Once a tool's result answers the question, reply with it."
+    "analyze_table_data and answer with the figure it returns. When the question is about "
+    "some of the records only (finished, open, someone's), first call list_tables to learn "
+    "the fields and their choices, then pass filter_by_formula, for example "
+    "{Status} = 'Done'. Once a tool's result answers the question, reply with it."
 )
 
 
