@@ -69,6 +69,9 @@ def long_route(m: Method, cluster: str, long_timeout: str) -> Json:
         action = {
             "cluster": cluster,
             "timeout": long_timeout,
+            # Silent until the answer (a local model's tool-using turn can take minutes):
+            # the connection manager's idle timeout must not cut it first.
+            "idle_timeout": long_timeout,
             "max_stream_duration": {"grpc_timeout_header_max": long_timeout},
         }
     return {"match": {"path": m.path}, "route": action}
