@@ -22,7 +22,7 @@ from services.gateway.mcp_route import mcp_cluster, mcp_jwt_rule, mcp_route
 from services.gateway.routes import PROVIDER, build_jwt_rules, build_routes
 from services.gateway.tracing import with_forced_tracing
 from services.runtime import registry
-from services.runtime.config import Settings, settings
+from services.runtime.config import Settings, llm_call_timeout, settings
 
 Json = dict[str, Any]
 
@@ -143,7 +143,7 @@ def substitutions(conf: Settings) -> dict[str, object]:
             *build_routes(
                 by_cluster,
                 # Every model call of a turn may take llm_timeout, plus time for the tools.
-                f"{int(conf.llm_timeout * conf.llm_max_steps) + 30}s",
+                f"{int(llm_call_timeout(conf) * conf.llm_max_steps) + 30}s",
                 fallback=[],
             ),
         ],

@@ -30,7 +30,7 @@ from services.llm.providers import missing_setting
 from services.llm.providers.base import ChatMessage, ModelProvider, TextDelta, ToolSpec
 from services.llm.spending import TurnSpending
 from services.llm.store import SessionStore
-from services.runtime.config import Settings, llm_provider
+from services.runtime.config import Settings, llm_call_timeout, llm_provider
 from services.runtime.errors import FailedPrecondition, NotFound, Violations
 from services.runtime.identity import Caller
 from services.runtime.validation import check_uuid
@@ -159,7 +159,7 @@ class Chat:
             session_id,
             provider.name,
             model,
-            self.cfg.llm_timeout,
+            llm_call_timeout(self.cfg),
             self.clock,
         )
         specs = await self.tools.list_tools()

@@ -126,8 +126,8 @@ class Settings(VarSettings):
     llm_model: str = var("gpt-4o-mini")
     # Model calls per chat turn before the assistant must answer.
     llm_max_steps: int = var(8, ge=1, le=50)
-    # Seconds one model call may take.
-    llm_timeout: float = var(60.0, gt=0, le=600)
+    # Seconds one model call may take; unset, llm_call_timeout() picks the provider's.
+    llm_timeout: float | None = var(None, gt=0, le=600)
     # Extra prices, JSON {"model": [usd_per_million_input, usd_per_million_output]}, on
     # top of the built-in price table.
     llm_prices: str = var("{}")
@@ -205,6 +205,14 @@ class Settings(VarSettings):
 def llm_provider(cfg: Settings) -> str:
     """The provider in effect: an empty TABLEMESH_LLM_PROVIDER is the default, local."""
     return cfg.llm_provider or "local"
+
+
+def llm_call_timeout(cfg: Settings) -> float:
+    """Seconds one model call may take: as set, else 60, or 300 for the local model (a CPU
+    model's step waits its turn, then reads the whole prompt: minutes on 2 busy cores)."""
+    if cfg.llm_timeout is not None:
+        return cfg.llm_timeout
+    return 300.0 if llm_provider(cfg) == "local" else 60.0
 
 
 @lru_cache(maxsize=1)

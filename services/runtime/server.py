@@ -100,6 +100,11 @@ def grpc_server(interceptors: Iterable[grpc.aio.ServerInterceptor] = ()) -> grpc
             ("grpc.max_receive_message_length", 8 << 20),
             # Above what the gateway forwards (16 KiB of headers, the path twice).
             ("grpc.max_metadata_size", 64 << 10),
+            # Callers ping every 30 s (Envoy's and the mesh clients' keepalive); a call
+            # silent for minutes (a local model's turn) must not count them as abuse:
+            # by default a third ping within 5 minutes closes the connection
+            # ("too many pings", UNAVAILABLE to the caller).
+            ("grpc.http2.min_ping_interval_without_data_ms", 20_000),
         ],
     )
 

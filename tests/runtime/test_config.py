@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from services.runtime.config import Settings
+from services.runtime.config import Settings, llm_call_timeout
 
 
 def start_users(**env: str) -> subprocess.CompletedProcess[str]:
@@ -72,3 +72,12 @@ def test_lists_accept_commas_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings().cors_origins == ["https://a.example", "https://b.example"]
     monkeypatch.setenv("TABLEMESH_CORS_ORIGINS", '["https://c.example"]')
     assert Settings().cors_origins == ["https://c.example"]
+
+
+def test_a_model_call_may_take_longer_on_the_local_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TABLEMESH_LLM_PROVIDER", "local")
+    assert llm_call_timeout(Settings()) == 300
+    monkeypatch.setenv("TABLEMESH_LLM_PROVIDER", "openai")
+    assert llm_call_timeout(Settings()) == 60
+    monkeypatch.setenv("TABLEMESH_LLM_TIMEOUT", "42")
+    assert llm_call_timeout(Settings()) == 42

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.llm.providers.base import ModelProvider
 from services.runtime.clients import MeshClients
-from services.runtime.config import Settings, llm_provider
+from services.runtime.config import Settings, llm_call_timeout, llm_provider
 
 NOT_CONFIGURED = (
     "no language model is configured (TABLEMESH_LLM_PROVIDER is none): unset it for the "
@@ -39,13 +39,13 @@ def provider_from_settings(
     if llm_provider(cfg) == "local":
         from services.llm.providers.local import LocalModel
 
-        return LocalModel(clients or MeshClients(), cfg.llm_timeout)
+        return LocalModel(clients or MeshClients(), llm_call_timeout(cfg))
     key = cfg.llm_api_key.get_secret_value() if cfg.llm_api_key else None
     # Only the configured provider's client library loads (the OpenAI SDK is ~20 MB).
     if cfg.llm_provider == "gemini":
         from services.llm.providers.gemini import Gemini
 
-        return Gemini(cfg.llm_base_url, key, cfg.llm_timeout)
+        return Gemini(cfg.llm_base_url, key, llm_call_timeout(cfg))
     from services.llm.providers.openai_compatible import OpenAICompatible
 
-    return OpenAICompatible(cfg.llm_base_url, key, cfg.llm_timeout)
+    return OpenAICompatible(cfg.llm_base_url, key, llm_call_timeout(cfg))
