@@ -1,6 +1,6 @@
-"""Constrained JSON turns for small models: the schema of a turn, the conversation as the
-model sees it, a reply parsed into an answer or a validated tool call, and the answer's
-text decoded as it streams."""
+"""Constrained JSON turns for small models: the schema of a turn, what the next reply may
+do, the conversation as the model sees it, a reply parsed into an answer or a validated
+tool call."""
 
 from __future__ import annotations
 
@@ -9,22 +9,23 @@ import json
 import jsonschema
 import pytest
 
-from services.llm.providers.base import ChatMessage, ToolRequest
-from services.llm.providers.json_turns import (
-    AnswerDecoder,
-    parse_turn,
-    to_turn_messages,
-    turn_schema,
-)
+from services.llm.providers.base import ChatMessage, ToolRequest, ToolSpec
+from services.llm.providers.json_turns import parse_turn, to_turn_messages, turn_schema
+from services.llm.providers.small_model import next_step
 from tests.llm.table_tools import GET_RECORDS
 
 TOOLS = [GET_RECORDS]
+LIST_TABLES = ToolSpec("list_tables", "List the tables.", {"type": "object"})
 
 
 def test_the_turn_schema_admits_a_call_or_an_answer_and_nothing_else() -> None:
     schema = turn_schema(TOOLS)
-    call = {"tool": "get_records", "arguments": {"base_id": "app1", "table": "Projects"}}
+    arguments = {"base_id": "app1", "table": "Projects"}
+    call = {"purpose": "records to show", "tool": "get_records", "arguments": arguments}
     jsonschema.validate(call, schema)
+    # The purpose comes first and admits only the tools that serve it.
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**call, "purpose": "a change to the data"}, schema)
     jsonschema.validate({"answer": "42"}, schema)
     for wrong in ({"tool": "drop_table", "arguments": {}}, {"say": "hi"}, {"answer": 3}):
         with pytest.raises(jsonschema.ValidationError):
@@ -42,6 +43,10 @@ def test_a_call_is_validated_against_the_tools_schema() -> None:
     assert calls[0].name == "get_records" and "max_records" in calls[0].error
     _, (good,) = parse_turn('{"tool":"get_records","arguments":{"base_id":"a","table":"T"}}', TOOLS)
     assert good.error == "" and good.arguments == {"base_id": "a", "table": "T"}
+    # An optional argument left "" is left out (its default applies); a required one stays.
+    blank = '{"tool": "get_records", "arguments": {"base_id": "a", "table": "", "view": ""}}'
+    _, (call,) = parse_turn(blank, [GET_RECORDS])
+    assert call.arguments == {"base_id": "a", "table": ""}
 
 
 def test_an_answer_and_a_cut_off_answer() -> None:
@@ -62,20 +67,31 @@ def test_the_conversation_keeps_tool_turns_in_the_json_the_model_wrote() -> None
     assert [role for role, _ in out] == ["system", "user", "assistant", "user", "assistant"]
     assert "get_records(base_id: string, table: string, max_records?: integer)" in out[0][1]
     assert out[0][1].endswith("About base a.")
-    assert json.loads(out[2][1]) == {"tool": "get_records", "arguments": call.arguments}
-    assert out[3][1] == 'Result of get_records: {"records": []}'
+    said = {"purpose": "records to show", "tool": "get_records", "arguments": call.arguments}
+    assert json.loads(out[2][1]) == said
+    assert out[3][1] == 'Result of get_records: {"records": []}\nThe question: Hours?'
     assert json.loads(out[4][1]) == {"answer": "None."}
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 7])
-def test_the_answer_streams_in_any_pieces(size: int) -> None:
-    reply = json.dumps({"answer": 'Total: 42 h\n"done" \u00e9\\'})
-    decoder = AnswerDecoder()
-    pieces = [decoder.feed(reply[i : i + size]) for i in range(0, len(reply), size)]
-    assert "".join(pieces) == json.loads(reply)["answer"]
-
-
-def test_a_tool_call_streams_nothing() -> None:
-    decoder = AnswerDecoder()
-    reply = '{"tool": "get_records", "arguments": {"answer": "x"}}'
-    assert [decoder.feed(c) for c in reply] == [""] * len(reply)
+def test_a_new_question_starts_with_the_bases_tables_then_any_tool() -> None:
+    tools = [LIST_TABLES, GET_RECORDS]
+    asked = [ChatMessage("system", "About base appAAAAAAAAAAAAAA."), ChatMessage("user", "Hours?")]
+    assert next_step(asked, tools) == ([LIST_TABLES], False)
+    listed = [
+        *asked,
+        ChatMessage("assistant", "", (ToolRequest("c1", "list_tables", {}),)),
+        ChatMessage("tool", '{"tables": []}', tool_call_id="c1", name="list_tables"),
+    ]
+    assert next_step(listed, tools) == ([GET_RECORDS], False)  # now the data itself
+    fetched = [
+        *listed,
+        ChatMessage("assistant", "", (ToolRequest("c2", "get_records", {}),)),
+        ChatMessage("tool", '{"records": []}', tool_call_id="c2", name="get_records"),
+    ]
+    assert next_step(fetched, tools) == (tools, True)  # the data has come: it may answer
+    again = [*fetched, ChatMessage("assistant", "None."), ChatMessage("user", "And open ones?")]
+    assert next_step(again, tools) == (tools, False)  # the tables are known: any tool
+    assert next_step(asked, TOOLS) == (TOOLS, False)  # no list_tables offered
+    assert next_step(asked, []) == ([], True)
+    no_base = [ChatMessage("system", "No base was chosen."), ChatMessage("user", "Hello?")]
+    assert next_step(no_base, tools) == (tools, False)  # nothing to list: any tool

@@ -55,6 +55,10 @@ def test_analysis_tools(mcp_mesh: McpMesh, alice: User) -> None:
     )
     assert data["record_count"] == 2
     assert data["fields"]["Hours"]["numeric"]["sum"] == 4
+    _, data, _ = mcp_mesh.call(alice, "analyze_table_data", table="Projects", group_by="Status")
+    assert data["groups"]["Status"]["Open"] == {"records": 1, "Hours": {"sum": 4.5, "mean": 4.5}}
+    is_error, _, text = mcp_mesh.call(alice, "analyze_table_data", table="Projects", group_by="X")
+    assert is_error and "field 'X' not found" in text
     _, data, _ = mcp_mesh.call(alice, "find_duplicates", table="Projects", fields=["Name"])
     assert data["group_count"] == 1 and data["groups"][0]["count"] == 2
     is_error, data, text = mcp_mesh.call(

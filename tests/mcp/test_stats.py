@@ -8,7 +8,14 @@ import io
 
 from services.mcp.tables import plain
 from services.mcp.tools.schema import metadata_rows
-from services.mcp.tools.stats import analyze, duplicates, field_names, matches, to_csv
+from services.mcp.tools.stats import (
+    analyze,
+    duplicates,
+    field_names,
+    group_totals,
+    matches,
+    to_csv,
+)
 from services.mcp.tools.sync import plan_sync
 
 
@@ -36,6 +43,14 @@ def test_analyze_counts_blanks_numbers_and_top_values() -> None:
     # Each choice of a multiple select counts on its own.
     assert stats["fields"]["Tags"]["top_values"][0] == {"value": "b", "count": 2}
     assert stats["fields"]["Notes"] == {"count": 0, "blanks": 4, "distinct": 0, "top_values": []}
+
+
+def test_numbers_are_totalled_per_choice() -> None:
+    assert group_totals(RECORDS, "Status", ["Project", "Hours", "Status"]) == {
+        "Done": {"records": 2, "Hours": {"sum": 3, "mean": 3.0}},
+        "Open": {"records": 1, "Hours": {"sum": 4.5, "mean": 4.5}},
+        "(blank)": {"records": 1, "Hours": {"sum": 1, "mean": 1.0}},
+    }
 
 
 def test_analyze_ignores_booleans_as_numbers() -> None:

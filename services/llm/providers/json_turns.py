@@ -9,13 +9,14 @@ the system prompt; their results come back as user messages, so any chat templat
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any
 
 import jsonschema
 
+from services.llm.providers.answer_stream import AnswerDecoder
 from services.llm.providers.base import ChatMessage, ModelReply, ToolRequest, ToolSpec
+from services.llm.providers.small_model import purpose_of
 
 # Schema keywords the grammar keeps (ids keep their patterns); bounds (lengths, counts,
 # ranges) are left to the validation after the reply: long repetition bounds blow the
@@ -30,6 +31,8 @@ STRUCTURE = (
     "additionalProperties",
     "pattern",
 )
+# The question repeated after a tool result is cut to this (a pasted document needs no echo).
+QUESTION_CHARS = 500
 ANSWER_ONLY = {
     "type": "object",
     "properties": {"answer": {"type": "string"}},
@@ -38,13 +41,16 @@ ANSWER_ONLY = {
 
 GUIDE = (
     "You answer with exactly one JSON object and nothing else. To use a tool: "
-    '{"tool": "<tool name>", "arguments": {<its arguments>}}. To reply to the user: '
+    '{"purpose": "<what you need>", "tool": "<tool name>", "arguments": {<its arguments>}}. '
+    "To reply to the user: "
     '{"answer": "<your reply>"}. Use tools to read the data; never guess figures. Do no '
     "arithmetic yourself: for sums, averages, minimums, maximums and counts call "
-    "analyze_table_data and answer with the figure it returns. When the question is about "
-    "some of the records only (finished, open, someone's), first call list_tables to learn "
-    "the fields and their choices, then pass filter_by_formula, for example "
-    "{Status} = 'Done'. Once a tool's result answers the question, reply with it."
+    "analyze_table_data and answer with the figure it returns. A new question starts "
+    "with list_tables: use the table and field names and the select choices exactly as "
+    "it returns them. When the question is about some of the records only (by a status, "
+    "a person, a category), read the figure of the matching choice in the result's "
+    "groups, or pass filter_by_formula comparing that field with the choice, for example "
+    "{Stage} = 'Won'. Once a tool's result answers the question, reply with it."
 )
 
 
@@ -63,39 +69,18 @@ def _structure(schema: Any) -> Any:
     return kept
 
 
-# The tools a small model is offered: every listed tool costs prompt tokens on every call
-# (prefill is most of a CPU model's time: ~900 tokens for all 14, 35 s on 2 busy cores),
-# and these answer and edit what users ask about most.
-SMALL_MODEL_TOOLS = (
-    "list_tables",
-    "get_records",
-    "search_records",
-    "analyze_table_data",
-    "create_record",
-    "update_record",
-)
-
-
-def offered(tools: list[ToolSpec]) -> list[ToolSpec]:
-    return [tool for tool in tools if tool.name in SMALL_MODEL_TOOLS]
-
-
-def must_call(messages: list[ChatMessage], tools: list[ToolSpec]) -> bool:
-    """A user's new question is answered from the data: the first reply must be a tool
-    call (a small model otherwise guesses figures; it may answer once a tool has run)."""
-    return bool(tools) and bool(messages) and messages[-1].role == "user"
-
-
 def turn_schema(tools: list[ToolSpec], answer: bool = True) -> dict[str, Any]:
     """The JSON schema of one reply: a call of one of `tools`, or (`answer`) an answer."""
     calls = [
         {
             "type": "object",
             "properties": {
+                # First: naming what is needed narrows the tools to those that give it.
+                "purpose": {"const": purpose_of(tool.name)},
                 "tool": {"const": tool.name},
                 "arguments": _structure(tool.parameters or {"type": "object"}),
             },
-            "required": ["tool", "arguments"],
+            "required": ["purpose", "tool", "arguments"],
         }
         for tool in tools
     ]
@@ -125,19 +110,36 @@ def system_message(prompt: str, tools: list[ToolSpec]) -> str:
 def to_turn_messages(messages: list[ChatMessage], tools: list[ToolSpec]) -> list[tuple[str, str]]:
     """The conversation as (role, text) pairs of system, user and assistant messages."""
     out: list[tuple[str, str]] = []
+    question = ""
     for m in messages:
         if m.role == "system":
             out.append(("system", system_message(m.content, tools)))
         elif m.role == "tool":
-            out.append(("user", f"Result of {m.name}: {m.content}"))
+            # The question again after each result: a small model otherwise answers what
+            # the result shows (every record's total) rather than what was asked.
+            asked = f"\nThe question: {question}" if question else ""
+            out.append(("user", f"Result of {m.name}: {m.content}{asked}"))
         elif m.role == "assistant" and m.tool_calls:
             call = m.tool_calls[0]
-            out.append(("assistant", json.dumps({"tool": call.name, "arguments": call.arguments})))
+            said = {
+                "purpose": purpose_of(call.name),
+                "tool": call.name,
+                "arguments": call.arguments,
+            }
+            out.append(("assistant", json.dumps(said)))
         elif m.role == "assistant":
             out.append(("assistant", json.dumps({"answer": m.content})))
         else:
+            question = m.content[:QUESTION_CHARS]
             out.append(("user", m.content))
     return out
+
+
+def without_blanks(arguments: dict[str, Any], spec: ToolSpec) -> dict[str, Any]:
+    """A small model fills optional arguments it has no use for with "": left out, as
+    meant (the tool's own default applies), not refused by the length check."""
+    required = set((spec.parameters or {}).get("required", []))
+    return {k: v for k, v in arguments.items() if v != "" or k in required}
 
 
 def _call(reply: dict[str, Any], tools: list[ToolSpec], step_id: str) -> ToolRequest:
@@ -147,6 +149,7 @@ def _call(reply: dict[str, Any], tools: list[ToolSpec], step_id: str) -> ToolReq
     spec = next((t for t in tools if t.name == name), None)
     if not isinstance(arguments, dict) or spec is None:
         return ToolRequest(step_id, name, None, raw)
+    arguments = without_blanks(arguments, spec)
     try:
         jsonschema.validate(arguments, spec.parameters or {"type": "object"})
     except jsonschema.ValidationError as exc:
@@ -178,70 +181,3 @@ def parse_turn(
 def as_reply(text: str, tools: list[ToolSpec], reply: ModelReply) -> ModelReply:
     answer, calls = parse_turn(text, tools)
     return ModelReply(answer, calls, reply.usage, reply.model)
-
-
-class AnswerDecoder:
-    """The text of an `{"answer": "..."}` reply as it streams in, piece by piece; nothing
-    for a tool call (whose first key is "tool")."""
-
-    ESCAPES = {
-        '"': '"',
-        "\\": "\\",
-        "/": "/",
-        "b": "\b",
-        "f": "\f",
-        "n": "\n",
-        "r": "\r",
-        "t": "\t",
-    }
-
-    def __init__(self) -> None:
-        self.buffer = ""
-        self.position = -1  # where the answer string's unread text starts, once found
-        self.finished = False
-
-    def _find_start(self) -> None:
-        head = self.buffer.lstrip()
-        if not head.startswith("{"):
-            return
-        key_at = head.find('"', 1)
-        if key_at < 0 or not head.startswith('"answer"', key_at):
-            return
-        colon = head.find(":", key_at + 8)
-        quote = head.find('"', colon + 1) if colon >= 0 else -1
-        if quote >= 0:
-            self.position = len(self.buffer) - len(head) + quote + 1
-
-    def feed(self, piece: str) -> str:
-        self.buffer += piece
-        if self.finished:
-            return ""
-        if self.position < 0:
-            self._find_start()
-            if self.position < 0:
-                return ""
-        out: list[str] = []
-        i, text = self.position, self.buffer
-        while i < len(text):
-            char = text[i]
-            if char == '"':
-                self.finished = True
-                break
-            if char != "\\":
-                out.append(char)
-                i += 1
-                continue
-            if i + 1 >= len(text):
-                break  # the escape's second half has not arrived yet
-            kind = text[i + 1]
-            if kind == "u":
-                if i + 6 > len(text):
-                    break
-                with contextlib.suppress(ValueError):
-                    out.append(chr(int(text[i + 2 : i + 6], 16)))
-                i += 6
-                continue
-            out.append(self.ESCAPES.get(kind, kind))
-            i += 2
-        self.position = i
-        return "".join(out)

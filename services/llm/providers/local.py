@@ -7,6 +7,7 @@ string is decoded; a tool call streams nothing. Costs nothing (the price table s
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,15 +16,11 @@ import grpc
 from tablemesh.model.v1 import model_service_pb2 as model_pb
 from tablemesh.model.v1 import model_service_pb2_grpc as model_grpc
 
+from services.llm.providers.answer_stream import AnswerDecoder
 from services.llm.providers.base import ChatMessage, ModelReply, TextDelta, TokenUsage, ToolSpec
-from services.llm.providers.json_turns import (
-    AnswerDecoder,
-    must_call,
-    offered,
-    parse_turn,
-    to_turn_messages,
-)
+from services.llm.providers.json_turns import parse_turn, to_turn_messages
 from services.llm.providers.json_turns import turn_schema as schema_of
+from services.llm.providers.small_model import next_step, offered
 from services.runtime.clients import MeshClients, outgoing_metadata, remaining_timeout
 from services.runtime.errors import (
     DomainError,
@@ -36,6 +33,9 @@ from services.runtime.errors import (
 NAME = "local"
 # The answer of one step: a tool call or a reply; a small model rambles if let.
 MAX_TOKENS = 512
+GONE = "the local model is unavailable (starting, or restarting after a failure); retry in a moment"
+# How long a call waits for the model service to be reachable (redials are <= 5 s apart).
+CONNECT_SECONDS = 8.0
 
 
 def model_error(exc: grpc.aio.AioRpcError) -> DomainError:
@@ -52,22 +52,31 @@ def model_error(exc: grpc.aio.AioRpcError) -> DomainError:
             reason="LOCAL_MODEL_TIMEOUT",
         )
     if code == grpc.StatusCode.UNAVAILABLE:
-        return Unavailable(
-            "the local model is unavailable (starting, or restarting after a failure); "
-            "retry in a moment",
-            reason="LOCAL_MODEL_UNAVAILABLE",
-        )
+        return Unavailable(GONE, reason="LOCAL_MODEL_UNAVAILABLE")
     return FailedPrecondition(
         f"the local model failed ({code.name}); see the model service's log",
         reason="LOCAL_MODEL_FAILED",
     )
 
 
+async def connected(channel: grpc.aio.Channel) -> None:
+    """Returns once the channel to the model service is up, or raises UNAVAILABLE after
+    CONNECT_SECONDS: a model restarted a moment ago is reached at the channel's next
+    redial instead of failing, and a dead one answers quickly instead of hanging."""
+    if channel.get_state(try_to_connect=True) == grpc.ChannelConnectivity.READY:
+        return
+    try:
+        await asyncio.wait_for(channel.channel_ready(), CONNECT_SECONDS)
+    except TimeoutError:
+        raise Unavailable(GONE, reason="LOCAL_MODEL_UNAVAILABLE") from None
+
+
 class LocalModel:
     name = NAME
 
     def __init__(self, clients: MeshClients, timeout: float) -> None:
-        self._stub = clients.stub(model_grpc.ModelServiceStub, "model")
+        self._channel = clients.channel("model")
+        self._stub = model_grpc.ModelServiceStub(self._channel)
         self._timeout = timeout
         # The schema text of the last tool list: the same tools come with every step.
         self._schemas: dict[tuple[str, ...], str] = {}
@@ -81,12 +90,13 @@ class LocalModel:
         return self._schemas[key]
 
     def _request(self, messages: list[ChatMessage], tools: list[ToolSpec]) -> Any:
+        callable_now, answer = next_step(messages, tools)
         return model_pb.GenerateRequest(
             messages=[
                 model_pb.Message(role=role, content=content)
                 for role, content in to_turn_messages(messages, tools)
             ],
-            json_schema=self._schema(tools, not must_call(messages, tools)),
+            json_schema=self._schema(callable_now, answer),
             max_tokens=MAX_TOKENS,
         )
 
@@ -103,6 +113,7 @@ class LocalModel:
         self, model: str, messages: list[ChatMessage], tools: list[ToolSpec]
     ) -> AsyncIterator[TextDelta | ModelReply]:
         tools = offered(tools)
+        await connected(self._channel)
         call = self._stub.Generate(
             self._request(messages, tools),
             timeout=remaining_timeout(self._timeout),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.mcp.catalog import Tool, ToolResult
+from services.mcp.catalog import Tool, ToolFailure, ToolResult
 from services.mcp.tables import Tables
 from services.mcp.tools import schemas as s
-from services.mcp.tools.stats import analyze, duplicates, field_names, to_csv
+from services.mcp.tools.stats import analyze, duplicates, field_names, group_totals, to_csv
 
 Json = dict[str, Any]
 
@@ -32,9 +32,35 @@ async def _columns(tables: Tables, a: Json, records: list[Json]) -> list[str]:
     return field_names(records, [f["name"] for f in table["fields"]])
 
 
+# Grouped by default: the single selects with at most this many choices (a status, a stage).
+GROUP_CHOICES = 12
+
+
+def group_fields(table: Json, group_by: str | None) -> list[str]:
+    """The fields whose choices the numbers are totalled per: the one asked for, else the
+    table's small single selects."""
+    if group_by:
+        if not any(f["name"] == group_by for f in table["fields"]):
+            raise ToolFailure("NOT_FOUND", f"field {group_by!r} not found in {table['name']!r}")
+        return [group_by]
+    return [
+        f["name"]
+        for f in table["fields"]
+        if f["type"] == "singleSelect"
+        and len((f.get("options") or {}).get("choices") or []) <= GROUP_CHOICES
+    ][:2]
+
+
 async def analyze_table_data(tables: Tables, a: Json) -> ToolResult:
-    records, more = await _read(tables, a, a.get("fields"))
-    stats = analyze(records, await _columns(tables, a, records), a["top_n"])
+    table = await tables.table(a["base_id"], a["table"])
+    groups = group_fields(table, a.get("group_by"))
+    wanted = a.get("fields")
+    read = [*wanted, *(g for g in groups if g not in wanted)] if wanted else None
+    records, more = await _read(tables, a, read)
+    columns = list(wanted) if wanted else field_names(records, [f["name"] for f in table["fields"]])
+    stats = analyze(records, columns, a["top_n"])
+    if groups:
+        stats["groups"] = {g: group_totals(records, g, columns) for g in groups}
     return ToolResult({**stats, "truncated": more})
 
 
@@ -69,13 +95,18 @@ READ = {
 TOOLS = [
     Tool(
         "analyze_table_data",
-        "Compute statistics per field: count of values, blanks, distinct values, the most "
-        "common values and, for numbers, sum, mean, min and max. Good for totals such as "
-        "hours per project (with a filter) or an overview of a table.",
+        "Compute statistics per field (for numbers sum, mean, min and max), also totalled "
+        "per choice of a select field (group_by; by default the table's single selects). "
+        "Counts values, blanks, distinct and most common values too. Good for totals such "
+        "as hours per status or per project (with a filter) or an overview of a table.",
         s.arguments(
             ["base_id", "table"],
             **READ,
             fields=s.FIELD_NAMES,
+            group_by={
+                **s.FIELD_NAME,
+                "description": "A select field to total numbers per choice of.",
+            },
             max_records=s.max_records(1000),
             top_n={"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
         ),

@@ -43,8 +43,18 @@ def metadata_rows(schema: list[Json]) -> list[Json]:
     return rows
 
 
+def field_summary(field: Json) -> Json:
+    """A field's name and type, and a select's choices: the values a filter compares with
+    (a model cannot guess that "finished" is stored as "Done")."""
+    out: Json = {"name": field["name"], "type": field["type"]}
+    choices = (field.get("options") or {}).get("choices")
+    if isinstance(choices, list):
+        out["choices"] = [c["name"] for c in choices if isinstance(c, dict) and "name" in c]
+    return out
+
+
 def summary(table: Json) -> Json:
-    fields = [{"name": f["name"], "type": f["type"]} for f in table["fields"]]
+    fields = [field_summary(f) for f in table["fields"]]
     return {
         "id": table["id"],
         "name": table["name"],
@@ -90,7 +100,7 @@ async def create_metadata_table(tables: Tables, a: Json) -> ToolResult:
 TOOLS = [
     Tool(
         "list_tables",
-        "List the tables of a base with their fields and field types.",
+        "List the tables of a base with their fields, field types and select choices.",
         s.arguments(["base_id"], base_id=s.BASE_ID),
         list_tables,
     ),

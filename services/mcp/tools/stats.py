@@ -75,6 +75,27 @@ def analyze(records: list[Json], fields: list[str], top_n: int = 5) -> Json:
     }
 
 
+def group_totals(records: list[Json], group_field: str, fields: list[str]) -> Json:
+    """Per value of `group_field` (a select): its records, and each numeric field's sum
+    and mean over them; a question about some records ("the finished ones") is answered
+    by reading one group, with no filter to get right."""
+    members: dict[str, list[Json]] = {}
+    for record in records:
+        value = record.get("fields", {}).get(group_field)
+        members.setdefault(value if isinstance(value, str) and value else "(blank)", []).append(
+            record
+        )
+    out: Json = {}
+    for choice, group in members.items():
+        entry: Json = {"records": len(group)}
+        for name in fields:
+            numbers = [v for r in group if is_number(v := r.get("fields", {}).get(name))]
+            if numbers and name != group_field:
+                entry[name] = {"sum": sum(numbers), "mean": sum(numbers) / len(numbers)}
+        out[choice] = entry
+    return out
+
+
 def _key_part(value: Any, case_sensitive: bool) -> Any:
     if isinstance(value, str):
         text = " ".join(value.split())

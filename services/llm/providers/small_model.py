@@ -1,0 +1,76 @@
+"""What a small local model is offered and held to at each step: a few tools, each named
+by its purpose, and the base's tables learnt before a new question's first data call."""
+
+from __future__ import annotations
+
+import re
+
+from services.llm.providers.base import ChatMessage, ToolSpec
+
+# The tools a small model is offered: every listed tool costs prompt tokens on every call
+# (prefill is most of a CPU model's time: ~900 tokens for all 14, 35 s on 2 busy cores),
+# and these answer and edit what users ask about most.
+# Each with the purpose a reply names before the tool: the model first says what it needs
+# (a figure, records, a change), and the grammar then admits only the tools that give it;
+# asked for a total, a small model otherwise fetches records and adds them up itself.
+SMALL_MODEL_TOOLS = {
+    "list_tables": "the tables and their fields",
+    "get_records": "records to show",
+    "search_records": "records to show",
+    "analyze_table_data": "a figure: a sum, an average, a count, a minimum or a maximum",
+    "create_record": "a change to the data",
+    "update_record": "a change to the data",
+}
+# A base's id as the conversation names it (the system prompt, or the user).
+BASE_ID = re.compile(r"\bapp[A-Za-z0-9]{14}\b")
+
+
+def purpose_of(tool_name: str) -> str:
+    return SMALL_MODEL_TOOLS.get(tool_name, "another tool's result")
+
+
+def offered(tools: list[ToolSpec]) -> list[ToolSpec]:
+    return [tool for tool in tools if tool.name in SMALL_MODEL_TOOLS]
+
+
+SCHEMA_TOOL = "list_tables"
+
+
+def knows_schema(messages: list[ChatMessage]) -> bool:
+    return any(m.role == "tool" and m.name == SCHEMA_TOOL for m in messages)
+
+
+def names_a_base(messages: list[ChatMessage]) -> bool:
+    """With no base named there is nothing to list (the model would invent an id)."""
+    return any(m.role in ("system", "user") and BASE_ID.search(m.content) for m in messages)
+
+
+def _since_question(messages: list[ChatMessage]) -> list[ChatMessage]:
+    for at in range(len(messages) - 1, -1, -1):
+        if messages[at].role == "user":
+            return messages[at + 1 :]
+    return messages
+
+
+def next_step(messages: list[ChatMessage], tools: list[ToolSpec]) -> tuple[list[ToolSpec], bool]:
+    """The tools the next reply may call, and whether it may answer instead.
+
+    A user's new question is answered from the data: the first reply must be a tool call
+    (a small model otherwise guesses figures; it may answer once a tool has run). Until
+    the conversation holds the base's tables, that call is list_tables, and the one after
+    it must fetch the data with another tool: a small model picks filters and fields by
+    guesswork otherwise (a sum over every record instead of the finished ones), or
+    answers from the table list alone.
+    """
+    if not tools or not messages:
+        return tools, True
+    schema = [tool for tool in tools if tool.name == SCHEMA_TOOL]
+    others = [tool for tool in tools if tool.name != SCHEMA_TOOL]
+    if messages[-1].role == "user":
+        if schema and not knows_schema(messages) and names_a_base(messages):
+            return schema, False
+        return tools, False
+    ran = [m.name for m in _since_question(messages) if m.role == "tool"]
+    if ran and others and all(name == SCHEMA_TOOL for name in ran):
+        return others, False
+    return tools, True
