@@ -125,6 +125,9 @@ class MeshClients:
                     ("grpc.service_config", service_config(spec)),
                     ("grpc.enable_retries", 1),
                     ("grpc.keepalive_time_ms", 30_000),
+                    # A restarted service (the model runs as one process) is redialled
+                    # within seconds, not after gRPC's back-off growing to 2 minutes.
+                    ("grpc.max_reconnect_backoff_ms", 5_000),
                 ],
                 interceptors=[_Propagate()],  # type: ignore[list-item]
             )

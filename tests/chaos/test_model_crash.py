@@ -27,8 +27,10 @@ def chat(mesh: Mesh, token: str, message: str) -> tuple[int, dict[str, object], 
 
 def test_a_dead_model_is_unavailable_then_restarted(mesh: Mesh) -> None:
     token = mesh.register()["access_token"]
-    # The table folds long cells across lines: read it without its borders and spaces.
-    status = re.sub(r"[\s│┃]", "", mesh.cli("status").stdout)
+    # Only the model's row: on 2 busy cores another service's 1 s health check may time
+    # out (status then exits non-zero). The table folds long cells across lines: read it
+    # without its borders and spaces.
+    status = re.sub(r"[\s│┃]", "", mesh.cli("status", check=False).stdout)
     assert "smollm2-135m-instruct-q4_1.gguf(94MiB),ready" in status
 
     (pid,) = mesh.pids("model")
