@@ -11,7 +11,7 @@ import pytest
 
 from services.llm.providers.base import ChatMessage, ToolRequest, ToolSpec
 from services.llm.providers.json_turns import parse_turn, to_turn_messages, turn_schema
-from services.llm.providers.small_model import next_step
+from services.llm.providers.small_model import next_step, offered
 from tests.llm.table_tools import GET_RECORDS
 
 TOOLS = [GET_RECORDS]
@@ -95,3 +95,9 @@ def test_a_new_question_starts_with_the_bases_tables_then_any_tool() -> None:
     assert next_step(asked, []) == ([], True)
     no_base = [ChatMessage("system", "No base was chosen."), ChatMessage("user", "Hello?")]
     assert next_step(no_base, tools) == (tools, False)  # nothing to list: any tool
+
+
+def test_a_small_model_is_offered_a_few_tools_without_paging_arguments() -> None:
+    (tool,) = offered([GET_RECORDS, ToolSpec("export_table_csv", "CSV.", {"type": "object"})])
+    assert tool.name == "get_records" and "max_records" not in tool.parameters["properties"]
+    assert "max_records" in GET_RECORDS.parameters["properties"]  # the original unchanged

@@ -3,6 +3,7 @@ by its purpose, and the base's tables learnt before a new question's first data 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from services.llm.providers.base import ChatMessage, ToolSpec
@@ -29,8 +30,26 @@ def purpose_of(tool_name: str) -> str:
     return SMALL_MODEL_TOOLS.get(tool_name, "another tool's result")
 
 
+# Optional arguments a small model is not shown: it sets them at random (one record read
+# for an average), where the tool's default is what the question needs.
+HIDDEN_ARGUMENTS = ("max_records",)
+
+
+def _without_hidden(tool: ToolSpec) -> ToolSpec:
+    schema = tool.parameters or {}
+    required = set(schema.get("required", []))
+    properties = {
+        name: spec
+        for name, spec in schema.get("properties", {}).items()
+        if name not in HIDDEN_ARGUMENTS or name in required
+    }
+    if properties == schema.get("properties", {}):
+        return tool
+    return dataclasses.replace(tool, parameters={**schema, "properties": properties})
+
+
 def offered(tools: list[ToolSpec]) -> list[ToolSpec]:
-    return [tool for tool in tools if tool.name in SMALL_MODEL_TOOLS]
+    return [_without_hidden(tool) for tool in tools if tool.name in SMALL_MODEL_TOOLS]
 
 
 SCHEMA_TOOL = "list_tables"
