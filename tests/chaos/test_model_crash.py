@@ -1,6 +1,6 @@
-"""The model process dies: a chat that needs it gets a clear UNAVAILABLE, not a hang; the
-launcher starts the model again (one process) and chat answers again. The chaos mesh runs
-the default `local` provider on SmolLM2 (tests/conftest.py)."""
+"""The model process dies: a chat that needs it gets a clear UNAVAILABLE within seconds,
+not a hang; the launcher starts the model again (one process) and chat answers again.
+The chaos mesh runs the default `local` provider on SmolLM2 (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,15 @@ def test_a_dead_model_is_unavailable_then_restarted(mesh: Mesh) -> None:
     assert "smollm2-135m-instruct-q4_1.gguf(94MiB),ready" in status
 
     (pid,) = mesh.pids("model")
-    os.kill(pid, signal.SIGKILL)
-    code, body, seconds = chat(mesh, token, "Hello?")
+    # The launcher paused while the model is dead: it would restart SmolLM2 within a
+    # second or two, and a chat waits that long for the model to be back (and answers).
+    launcher = mesh.supervisor_pid()
+    os.kill(launcher, signal.SIGSTOP)
+    try:
+        os.kill(pid, signal.SIGKILL)
+        code, body, seconds = chat(mesh, token, "Hello?")
+    finally:
+        os.kill(launcher, signal.SIGCONT)
     assert code == 503, body
     assert "local model is unavailable" in str(body["message"]), body
     assert seconds < 30

@@ -73,6 +73,11 @@ class Mesh:
             )
         return result
 
+    def supervisor_pid(self) -> int:
+        current = statefile.read(self.var_dir / "run" / "state.json")
+        assert current is not None
+        return current.supervisor_pid
+
     def pids(self, service: str) -> list[int]:
         """The service's worker pids, as the launcher's state file lists them now."""
         current = statefile.read(self.var_dir / "run" / "state.json")
