@@ -64,7 +64,10 @@ NO_BUFFER = {
 def long_route(m: Method, cluster: str, long_timeout: str) -> Json:
     """A streaming RPC has no overall timeout (only an idle one); a long one a longer one."""
     if m.server_streaming:
-        action: Json = {"cluster": cluster, "timeout": "0s", "idle_timeout": STREAM_IDLE_TIMEOUT}
+        # A long-running stream (a chat on the local model) may be silent for minutes
+        # between events while the model reads its prompt: idle up to the long timeout.
+        idle = long_timeout if m.policy.long_running else STREAM_IDLE_TIMEOUT
+        action: Json = {"cluster": cluster, "timeout": "0s", "idle_timeout": idle}
     else:
         action = {
             "cluster": cluster,

@@ -135,3 +135,15 @@ def test_the_listener_has_its_slow_client_and_overload_defences(gateway_env: Pat
     assert heap["typed_config"]["max_heap_size_bytes"] == settings().gateway_max_heap_mb << 20
     actions = {a["name"].rsplit(".", 1)[1] for a in overload["actions"]}
     assert {"shrink_heap", "stop_accepting_requests", "disable_http_keepalive"} <= actions
+
+
+def test_a_long_running_stream_may_be_silent_as_long_as_a_long_call(gateway_env: Path) -> None:
+    rendered = envoy_config.substitutions(settings())["routes"]
+    assert isinstance(rendered, list)
+    by_path = {r["match"].get("path"): r["route"] for r in rendered if "route" in r}
+    chat = by_path["/tablemesh.llm.v1.LlmService/Chat"]
+    stream = by_path["/tablemesh.llm.v1.LlmService/StreamChat"]
+    # A local model's tool steps stream nothing for minutes.
+    assert stream["timeout"] == "0s" and stream["idle_timeout"] == chat["timeout"]
+    asset = by_path["/tablemesh.platform.v1.PlatformService/GetApiReferenceAsset"]
+    assert asset["idle_timeout"] == routes.STREAM_IDLE_TIMEOUT
