@@ -65,10 +65,10 @@ chromium:
 	  || { echo "make test needs Chromium: install it with 'apt-get install chromium'"; exit 1; }
 
 # Every check as parallel jobs, each printed in one piece when it ends: the linters
-# (`lint`) and the tests in three slices that share nothing (`test-unit`: no mesh;
-# `test-chaos`: the chaos mesh; `test-e2e`: the shared mesh, browser tests included). Much
-# of a slice's time is spent waiting on a mesh, so on two cores they overlap well. The
-# console is built first, once.
+# (`lint`), the console's unit tests, and the tests in three slices that share nothing
+# (`test-unit`: no mesh; `test-chaos`: the chaos mesh and the real model's; `test-e2e`:
+# the shared mesh, browser tests included). Much of a slice's time is spent waiting on a
+# mesh, so on two cores they overlap. The console is built first, once.
 test: $(STAMP) wrk chromium console
 	@$(MAKE) --no-print-directory -j5 --output-sync=target \
 	  lint test-console test-unit test-chaos test-e2e
@@ -77,9 +77,11 @@ test: $(STAMP) wrk chromium console
 test-console: console
 	cd console && npm test
 
+# The real default model's test boots a mesh of its own: it runs in the chaos slice, the
+# shortest, before the chaos mesh boots.
 SLICE_unit := unit
-SLICE_chaos := chaos
-SLICE_e2e := e2e and not chaos
+SLICE_chaos := chaos or slow
+SLICE_e2e := e2e and not chaos and not slow
 test-unit test-chaos test-e2e: test-%: $(STAMP) wrk chromium console
 	$(BIN)/pytest -q -m '$(SLICE_$*)' $(PYTEST_ARGS)
 
