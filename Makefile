@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test test-console test-unit test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas clean wrk h2load console chromium
+.PHONY: up down status test test-console test-slow test-unit test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas clean wrk h2load console chromium
 
 # llama-cpp-python is source only on PyPI: built once here (about 3 minutes on 2 cores;
 # portable, not tuned to this CPU) and then taken from pip's wheel cache in seconds.
@@ -66,9 +66,10 @@ chromium:
 
 # Every check as parallel jobs, each printed in one piece when it ends: the linters
 # (`lint`), the console's unit tests, and the tests in three slices that share nothing
-# (`test-unit`: no mesh; `test-chaos`: the chaos mesh and the real model's; `test-e2e`:
-# the shared mesh, browser tests included). Much of a slice's time is spent waiting on a
-# mesh, so on two cores they overlap. The console is built first, once.
+# (`test-unit`: no mesh; `test-chaos`: the chaos mesh; `test-e2e`: the shared mesh, browser
+# tests included). Much of a slice's time is spent waiting on a mesh, so on two cores they
+# overlap. The console is built first, once. `make test-slow` runs what is left out: whole
+# chat turns on a real model (SmolLM2, and the default Qwen end to end), minutes on a CPU.
 test: $(STAMP) wrk chromium console
 	@$(MAKE) --no-print-directory -j5 --output-sync=target \
 	  lint test-console test-unit test-chaos test-e2e
@@ -77,12 +78,11 @@ test: $(STAMP) wrk chromium console
 test-console: console
 	cd console && npm test
 
-# The real default model's test boots a mesh of its own: it runs in the chaos slice, the
-# shortest, before the chaos mesh boots.
-SLICE_unit := unit
-SLICE_chaos := chaos or slow
+SLICE_unit := unit and not slow
+SLICE_chaos := chaos and not slow
 SLICE_e2e := e2e and not chaos and not slow
-test-unit test-chaos test-e2e: test-%: $(STAMP) wrk chromium console
+SLICE_slow := slow
+test-unit test-chaos test-e2e test-slow: test-%: $(STAMP) wrk chromium console
 	$(BIN)/pytest -q -m '$(SLICE_$*)' $(PYTEST_ARGS)
 
 # The tests in one process; PYTEST_ARGS passes options (e.g. PYTEST_ARGS='-m unit').

@@ -10,11 +10,15 @@ import re
 import signal
 import time
 
+import pytest
+
 from services.launcher import health
 from tests.e2e.mesh import Mesh, bearer
 
 # A chat turn's bound here: the first answer of a loaded mesh on 2 shared cores.
 TURN_SECONDS = 90
+# Whole chat turns on SmolLM2 before and after the crash: a minute and more.
+pytestmark = pytest.mark.slow
 
 
 def chat(mesh: Mesh, token: str, message: str) -> tuple[int, dict[str, object], float]:

@@ -113,6 +113,8 @@ async def test_without_a_token_generate_is_refused(stubs: Stubs) -> None:
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
+# A whole chat on SmolLM2: up to 8 steps of 512 tokens each, a minute on busy cores.
+@pytest.mark.slow
 async def test_a_chat_turn_runs_on_the_local_model_in_constrained_turns(
     stubs: Stubs, person: Person
 ) -> None:
@@ -134,6 +136,8 @@ async def test_a_chat_turn_runs_on_the_local_model_in_constrained_turns(
     assert history.messages[-1].role == "assistant"
 
 
+# A whole chat on SmolLM2: up to 8 steps of 512 tokens each, a minute on busy cores.
+@pytest.mark.slow
 async def test_streamchat_streams_the_local_models_answer(stubs: Stubs, person: Person) -> None:
     request = llm_pb.StreamChatRequest(message="Say hello to the team.")
     events = [e async for e in stubs.llm.StreamChat(request, metadata=person.md, timeout=120)]
