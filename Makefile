@@ -64,15 +64,16 @@ chromium:
 	  && apt-get update -qq && apt-get install -y -qq chromium; } \
 	  || { echo "make test needs Chromium: install it with 'apt-get install chromium'"; exit 1; }
 
-# Every check as parallel jobs, each printed in one piece when it ends: the linters
-# (`lint`), the console's unit tests, and the tests in three slices that share nothing
-# (`test-unit`: no mesh; `test-chaos`: the chaos mesh; `test-e2e`: the shared mesh, browser
-# tests included). Much of a slice's time is spent waiting on a mesh, so on two cores they
-# overlap. The console is built first, once. `make test-slow` runs what is left out: whole
+# Every check as parallel jobs, each printed in one piece when it ends: first the linters
+# (`lint`), the console's unit tests and the tests without a mesh (`test-unit`), then the
+# two meshes' slices side by side (`test-chaos`: the chaos mesh; `test-e2e`: the shared
+# mesh, browser tests included), which spend much of their time waiting on their meshes.
+# The unit tests don't share the cores with a mesh: some pace real requests in real time.
+# The console is built first, once. `make test-slow` runs what is left out: whole
 # chat turns on a real model (SmolLM2, and the default Qwen end to end), minutes on a CPU.
 test: $(STAMP) wrk chromium console
-	@$(MAKE) --no-print-directory -j5 --output-sync=target \
-	  lint test-console test-unit test-chaos test-e2e
+	@$(MAKE) --no-print-directory -j3 --output-sync=target lint test-console test-unit
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-chaos test-e2e
 
 # The console's own unit tests (vitest, over its client-side logic).
 test-console: console
