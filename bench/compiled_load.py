@@ -30,6 +30,14 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     return total / TICKS
 
 
+def rss_mib(pid: int) -> float:
+    """A process's resident memory now, in MiB (NaN if /proc does not say)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 @dataclass
 class Run:
     requests: int

@@ -9,11 +9,10 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from rich.table import Table
 
-from bench.compiled_load import Run
+from bench.compiled_load import Run, rss_mib
 
 CEILING = "no-op ceiling (REST via Envoy)"
 REST = "REST via Envoy"
@@ -35,10 +34,9 @@ def libraries_rss_mib() -> float:
         [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     ) as proc:
         assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
-        status = Path(f"/proc/{proc.pid}/status").read_text()
+        rss = rss_mib(proc.pid)
         proc.communicate(b"")
-    line = next(row for row in status.splitlines() if row.startswith("VmRSS:"))
-    return int(line.split()[1]) / 1024
+    return rss
 
 
 @dataclass(frozen=True)

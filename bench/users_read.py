@@ -25,7 +25,7 @@ from tablemesh.users.v1 import users_service_pb2 as pb
 from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 
 from bench import ceiling, profile
-from bench.compiled_load import Run, cpu_seconds, grpc_frame, h2load, measured, wrk
+from bench.compiled_load import Run, cpu_seconds, grpc_frame, h2load, measured, rss_mib, wrk
 from bench.users_goals import Measured, goals_table, libraries_rss_mib
 
 OFFSET = int(os.environ.get("BENCH_PORT_OFFSET", "2000"))
@@ -47,13 +47,6 @@ def env_for(workers: int) -> dict[str, str]:
         "TABLEMESH_WORKERS": str(workers),
         "TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE": "100000",
     }
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def family(pid: int) -> list[int]:
