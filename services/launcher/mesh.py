@@ -30,7 +30,7 @@ from services.launcher.datastores import (
 from services.launcher.layout import Layout
 from services.launcher.logs import show_tail
 from services.launcher.supervisor import Supervisor
-from services.runtime.config import settings
+from services.runtime.config import mesh_services, settings
 from services.runtime.metrics import METRICS_PORT_SHIFT
 from services.runtime.registry import SERVICES, envoy_admin_port, gateway_port, mcp_http_port
 
@@ -48,8 +48,9 @@ class Mesh:
         self.console = console
         self.cfg = settings()
         self.timeout = timeout
+        self.services = mesh_services(self.cfg)
         self.supervisor = Supervisor(notify=self.notify, on_change=self.save)
-        ports = {s.name: s.port for s in SERVICES}
+        ports = {s.name: s.port for s in self.services}
         ports |= {"gateway": gateway_port(), "envoy-admin": envoy_admin_port()}
         self.state = statefile.State(
             os.getpid(),
@@ -113,7 +114,7 @@ class Mesh:
         self.postgres_watch = asyncio.create_task(watch)
 
     async def start(self) -> None:
-        extra = {f"{s.name} metrics": s.port + METRICS_PORT_SHIFT for s in SERVICES}
+        extra = {f"{s.name} metrics": s.port + METRICS_PORT_SHIFT for s in self.services}
         extra["mcp http"] = mcp_http_port()
         taken = ports.busy({**self.state.ports, **extra})
         if taken:
@@ -149,15 +150,16 @@ class Mesh:
                 logs = [self.lay.log(components.MIGRATIONS)]
                 raise StartupError("migrations failed", failed, logs)
 
-            status.update("preparing the model")
-            try:
-                model = await model_file.prepare(self.cfg, status.update)
-            except model_file.ModelFileError as exc:
-                raise StartupError(f"model: {exc}", {"model": str(exc)}, []) from exc
-            self.console.print(f"  [green]✓[/green] model file {model}")
+            if any(s.name == "model" for s in self.services):
+                status.update("preparing the model")
+                try:
+                    model = await model_file.prepare(self.cfg, status.update)
+                except model_file.ModelFileError as exc:
+                    raise StartupError(f"model: {exc}", {"model": str(exc)}, []) from exc
+                self.console.print(f"  [green]✓[/green] model file {model}")
 
             status.update("starting services")
-            for spec in SERVICES:
+            for spec in self.services:
                 await self.supervisor.start(
                     components.service_process(spec, self.lay, self.cfg, env)
                 )
@@ -172,7 +174,7 @@ class Mesh:
         """Waits on every service's health stream and Envoy's /ready at once; each is
         reported the moment it is up, and the last one ends the wait."""
         waits: dict[str, Coroutine[Any, Any, str]] = {
-            s.name: health.grpc_serving(s.port) for s in SERVICES
+            s.name: health.grpc_serving(s.port) for s in self.services
         }
         waits["envoy"] = health.envoy_serving(envoy_admin_port())
         tasks = {asyncio.create_task(wait, name=f"healthy {n}"): n for n, wait in waits.items()}
@@ -200,7 +202,7 @@ class Mesh:
     async def not_healthy(self, names: list[str]) -> None:
         """Raises StartupError with what each of `names` answers now."""
         probes: dict[str, Callable[[], Awaitable[str]]] = {
-            s.name: functools.partial(health.grpc_health, s.port) for s in SERVICES
+            s.name: functools.partial(health.grpc_health, s.port) for s in self.services
         }
         probes["envoy"] = functools.partial(health.envoy_ready, envoy_admin_port())
         results = await asyncio.gather(*(probes[n]() for n in names))
@@ -216,7 +218,7 @@ class Mesh:
                 self.postgres_watch.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self.postgres_watch
-            services = [s.name for s in SERVICES]
+            services = [s.name for s in self.services]
             await self.supervisor.stop(services, grace=self.cfg.shutdown_grace + 5)
             await self.supervisor.stop([components.ENVOY], grace=10)
             # Startup may have been interrupted before self.stores was set.

@@ -36,8 +36,11 @@ def redact(url: str) -> str:
 async def collect(state: State | None) -> list[Row]:
     """Probe everything in the mesh concurrently; pids come from the launcher's state."""
     pids = state.processes if state else {}
-    rows = [Row(s.name, f"127.0.0.1:{s.port}", pids.get(s.name, []), "") for s in SERVICES]
-    probes = [health.grpc_health(s.port) for s in SERVICES]
+    # The services the launcher started (their ports are in its state): without the local
+    # model provider, no model service.
+    services = [s for s in SERVICES if state is None or s.name in state.ports]
+    rows = [Row(s.name, f"127.0.0.1:{s.port}", pids.get(s.name, []), "") for s in services]
+    probes = [health.grpc_health(s.port) for s in services]
     envoy = Row(
         "envoy", f":{gateway_port()} (admin :{envoy_admin_port()})", pids.get("envoy", []), ""
     )
@@ -51,11 +54,11 @@ async def collect(state: State | None) -> list[Row]:
         kind = "embedded" if "redis" in pids else "external"
         rows.append(Row(f"redis ({kind})", redact(state.redis_url), pids.get("redis", []), ""))
         probes.append(health.redis_ok(state.redis_url))
-    model_row = next(row for row in rows if row.name == "model")
     results = await asyncio.gather(*probes, health.model_state(BY_NAME["model"].port))
     for row, result in zip(rows, results, strict=False):
         row.health = result
-    if results[-1]:
+    model_row = next((row for row in rows if row.name == "model"), None)
+    if model_row is not None and results[-1]:
         model_row.address += f" {results[-1]}"
     return rows
 

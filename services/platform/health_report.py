@@ -17,6 +17,7 @@ from services.platform.dependencies import check_dependencies
 from services.platform.mesh_health import Answer, check_all
 from services.runtime import clock
 from services.runtime.clients import MeshClients
+from services.runtime.registry import ServiceSpec
 
 REUSE_SECONDS = 1.0
 
@@ -35,8 +36,15 @@ class Report:
 
 
 class HealthReporter:
-    def __init__(self, clients: MeshClients, redis: Redis, database_url: str | None) -> None:
+    def __init__(
+        self,
+        clients: MeshClients,
+        redis: Redis,
+        database_url: str | None,
+        services: tuple[ServiceSpec, ...],
+    ) -> None:
         self._clients = clients
+        self._services = services
         self._redis = redis
         self._database_url = database_url
         self._last: Report | None = None
@@ -47,7 +55,7 @@ class HealthReporter:
             last = self._last
             if last is None or time.monotonic() - last.checked_at > REUSE_SECONDS:
                 services, dependencies = await asyncio.gather(
-                    check_all(self._clients),
+                    check_all(self._clients, self._services),
                     check_dependencies(self._database_url, self._redis),
                 )
                 last = self._last = Report(services, dependencies, time.monotonic(), clock.now())

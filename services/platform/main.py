@@ -22,6 +22,7 @@ from services.platform.api_reference_methods import ApiReferenceMethods
 from services.platform.collector import TraceCollector
 from services.platform.health_report import HealthReporter
 from services.runtime import descriptors
+from services.runtime.config import mesh_services
 from services.runtime.server import Deps, run
 from services.runtime.wire import timestamp
 
@@ -29,7 +30,9 @@ from services.runtime.wire import timestamp
 class PlatformServicer(ApiReferenceMethods, pb_grpc.PlatformServiceServicer):
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.health = HealthReporter(deps.clients, deps.redis, deps.settings.database_url)
+        self.health = HealthReporter(
+            deps.clients, deps.redis, deps.settings.database_url, mesh_services(deps.settings)
+        )
 
     async def GetMeshHealth(
         self, request: pb.GetMeshHealthRequest, context: grpc.aio.ServicerContext

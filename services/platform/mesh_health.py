@@ -41,5 +41,7 @@ async def check(clients: MeshClients, spec: registry.ServiceSpec) -> Answer:
     return Answer(spec.name, spec.address, status, latency, version, error)
 
 
-async def check_all(clients: MeshClients) -> list[Answer]:
-    return list(await asyncio.gather(*(check(clients, s) for s in registry.SERVICES)))
+async def check_all(
+    clients: MeshClients, services: tuple[registry.ServiceSpec, ...]
+) -> list[Answer]:
+    return list(await asyncio.gather(*(check(clients, s) for s in services)))

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from services.runtime import registry
 from services.runtime.env_settings import EnvSettings, InvalidSettings, Secret, var
 
 # The checkout (or the image's /app): where the console's build lands by default.
@@ -205,6 +206,11 @@ class Settings(VarSettings):
 def llm_provider(cfg: Settings) -> str:
     """The provider in effect: an empty TABLEMESH_LLM_PROVIDER is the default, local."""
     return cfg.llm_provider or "local"
+
+
+def mesh_services(cfg: Settings) -> tuple[registry.ServiceSpec, ...]:
+    """The services this configuration runs (registry.running)."""
+    return registry.running(llm_provider(cfg))
 
 
 def llm_call_timeout(cfg: Settings) -> float:

@@ -76,6 +76,12 @@ SERVICES: tuple[ServiceSpec, ...] = (
 BY_NAME = {spec.name: spec for spec in SERVICES}
 
 
+def running(llm_provider: str) -> tuple[ServiceSpec, ...]:
+    """The services a mesh runs: the model service only while it is the model provider
+    (another provider needs neither its gigabyte of weights nor the CPU they take)."""
+    return tuple(s for s in SERVICES if s.name != "model" or llm_provider == "local")
+
+
 def api_services() -> list[str]:
     """The gRPC services whose REST routes are the API (transcoded under /api/v1)."""
     return [svc for spec in SERVICES if spec.in_api for svc in spec.grpc_services]

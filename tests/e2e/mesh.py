@@ -56,6 +56,11 @@ class Mesh:
     def port(self, service: str) -> int:
         return registry.BY_NAME[service].default_port + self.offset
 
+    @property
+    def services(self) -> tuple[registry.ServiceSpec, ...]:
+        """The services it runs: a model service only with the local model provider."""
+        return registry.running(self.env.get("TABLEMESH_LLM_PROVIDER") or "local")
+
     def cli(
         self, *args: str, check: bool = True, timeout: float = 180
     ) -> subprocess.CompletedProcess[str]:

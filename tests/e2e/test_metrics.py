@@ -6,7 +6,6 @@ import re
 
 import httpx
 
-from services.runtime import registry
 from services.runtime.metrics import METRICS_PORT_SHIFT
 from tests.e2e.mesh import Mesh, bearer
 
@@ -42,6 +41,6 @@ def test_every_service_has_a_metrics_endpoint(mesh: Mesh) -> None:
     paths = ("/api/v1/health", "/api/v1/bases", "/api/v1/mcp/tools", "/api/v1/sessions")
     for path in (*paths, "/api/v1/saga-types"):
         assert mesh.http.get(path, headers=headers).status_code == 200, path
-    for spec in registry.SERVICES:
+    for spec in mesh.services:
         text = scrape(mesh, spec.name)
         assert f'service="{spec.name}"' in text, spec.name

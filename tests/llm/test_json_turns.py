@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from services.llm.providers.base import ChatMessage, ToolRequest, ToolSpec
-from services.llm.providers.json_turns import parse_turn, to_turn_messages, turn_schema
+from services.llm.providers.json_turns import IN_WORDS, parse_turn, to_turn_messages, turn_schema
 from services.llm.providers.small_model import next_step, offered
 from tests.llm.table_tools import GET_RECORDS
 
@@ -69,7 +69,8 @@ def test_the_conversation_keeps_tool_turns_in_the_json_the_model_wrote() -> None
     assert out[0][1].endswith("About base a.")
     said = {"purpose": "records to show", "tool": "get_records", "arguments": call.arguments}
     assert json.loads(out[2][1]) == said
-    assert out[3][1] == 'Result of get_records: {"records": []}\nThe question: Hours?'
+    asked = f"\nThe question: Hours?\n{IN_WORDS}"
+    assert out[3][1] == 'Result of get_records: {"records": []}' + asked
     assert json.loads(out[4][1]) == {"answer": "None."}
 
 
@@ -95,6 +96,31 @@ def test_a_new_question_starts_with_the_bases_tables_then_any_tool() -> None:
     assert next_step(asked, []) == ([], True)
     no_base = [ChatMessage("system", "No base was chosen."), ChatMessage("user", "Hello?")]
     assert next_step(no_base, tools) == (tools, False)  # nothing to list: any tool
+
+
+def test_a_repeated_call_or_enough_data_calls_leave_only_an_answer() -> None:
+    tools = [LIST_TABLES, GET_RECORDS]
+    arguments = {"base_id": "appAAAAAAAAAAAAAA", "table": "Projects"}
+
+    def fetched(n: int, same: bool) -> list[ChatMessage]:
+        out = [ChatMessage("user", "Hours?")]
+        for i in range(n):
+            args = arguments if same else {**arguments, "view": f"v{i}"}
+            out.append(ChatMessage("assistant", "", (ToolRequest(f"c{i}", "get_records", args),)))
+            out.append(ChatMessage("tool", "{}", tool_call_id=f"c{i}", name="get_records"))
+        return out
+
+    assert next_step(fetched(2, same=False), tools) == (tools, True)
+    assert next_step(fetched(2, same=True), tools) == ([], True)  # asked again: answer now
+    assert next_step(fetched(3, same=False), tools) == ([], True)  # enough data calls
+    assert turn_schema([]) == {
+        "type": "object",
+        "properties": {"answer": {"type": "string"}},
+        "required": ["answer"],
+    }
+    # A new question starts afresh.
+    again = [*fetched(3, same=True), ChatMessage("assistant", "7."), ChatMessage("user", "And?")]
+    assert next_step(again, tools) == (tools, False)
 
 
 def test_a_small_model_is_offered_a_few_tools_without_paging_arguments() -> None:

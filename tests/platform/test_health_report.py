@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from services.platform import health_report
 from services.platform.dependencies import check_dependencies
 from services.platform.health_report import HealthReporter
+from services.runtime import registry
 from services.runtime.clients import MeshClients
 from services.runtime.config import settings
 from tests.ports import offset
@@ -61,12 +62,16 @@ async def test_one_report_serves_every_caller_for_a_second(
     database_url: str, redis: Redis, nobody: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clients = MeshClients()  # no service runs at this test's ports: all UNREACHABLE
-    reporter = HealthReporter(clients, redis, database_url)
+    services = registry.running("openai")
+    reporter = HealthReporter(clients, redis, database_url, services)
     try:
         first = await reporter.report()
         assert (await reporter.report()) is first
         assert not first.healthy
         assert {a.status for a in first.services} == {"UNREACHABLE"}
+        # The services of the configuration only: another provider runs no model service.
+        assert [a.name for a in first.services] == [s.name for s in services]
+        assert "model" not in [a.name for a in first.services]
         monkeypatch.setattr(health_report, "REUSE_SECONDS", 0.0)
         assert (await reporter.report()) is not first
     finally:

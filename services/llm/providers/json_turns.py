@@ -33,6 +33,7 @@ STRUCTURE = (
 )
 # The question repeated after a tool result is cut to this (a pasted document needs no echo).
 QUESTION_CHARS = 500
+IN_WORDS = "When you answer, reply in a short sentence of words, not JSON."
 ANSWER_ONLY = {
     "type": "object",
     "properties": {"answer": {"type": "string"}},
@@ -117,7 +118,9 @@ def to_turn_messages(messages: list[ChatMessage], tools: list[ToolSpec]) -> list
         elif m.role == "tool":
             # The question again after each result: a small model otherwise answers what
             # the result shows (every record's total) rather than what was asked.
-            asked = f"\nThe question: {question}" if question else ""
+            # And how to answer it: asked for a figure, a small model otherwise echoes the
+            # result's JSON ("{sum: 36.5}") as its reply.
+            asked = f"\nThe question: {question}\n{IN_WORDS}" if question else ""
             out.append(("user", f"Result of {m.name}: {m.content}{asked}"))
         elif m.role == "assistant" and m.tool_calls:
             call = m.tool_calls[0]

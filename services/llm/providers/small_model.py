@@ -53,6 +53,8 @@ def offered(tools: list[ToolSpec]) -> list[ToolSpec]:
 
 
 SCHEMA_TOOL = "list_tables"
+# Data calls (tools other than list_tables) after which a question must be answered.
+DATA_CALLS = 3
 
 
 def knows_schema(messages: list[ChatMessage]) -> bool:
@@ -79,7 +81,8 @@ def next_step(messages: list[ChatMessage], tools: list[ToolSpec]) -> tuple[list[
     the conversation holds the base's tables, that call is list_tables, and the one after
     it must fetch the data with another tool: a small model picks filters and fields by
     guesswork otherwise (a sum over every record instead of the finished ones), or
-    answers from the table list alone.
+    answers from the table list alone. After a repeated call, or DATA_CALLS data calls,
+    it must answer.
     """
     if not tools or not messages:
         return tools, True
@@ -89,7 +92,17 @@ def next_step(messages: list[ChatMessage], tools: list[ToolSpec]) -> tuple[list[
         if schema and not knows_schema(messages) and names_a_base(messages):
             return schema, False
         return tools, False
-    ran = [m.name for m in _since_question(messages) if m.role == "tool"]
+    since = _since_question(messages)
+    ran = [m.name for m in since if m.role == "tool"]
     if ran and others and all(name == SCHEMA_TOOL for name in ran):
         return others, False
+    if _repeated_a_call(since) or sum(name != SCHEMA_TOOL for name in ran) >= DATA_CALLS:
+        # It has what it will get: a small model otherwise asks again for what it has
+        # (the same call, word for word) until the step limit ends the turn unanswered.
+        return [], True
     return tools, True
+
+
+def _repeated_a_call(since: list[ChatMessage]) -> bool:
+    calls = [(c.name, c.arguments) for m in since if m.role == "assistant" for c in m.tool_calls]
+    return bool(calls) and calls[-1] in calls[:-1]
