@@ -28,14 +28,15 @@ os.environ.setdefault("TABLEMESH_SERVICE_SECRET", secrets.token_urlsafe(48))
 # Every test signs in from 127.0.0.1 against one Redis: auth's per-address sign-in limit
 # would refuse a busy suite. Meshes that test it set their own (tests/e2e/mesh.py).
 os.environ.setdefault("TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE", "100000")
-# Every mesh runs the model service: the tests' is SmolLM2 (93 MB, loads in 0.1 s); the one
-# test of the real default model (tests/model/test_default_model.py) sets its own.
+# The model service, in the meshes with the local provider (the chaos mesh) and in
+# tests/model, runs SmolLM2 (93 MB, loads in 0.1 s); the one test of the real default model
+# (tests/model/test_default_model.py) sets its own.
 os.environ.setdefault("TABLEMESH_MODEL", "smollm2-135m")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database(tmp_path_factory.mktemp("pg")) as url:
+def database_url() -> Iterator[str]:
+    with fresh_database() as url:
         yield url
 
 

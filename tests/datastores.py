@@ -4,7 +4,9 @@ are set (a fresh database per test session), else embedded ones (pgserver, redis
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,15 +24,18 @@ def with_database(url: str, name: str) -> str:
 
 
 @contextmanager
-def fresh_database(workdir: Path) -> Iterator[str]:
+def fresh_database() -> Iterator[str]:
     """A new, empty database; dropped afterwards."""
     server_url = os.environ.get("DATABASE_URL")
     server = None
     if not server_url:
         import pgserver
 
-        (workdir / "pg").mkdir(parents=True, exist_ok=True)
-        server = pgserver.get_server(workdir / "pg" / "data", cleanup_mode="stop")
+        # Not under pytest's temporary root: run as root, PostgreSQL runs as another user
+        # (pgserver opens the path to it), and a second pytest process starting meanwhile
+        # (make test runs slices side by side) makes that root private again.
+        workdir = Path(tempfile.mkdtemp(prefix="tablemesh-test-pg-"))
+        server = pgserver.get_server(workdir / "data", cleanup_mode="stop")
         server_url = server.get_uri()
     name = f"tm_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server_url, autocommit=True) as conn:
@@ -42,6 +47,7 @@ def fresh_database(workdir: Path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if server is not None:
             server.cleanup()
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 @contextmanager

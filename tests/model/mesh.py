@@ -4,6 +4,7 @@ stubs to call them with."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,7 +17,9 @@ from tablemesh.model.v1.model_service_pb2_grpc import ModelServiceStub
 
 from services.auth import main as auth_main
 from services.model import main as model_main
+from services.model import weights
 from services.runtime import registry
+from services.runtime.config import Settings
 from services.runtime.server import Deps
 from services.users import main as users_main
 from tests.inprocess import running_services
@@ -60,6 +63,9 @@ async def model_stubs(database_url: str, redis_url: str, **env: str) -> AsyncIte
         "TABLEMESH_MODEL_CONTEXT": "2048",
         "TABLEMESH_LLM_MAX_STEPS": "3",
     }
+    # The model file, as the launcher makes it before the service starts (once per cache).
+    cache = Settings().model_cache_dir
+    await asyncio.to_thread(weights.ensure, weights.PINNED[base["TABLEMESH_MODEL"]], cache)
     async with running_services(services, database_url, redis_url, {**base, **env}) as deps:
         for hook in deps[2].readiness:  # the model loaded, as health waits for it
             await hook()

