@@ -83,8 +83,12 @@ SLICE_unit := unit and not slow
 SLICE_chaos := chaos and not slow
 SLICE_e2e := e2e and not chaos and not slow
 SLICE_slow := slow
+# The unit tests in two processes (pytest-xdist): many of them wait on timers and sockets,
+# so two halve their time even on 2 cores. The meshes' slices stay one process each: a
+# second would boot a second mesh.
+XDIST_unit := -n 2
 test-unit test-chaos test-e2e test-slow: test-%: $(STAMP) wrk chromium console
-	$(BIN)/pytest -q -m '$(SLICE_$*)' $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m '$(SLICE_$*)' $(XDIST_$*) $(PYTEST_ARGS)
 
 # The tests in one process; PYTEST_ARGS passes options (e.g. PYTEST_ARGS='-m unit').
 pytest: $(STAMP) wrk chromium console
