@@ -46,6 +46,9 @@ def env_for(workers: int) -> dict[str, str]:
         "TABLEMESH_VAR_DIR": str(VAR),
         "TABLEMESH_WORKERS": str(workers),
         "TABLEMESH_AUTH_RATE_LIMIT_PER_MINUTE": "100000",
+        # The API's mesh without the model service: its 1.9 GB and its load time are
+        # `make bench-ai`'s (bench/local_model.py), not a profile read's.
+        "TABLEMESH_LLM_PROVIDER": os.environ.get("TABLEMESH_LLM_PROVIDER", "none"),
     }
 
 
