@@ -50,19 +50,22 @@ down: $(STAMP)
 status: $(STAMP)
 	$(BIN)/tablemesh status
 
+# $(call debian,CHECK,PACKAGE,WHAT): a Debian tool the tests or benches need. When the
+# shell test CHECK fails, PACKAGE is installed if we may (root, with apt-get); else the
+# recipe stops saying WHAT needs it and how to install it.
+debian = @$(1) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+  && apt-get update -qq && apt-get install -y -qq $(2); } \
+  || { echo "$(3): install it with 'apt-get install $(2)'"; exit 1; }
+
 # The overload test and the edge bench drive the gateway with wrk, Debian's compiled HTTP
-# load generator: installed here when it is missing and we may (root), else named.
+# load generator.
 wrk:
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	  && apt-get update -qq && apt-get install -y -qq wrk; } \
-	  || { echo "make test needs wrk: install it with 'apt-get install wrk'"; exit 1; }
+	$(call debian,command -v wrk >/dev/null,wrk,make test needs wrk)
 
 # The browser tests drive Debian's Chromium through Playwright (which cannot download its
-# own browsers here): installed like wrk.
+# own browsers here).
 chromium:
-	@[ -x /usr/bin/chromium ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	  && apt-get update -qq && apt-get install -y -qq chromium; } \
-	  || { echo "make test needs Chromium: install it with 'apt-get install chromium'"; exit 1; }
+	$(call debian,[ -x /usr/bin/chromium ],chromium,make test needs Chromium)
 
 # Every check as parallel jobs, each printed in one piece when it ends: first the linters
 # (`lint`), the console's unit tests and the tests without a mesh (`test-unit`), then the
@@ -116,9 +119,7 @@ gen: $(STAMP)
 
 # The users bench drives gRPC with h2load (Debian's nghttp2-client), installed like wrk.
 h2load:
-	@command -v h2load >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	  && apt-get update -qq && apt-get install -y -qq nghttp2-client; } \
-	  || { echo "make bench needs h2load: install it with 'apt-get install nghttp2-client'"; exit 1; }
+	$(call debian,command -v h2load >/dev/null,nghttp2-client,make bench needs h2load)
 
 bench: $(STAMP) wrk h2load
 	$(BIN)/python -m bench.users_read
