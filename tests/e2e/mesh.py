@@ -112,7 +112,8 @@ class Mesh:
     def register(self, **overrides: str) -> dict[str, Any]:
         return register(self.http, **overrides)
 
-    def invite(self, admin_token: str, role: str = "member") -> dict[str, Any]:
+    def invitation(self, admin_token: str, role: str = "member") -> tuple[str, str]:
+        """A new invitation, not yet accepted: (the invited email, its token)."""
         email = f"i{uuid.uuid4().hex[:10]}@example.com"
         reply = self.http.post(
             "/api/v1/auth/invitations",
@@ -120,7 +121,11 @@ class Mesh:
             headers=bearer(admin_token),
         )
         assert reply.status_code == 200, reply.text
-        token = reply.json()["token"]
+        return email, str(reply.json()["token"])
+
+    def invite(self, admin_token: str, role: str = "member") -> dict[str, Any]:
+        """An invited user who accepted: the acceptance's reply, with email and password."""
+        email, token = self.invitation(admin_token, role)
         accepted = self.http.post(
             "/api/v1/auth/invitations:accept",
             json={

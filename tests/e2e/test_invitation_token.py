@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
 
-from tests.e2e.mesh import Mesh, bearer
+from tests.e2e.mesh import Mesh
 
 PERSON = {"password": "member pass 1", "first_name": "Grace", "last_name": "Hopper"}
 
@@ -23,22 +21,11 @@ def invitations_pending(mesh: Mesh, emails: list[str]) -> list[bool]:
         ]
 
 
-def invite(mesh: Mesh, admin_token: str) -> tuple[str, str]:
-    email = f"p{uuid.uuid4().hex[:10]}@example.com"
-    reply = mesh.http.post(
-        "/api/v1/auth/invitations",
-        json={"email": email, "role": "member"},
-        headers=bearer(admin_token),
-    )
-    assert reply.status_code == 200, reply.text
-    return email, str(reply.json()["token"])
-
-
 def test_the_token_is_accepted_from_the_body_and_never_logged(mesh: Mesh) -> None:
     admin = mesh.register()
     (email_a, token_a), (email_b, _) = (
-        invite(mesh, admin["access_token"]),
-        invite(mesh, admin["access_token"]),
+        mesh.invitation(admin["access_token"]),
+        mesh.invitation(admin["access_token"]),
     )
     in_path = mesh.http.post(f"/api/v1/auth/invitations/{token_a}:accept", json=PERSON)
     assert in_path.status_code == 404, in_path.text
