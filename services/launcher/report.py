@@ -54,10 +54,13 @@ async def collect(state: State | None) -> list[Row]:
         kind = "embedded" if "redis" in pids else "external"
         rows.append(Row(f"redis ({kind})", redact(state.redis_url), pids.get("redis", []), ""))
         probes.append(health.redis_ok(state.redis_url))
-    results = await asyncio.gather(*probes, health.model_state(BY_NAME["model"].port))
+    # The model's file and state, after every row's probe, when a model service runs.
+    model_row = next((row for row in rows if row.name == "model"), None)
+    if model_row is not None:
+        probes.append(health.model_state(BY_NAME["model"].port))
+    results = await asyncio.gather(*probes)
     for row, result in zip(rows, results, strict=False):
         row.health = result
-    model_row = next((row for row in rows if row.name == "model"), None)
     if model_row is not None and results[-1]:
         model_row.address += f" {results[-1]}"
     return rows
