@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 
 from services.llm.providers.answer_stream import AnswerDecoder
-from services.llm.providers.base import ChatMessage, ModelReply, ToolRequest, ToolSpec
+from services.llm.providers.base import ChatMessage, ToolRequest, ToolSpec
 from services.llm.providers.small_model import purpose_of
 
 # Schema keywords the grammar keeps (ids keep their patterns); bounds (lengths, counts,
@@ -179,8 +179,3 @@ def parse_turn(
     if isinstance(reply, dict) and isinstance(reply.get("answer"), str):
         return reply["answer"], ()
     return text, ()
-
-
-def as_reply(text: str, tools: list[ToolSpec], reply: ModelReply) -> ModelReply:
-    answer, calls = parse_turn(text, tools)
-    return ModelReply(answer, calls, reply.usage, reply.model)
