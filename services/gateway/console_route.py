@@ -44,10 +44,6 @@ API_PREFIXES = ("/api", "/docs")
 GRPC_REQUEST = [{"name": "content-type", "string_match": {"prefix": "application/grpc"}}]
 
 
-def is_console(method: Method) -> bool:
-    return method.service in SPEC.grpc_services
-
-
 def console_transcoder() -> Json:
     return {
         "@type": "type.googleapis.com/envoy.extensions.filters.http.grpc_json_transcoder.v3"
