@@ -21,16 +21,32 @@ TURN_SECONDS = 90
 pytestmark = pytest.mark.slow
 
 
-def chat(mesh: Mesh, token: str, message: str) -> tuple[int, dict[str, object], float]:
+def chat(
+    mesh: Mesh, token: str, message: str, base_id: str
+) -> tuple[int, dict[str, object], float]:
     began = time.monotonic()
     reply = mesh.http.post(
-        "/api/v1/chat", json={"message": message}, headers=bearer(token), timeout=TURN_SECONDS
+        "/api/v1/chat",
+        json={"message": message, "base_id": base_id},
+        headers=bearer(token),
+        timeout=TURN_SECONDS,
     )
     return reply.status_code, reply.json(), time.monotonic() - began
 
 
 def test_a_dead_model_is_unavailable_then_restarted(mesh: Mesh) -> None:
     token = mesh.register()["access_token"]
+    # A base to ask about: without one the question is answered without the model.
+    base = mesh.http.post(
+        "/api/v1/bases",
+        json={
+            "name": "Crash",
+            "tables": [{"name": "Notes", "fields": [{"name": "Name", "type": "singleLineText"}]}],
+        },
+        headers=bearer(token),
+    )
+    assert base.status_code == 200, base.text
+    base_id = base.json()["base"]["id"]
     # Only the model's row: on 2 busy cores another service's 1 s health check may time
     # out (status then exits non-zero). The table folds long cells across lines: read it
     # without its borders and spaces.
@@ -44,7 +60,7 @@ def test_a_dead_model_is_unavailable_then_restarted(mesh: Mesh) -> None:
     os.kill(launcher, signal.SIGSTOP)
     try:
         os.kill(pid, signal.SIGKILL)
-        code, body, seconds = chat(mesh, token, "Hello?")
+        code, body, seconds = chat(mesh, token, "Hello?", base_id)
     finally:
         os.kill(launcher, signal.SIGCONT)
     assert code == 503, body
@@ -53,6 +69,6 @@ def test_a_dead_model_is_unavailable_then_restarted(mesh: Mesh) -> None:
 
     mesh.wait_replaced("model", [pid], instances=1)
     asyncio.run(asyncio.wait_for(health.grpc_serving(mesh.port("model")), 60))
-    code, body, _ = chat(mesh, token, "Hello again?")
+    code, body, _ = chat(mesh, token, "Hello again?", base_id)
     assert code == 200, body
     assert body["model"] == "smollm2-135m"

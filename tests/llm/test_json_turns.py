@@ -15,7 +15,11 @@ from services.llm.providers.small_model import next_step, offered
 from tests.llm.table_tools import GET_RECORDS
 
 TOOLS = [GET_RECORDS]
-LIST_TABLES = ToolSpec("list_tables", "List the tables.", {"type": "object"})
+LIST_TABLES = ToolSpec(
+    "list_tables",
+    "List the tables.",
+    {"type": "object", "properties": {"base_id": {"type": "string"}}, "required": ["base_id"]},
+)
 
 
 def test_the_turn_schema_admits_a_call_or_an_answer_and_nothing_else() -> None:
@@ -95,7 +99,9 @@ def test_a_new_question_starts_with_the_bases_tables_then_any_tool() -> None:
     assert next_step(asked, TOOLS) == (TOOLS, False)  # no list_tables offered
     assert next_step(asked, []) == ([], True)
     no_base = [ChatMessage("system", "No base was chosen."), ChatMessage("user", "Hello?")]
-    assert next_step(no_base, tools) == (tools, False)  # nothing to list: any tool
+    assert next_step(no_base, tools) == ([], True)  # no base's id: it asks which base
+    free = ToolSpec("list_bases", "List the bases.", {"type": "object"})
+    assert next_step(no_base, [*tools, free]) == ([free], True)  # or calls what needs none
 
 
 def test_a_repeated_call_or_enough_data_calls_leave_only_an_answer() -> None:
@@ -103,7 +109,10 @@ def test_a_repeated_call_or_enough_data_calls_leave_only_an_answer() -> None:
     arguments = {"base_id": "appAAAAAAAAAAAAAA", "table": "Projects"}
 
     def fetched(n: int, same: bool) -> list[ChatMessage]:
-        out = [ChatMessage("user", "Hours?")]
+        out = [
+            ChatMessage("system", "About base appAAAAAAAAAAAAAA."),
+            ChatMessage("user", "Hours?"),
+        ]
         for i in range(n):
             args = arguments if same else {**arguments, "view": f"v{i}"}
             out.append(ChatMessage("assistant", "", (ToolRequest(f"c{i}", "get_records", args),)))
@@ -120,7 +129,7 @@ def test_a_repeated_call_or_enough_data_calls_leave_only_an_answer() -> None:
     }
     # A new question starts afresh.
     again = [*fetched(3, same=True), ChatMessage("assistant", "7."), ChatMessage("user", "And?")]
-    assert next_step(again, tools) == (tools, False)
+    assert next_step(again, tools) == ([LIST_TABLES], False)
 
 
 def test_a_small_model_is_offered_a_few_tools_without_paging_arguments() -> None:

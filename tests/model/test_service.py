@@ -14,6 +14,7 @@ import pytest
 from tablemesh.llm.v1 import llm_service_pb2 as llm_pb
 from tablemesh.model.v1 import model_service_pb2 as pb
 
+from services.llm.providers.local import WHICH_BASE
 from tests.llm.mesh import Person
 from tests.llm.table_tools import BASE_ID
 from tests.model.mesh import Stubs, conversation, model_stubs
@@ -136,10 +137,22 @@ async def test_a_chat_turn_runs_on_the_local_model_in_constrained_turns(
     assert history.messages[-1].role == "assistant"
 
 
+async def test_a_question_without_a_base_is_asked_which_base(stubs: Stubs, person: Person) -> None:
+    """Every tool needs a base's id, and a small model left to answer without one makes a
+    figure up: the turn asks which base instead, without generating, and streams that."""
+    request = llm_pb.StreamChatRequest(message="How many records are there?")
+    events = [e async for e in stubs.llm.StreamChat(request, metadata=person.md, timeout=60)]
+    done = events[-1].done
+    assert done.message == WHICH_BASE and not done.tool_calls
+    assert "".join(e.delta for e in events if e.WhichOneof("event") == "delta") == WHICH_BASE
+    assert done.usage.prompt_tokens == 0 and done.usage.cost_usd == 0
+    assert done.model == "smollm2-135m"
+
+
 # A whole chat on SmolLM2: up to 8 steps of 512 tokens each, a minute on busy cores.
 @pytest.mark.slow
 async def test_streamchat_streams_the_local_models_answer(stubs: Stubs, person: Person) -> None:
-    request = llm_pb.StreamChatRequest(message="Say hello to the team.")
+    request = llm_pb.StreamChatRequest(message="Say hello to the team.", base_id=BASE_ID)
     events = [e async for e in stubs.llm.StreamChat(request, metadata=person.md, timeout=120)]
     done = events[-1].done
     assert done.model == "smollm2-135m"

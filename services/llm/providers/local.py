@@ -20,7 +20,7 @@ from services.llm.providers.answer_stream import AnswerDecoder
 from services.llm.providers.base import ChatMessage, ModelReply, TextDelta, TokenUsage, ToolSpec
 from services.llm.providers.json_turns import parse_turn, to_turn_messages
 from services.llm.providers.json_turns import turn_schema as schema_of
-from services.llm.providers.small_model import next_step, offered
+from services.llm.providers.small_model import names_a_base, next_step, offered
 from services.runtime.clients import MeshClients, outgoing_metadata, remaining_timeout
 from services.runtime.errors import (
     DomainError,
@@ -34,6 +34,11 @@ NAME = "local"
 # The answer of one step: a tool call or a reply; a small model rambles if let.
 MAX_TOKENS = 512
 GONE = "the local model is unavailable (starting, or restarting after a failure); retry in a moment"
+# The reply to a question without a base (see stream).
+WHICH_BASE = (
+    "Which base should I look at? Choose one above the chat in the console, or send its id "
+    "as base_id (GET /api/v1/bases lists your bases): I answer from a base's tables."
+)
 # How long a call waits for the model service to be reachable (redials are <= 5 s apart).
 CONNECT_SECONDS = 8.0
 
@@ -89,8 +94,13 @@ class LocalModel:
             self._schemas[key] = json.dumps(schema_of(tools, answer))
         return self._schemas[key]
 
-    def _request(self, messages: list[ChatMessage], tools: list[ToolSpec]) -> Any:
-        callable_now, answer = next_step(messages, tools)
+    def _request(
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec],
+        callable_now: list[ToolSpec],
+        answer: bool,
+    ) -> Any:
         return model_pb.GenerateRequest(
             messages=[
                 model_pb.Message(role=role, content=content)
@@ -113,9 +123,16 @@ class LocalModel:
         self, model: str, messages: list[ChatMessage], tools: list[ToolSpec]
     ) -> AsyncIterator[TextDelta | ModelReply]:
         tools = offered(tools)
+        callable_now, may_answer = next_step(messages, tools)
+        if not callable_now and not names_a_base(messages):
+            # Nothing it may call and no base to read: a small model left to answer makes
+            # figures up ("100 records"), whatever its prompt says. Asked, not generated.
+            yield TextDelta(WHICH_BASE)
+            yield ModelReply(WHICH_BASE, (), TokenUsage(), model)
+            return
         await connected(self._channel)
         call = self._stub.Generate(
-            self._request(messages, tools),
+            self._request(messages, tools, callable_now, may_answer),
             timeout=remaining_timeout(self._timeout),
             metadata=outgoing_metadata(),
         )

@@ -62,8 +62,12 @@ def knows_schema(messages: list[ChatMessage]) -> bool:
 
 
 def names_a_base(messages: list[ChatMessage]) -> bool:
-    """With no base named there is nothing to list (the model would invent an id)."""
+    """Whether a base's id is in the conversation (the system prompt's, or the user's)."""
     return any(m.role in ("system", "user") and BASE_ID.search(m.content) for m in messages)
+
+
+def _needs_a_base(tool: ToolSpec) -> bool:
+    return "base_id" in (tool.parameters or {}).get("required", [])
 
 
 def _since_question(messages: list[ChatMessage]) -> list[ChatMessage]:
@@ -89,7 +93,11 @@ def next_step(messages: list[ChatMessage], tools: list[ToolSpec]) -> tuple[list[
     schema = [tool for tool in tools if tool.name == SCHEMA_TOOL]
     others = [tool for tool in tools if tool.name != SCHEMA_TOOL]
     if messages[-1].role == "user":
-        if schema and not knows_schema(messages) and names_a_base(messages):
+        if not names_a_base(messages):
+            # A small model invents the id of a base it was not told: only the tools that
+            # need none, or an answer (asking which base is meant, as the prompt says).
+            return [t for t in tools if not _needs_a_base(t)], True
+        if schema and not knows_schema(messages):
             return schema, False
         return tools, False
     since = _since_question(messages)
