@@ -11,7 +11,8 @@ import pytest
 
 from services.llm.providers.base import ChatMessage, ToolRequest, ToolSpec
 from services.llm.providers.json_turns import IN_WORDS, parse_turn, to_turn_messages, turn_schema
-from services.llm.providers.small_model import next_step, offered
+from services.llm.providers.known_names import narrowed
+from services.llm.providers.small_model import next_step, offered, purpose_of
 from tests.llm.table_tools import GET_RECORDS
 
 TOOLS = [GET_RECORDS]
@@ -132,7 +133,61 @@ def test_a_repeated_call_or_enough_data_calls_leave_only_an_answer() -> None:
     assert next_step(again, tools) == ([LIST_TABLES], False)
 
 
+def test_a_calls_names_are_held_to_those_the_conversation_has_seen() -> None:
+    """The base the conversation names; after list_tables, its tables and fields (group_by
+    to the single selects): no miscopied id, no invented field, in the grammar or after."""
+    analyze = ToolSpec(
+        "analyze_table_data",
+        "Totals.",
+        {
+            "type": "object",
+            "properties": {
+                "base_id": {"type": "string"},
+                "table": {"type": "string"},
+                "fields": {"type": "array", "items": {"type": "string"}},
+                "group_by": {"type": "string"},
+            },
+            "required": ["base_id", "table"],
+        },
+    )
+    asked = [ChatMessage("system", "About base appAAAAAAAAAAAAAA."), ChatMessage("user", "Hours?")]
+    (before,) = narrowed([analyze], asked)
+    assert before.parameters["properties"]["base_id"]["enum"] == ["appAAAAAAAAAAAAAA"]
+    assert "enum" not in before.parameters["properties"]["table"]  # no tables known yet
+    fields = [
+        {"name": "Hours", "type": "number"},
+        {"name": "Status", "type": "singleSelect", "choices": ["Done"]},
+    ]
+    listed = json.dumps(
+        {"tables": [{"id": "tblBBBBBBBBBBBBBB", "name": "Projects", "fields": fields}]}
+    )
+    seen = [*asked, ChatMessage("tool", listed, tool_call_id="c1", name="list_tables")]
+    (tool,) = narrowed([analyze], seen)
+    properties = tool.parameters["properties"]
+    assert properties["table"]["enum"] == ["Projects", "tblBBBBBBBBBBBBBB"]
+    assert properties["fields"]["items"]["enum"] == ["Hours", "Status"]
+    assert properties["group_by"]["enum"] == ["Status"]
+    schema = turn_schema([tool])
+    call = {"purpose": purpose_of(tool.name), "tool": tool.name}
+    good = {"base_id": "appAAAAAAAAAAAAAA", "table": "Projects", "group_by": "Status"}
+    jsonschema.validate({**call, "arguments": good}, schema)
+    for wrong in ({"base_id": "appAAAAAAAAAAAAA4"}, {"group_by": "Status=Done"}, {"table": "P"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**call, "arguments": {**good, **wrong}}, schema)
+    assert analyze.parameters["properties"]["table"] == {"type": "string"}  # unchanged
+    # A list_tables that failed teaches nothing.
+    failed = [
+        *asked,
+        ChatMessage("tool", "NOT_FOUND: no base", tool_call_id="c1", name="list_tables"),
+    ]
+    assert "enum" not in narrowed([analyze], failed)[0].parameters["properties"]["table"]
+
+
 def test_a_small_model_is_offered_a_few_tools_without_paging_arguments() -> None:
-    (tool,) = offered([GET_RECORDS, ToolSpec("export_table_csv", "CSV.", {"type": "object"})])
-    assert tool.name == "get_records" and "max_records" not in tool.parameters["properties"]
-    assert "max_records" in GET_RECORDS.parameters["properties"]  # the original unchanged
+    schema = GET_RECORDS.parameters
+    view = {**schema, "properties": {**schema["properties"], "view": {"type": "string"}}}
+    with_view = ToolSpec(GET_RECORDS.name, GET_RECORDS.description, view)
+    (tool,) = offered([with_view, ToolSpec("export_table_csv", "CSV.", {"type": "object"})])
+    assert tool.name == "get_records"
+    assert not {"max_records", "view"} & set(tool.parameters["properties"])
+    assert {"max_records", "view"} <= set(with_view.parameters["properties"])  # unchanged

@@ -18,8 +18,8 @@ from tablemesh.model.v1 import model_service_pb2_grpc as model_grpc
 
 from services.llm.providers.answer_stream import AnswerDecoder
 from services.llm.providers.base import ChatMessage, ModelReply, TextDelta, TokenUsage, ToolSpec
-from services.llm.providers.json_turns import parse_turn, to_turn_messages
-from services.llm.providers.json_turns import turn_schema as schema_of
+from services.llm.providers.json_turns import parse_turn, to_turn_messages, turn_schema
+from services.llm.providers.known_names import narrowed
 from services.llm.providers.small_model import names_a_base, next_step, offered
 from services.runtime.clients import MeshClients, outgoing_metadata, remaining_timeout
 from services.runtime.errors import (
@@ -83,16 +83,6 @@ class LocalModel:
         self._channel = clients.channel("model")
         self._stub = model_grpc.ModelServiceStub(self._channel)
         self._timeout = timeout
-        # The schema text of the last tool list: the same tools come with every step.
-        self._schemas: dict[tuple[str, ...], str] = {}
-
-    def _schema(self, tools: list[ToolSpec], answer: bool) -> str:
-        key = (*sorted(t.name for t in tools), str(answer))
-        if key not in self._schemas:
-            if len(self._schemas) > 8:
-                self._schemas.clear()
-            self._schemas[key] = json.dumps(schema_of(tools, answer))
-        return self._schemas[key]
 
     def _request(
         self,
@@ -106,7 +96,7 @@ class LocalModel:
                 model_pb.Message(role=role, content=content)
                 for role, content in to_turn_messages(messages, tools)
             ],
-            json_schema=self._schema(callable_now, answer),
+            json_schema=json.dumps(turn_schema(callable_now, answer)),
             max_tokens=MAX_TOKENS,
         )
 
@@ -122,7 +112,8 @@ class LocalModel:
     async def stream(
         self, model: str, messages: list[ChatMessage], tools: list[ToolSpec]
     ) -> AsyncIterator[TextDelta | ModelReply]:
-        tools = offered(tools)
+        # Each step's schema anew: the names it admits grow as the conversation learns them.
+        tools = narrowed(offered(tools), messages)
         callable_now, may_answer = next_step(messages, tools)
         if not callable_now and not names_a_base(messages):
             # Nothing it may call and no base to read: a small model left to answer makes

@@ -31,8 +31,9 @@ def purpose_of(tool_name: str) -> str:
 
 
 # Optional arguments a small model is not shown: it sets them at random (one record read
-# for an average), where the tool's default is what the question needs.
-HIDDEN_ARGUMENTS = ("max_records",)
+# for an average; a view "All" that no table has, then the same call again), where the
+# tool's default is what the question needs.
+HIDDEN_ARGUMENTS = ("max_records", "view")
 
 
 def _without_hidden(tool: ToolSpec) -> ToolSpec:
@@ -61,9 +62,18 @@ def knows_schema(messages: list[ChatMessage]) -> bool:
     return any(m.role == "tool" and m.name == SCHEMA_TOOL for m in messages)
 
 
+def named_bases(messages: list[ChatMessage]) -> set[str]:
+    """The bases' ids the conversation names (the system prompt's, or the user's)."""
+    return {
+        found
+        for m in messages
+        if m.role in ("system", "user")
+        for found in BASE_ID.findall(m.content)
+    }
+
+
 def names_a_base(messages: list[ChatMessage]) -> bool:
-    """Whether a base's id is in the conversation (the system prompt's, or the user's)."""
-    return any(m.role in ("system", "user") and BASE_ID.search(m.content) for m in messages)
+    return bool(named_bases(messages))
 
 
 def _needs_a_base(tool: ToolSpec) -> bool:
