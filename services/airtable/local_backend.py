@@ -9,11 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.airtable import changes
 from services.airtable.checks import base_deleted
 from services.airtable.local_records import LocalRecords
 from services.airtable.local_schema import (
     bases,
     field_to_json,
+    outbox,
     record_requests,
     records,
     row_to_base,
@@ -21,6 +23,7 @@ from services.airtable.local_schema import (
     tables,
 )
 from services.airtable.model import Base, Field, Table, TableSpec, new_id
+from services.runtime import events
 from services.runtime.clock import now
 from services.runtime.errors import AlreadyExists, NotFound
 
@@ -95,6 +98,9 @@ class LocalBackend(LocalRecords):
                 )
                 if values:
                     await conn.execute(tables.insert(), values)
+                await events.emit(
+                    conn, outbox, changes.base_changed("base.created", tenant_id, base)
+                )
         except IntegrityError:
             # A concurrent retry with the same request id won: answer as it did.
             if request_id and (seen := await self._base_by_request(tenant_id, request_id)):
@@ -104,7 +110,7 @@ class LocalBackend(LocalRecords):
 
     async def delete_base(self, tenant_id: str, base_id: str) -> None:
         async with self._engine.begin() as conn:
-            await self._check_base(conn, tenant_id, base_id)
+            base = await self._check_base(conn, tenant_id, base_id)
             in_base = sa.select(tables.c.id).where(tables.c.base_id == base_id)
             await conn.execute(records.delete().where(records.c.table_id.in_(in_base)))
             await conn.execute(
@@ -112,6 +118,7 @@ class LocalBackend(LocalRecords):
             )
             await conn.execute(tables.delete().where(tables.c.base_id == base_id))
             await conn.execute(bases.update().where(bases.c.id == base_id).values(deleted_at=now()))
+            await events.emit(conn, outbox, changes.base_changed("base.deleted", tenant_id, base))
 
     async def get_schema(self, tenant_id: str, base_id: str) -> list[Table]:
         async with self._engine.connect() as conn:
@@ -123,12 +130,15 @@ class LocalBackend(LocalRecords):
             )
             return [row_to_table(r) for r in (await conn.execute(query)).all()]
 
-    async def _check_base(self, conn: AsyncConnection, tenant_id: str, base_id: str) -> None:
-        query = sa.select(bases.c.id).where(
+    async def _check_base(self, conn: AsyncConnection, tenant_id: str, base_id: str) -> Base:
+        """The tenant's base, locked for the transaction; NotFound when it has none such."""
+        query = sa.select(bases).where(
             bases.c.id == base_id, bases.c.tenant_id == tenant_id, bases.c.deleted_at.is_(None)
         )
-        if (await conn.execute(query.with_for_update())).first() is None:
+        row = (await conn.execute(query.with_for_update())).first()
+        if row is None:
             raise base_not_found(base_id)
+        return row_to_base(row)
 
     async def create_table(self, tenant_id: str, base_id: str, spec: TableSpec) -> Table:
         try:
@@ -138,11 +148,13 @@ class LocalBackend(LocalRecords):
                 position = (await conn.execute(count)).scalar_one()
                 values = _table_values(tenant_id, base_id, spec, int(position))
                 await conn.execute(tables.insert().values(**values))
+                created = _as_table(values)
+                await events.emit(conn, outbox, changes.table_created(tenant_id, base_id, created))
         except IntegrityError as exc:
             raise AlreadyExists(
                 f"a table named {spec.name!r} already exists", reason="TABLE_EXISTS"
             ) from exc
-        return _as_table(values)
+        return created
 
     async def create_field(
         self, tenant_id: str, base_id: str, table_id: str, field: Field
@@ -156,6 +168,8 @@ class LocalBackend(LocalRecords):
                 )
             fields = [*row.fields, field_to_json(created)]
             await conn.execute(tables.update().where(tables.c.id == table_id).values(fields=fields))
+            event = changes.field_created(tenant_id, base_id, table_id, created)
+            await events.emit(conn, outbox, event)
         return created
 
 

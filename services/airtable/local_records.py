@@ -7,10 +7,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.airtable.local_schema import records, row_to_record, tables
+from services.airtable import changes
+from services.airtable.local_schema import outbox, records, row_to_record, tables
 from services.airtable.model import Record, RecordQuery, Table, Write, new_id
 from services.airtable.records_query import run_query
-from services.runtime import clock
+from services.runtime import clock, events
 from services.runtime.errors import NotFound
 
 
@@ -132,6 +133,8 @@ class LocalRecords:
                     for i, r in enumerate(created)
                 ],
             )
+            event = changes.records_created(tenant_id, base_id, table, created)
+            await events.emit(conn, outbox, event)
         return created
 
     async def _locked(
@@ -164,14 +167,21 @@ class LocalRecords:
                     records.update().where(records.c.id == row.id).values(fields=fields)
                 )
                 updated.append(Record(row.id, fields, row.created_at))
+            before = {record_id: row.fields for record_id, row in rows.items()}
+            event = changes.records_updated(tenant_id, base_id, table, updated, writes, before)
+            await events.emit(conn, outbox, event)
         return updated
 
     async def delete_records(
         self, tenant_id: str, base_id: str, table: Table, record_ids: list[str]
     ) -> list[str]:
         async with self._engine.begin() as conn:
-            await self._locked(conn, tenant_id, table, record_ids)
+            rows = await self._locked(conn, tenant_id, table, record_ids)
             await conn.execute(
                 records.delete().where(self._scope(tenant_id, table), records.c.id.in_(record_ids))
+            )
+            last = {record_id: rows[record_id].fields for record_id in record_ids}
+            await events.emit(
+                conn, outbox, changes.records_deleted(tenant_id, base_id, table, last)
             )
         return record_ids

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from services.airtable.model import Base, Field, Record, Table, View
+from services.runtime import events
 
 metadata = sa.MetaData(schema="airtable")
 stamp = sa.DateTime(timezone=True)
@@ -23,6 +24,8 @@ bases = sa.Table(
     # Set when the base is deleted: the row stays as the tombstone of its request id.
     sa.Column("deleted_at", stamp),
 )
+# The events of the writes (services/airtable/changes.py), in their transactions.
+outbox = events.outbox_table(metadata)
 tables = sa.Table(
     "tables",
     metadata,

@@ -13,7 +13,9 @@ from services.airtable.backend import Backend
 from services.airtable.cache import CachedBackend
 from services.airtable.domain import Airtable
 from services.airtable.local_backend import LocalBackend
+from services.airtable.local_schema import outbox
 from services.airtable.servicer import AirtableServicer
+from services.runtime import events
 from services.runtime.server import Deps, run
 
 
@@ -34,6 +36,8 @@ def build_backend(deps: Deps) -> Backend:
 def register(server: grpc.aio.Server, deps: Deps) -> None:
     airtable = Airtable(build_backend(deps))
     pb_grpc.add_AirtableServiceServicer_to_server(AirtableServicer(airtable), server)
+    # Publishes the record, table, field and base events the writes left in the outbox.
+    deps.run_in_background(events.relay(deps.db, deps.redis, outbox))
 
 
 def main() -> None:

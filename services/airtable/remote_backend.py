@@ -11,9 +11,12 @@ from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tablemesh.events.v1.events_pb2 import Event
 
+from services.airtable import changes
 from services.airtable.airtable_http import AirtableHttp
 from services.airtable.links import Links
+from services.airtable.local_schema import outbox
 from services.airtable.model import Base, Field, Record, RecordQuery, Table, TableSpec, Write
 from services.airtable.remote_json import (
     field_from,
@@ -24,6 +27,7 @@ from services.airtable.remote_json import (
     table_from,
     table_json,
 )
+from services.runtime import events
 from services.runtime.config import Settings
 from services.runtime.errors import FailedPrecondition, NotFound
 
@@ -33,10 +37,17 @@ WORKSPACE_VARIABLE = "TABLEMESH_AIRTABLE_WORKSPACE_ID"
 class RemoteBackend:
     name = "airtable"
 
-    def __init__(self, http: AirtableHttp, links: Links, workspace_id: str) -> None:
+    def __init__(
+        self, http: AirtableHttp, links: Links, workspace_id: str, engine: AsyncEngine
+    ) -> None:
         self.http = http
         self.links = links
         self.workspace_id = workspace_id
+        self._engine = engine
+
+    async def _announce(self, event: Event) -> None:
+        """Announces a change Airtable accepted (see services/airtable/changes.py)."""
+        await events.emit_alone(self._engine, outbox, event)
 
     @classmethod
     def from_settings(cls, cfg: Settings, engine: AsyncEngine, redis: Redis) -> RemoteBackend:
@@ -48,7 +59,7 @@ class RemoteBackend:
             cfg.airtable_requests_per_second,
             redis=redis,
         )
-        return cls(http, Links(engine), cfg.airtable_workspace_id)
+        return cls(http, Links(engine), cfg.airtable_workspace_id, engine)
 
     async def close(self) -> None:
         await self.http.close()
@@ -92,12 +103,15 @@ class RemoteBackend:
         }
         answer = await self.http.call("POST", "/v0/meta/bases", body=body, what="workspace")
         base = await self.links.link(tenant_id, answer["id"], name, request_id)
+        await self._announce(changes.base_changed("base.created", tenant_id, base))
         return base, [table_from(t) for t in answer.get("tables", [])]
 
     async def delete_base(self, tenant_id: str, base_id: str) -> None:
         # Airtable has no API to delete a base: the tenant lets go of it, Airtable keeps it.
+        base = await self._own(tenant_id, base_id)
         if not await self.links.unlink(tenant_id, base_id):
             raise NotFound(f"base {base_id} not found", reason="BASE_NOT_FOUND")
+        await self._announce(changes.base_changed("base.deleted", tenant_id, base))
 
     async def get_schema(self, tenant_id: str, base_id: str) -> list[Table]:
         await self._own(tenant_id, base_id)
@@ -109,7 +123,9 @@ class RemoteBackend:
         await self._own(tenant_id, base_id)
         path = f"/v0/meta/bases/{base_id}/tables"
         answer = await self.http.call("POST", path, base_id=base_id, body=table_json(spec))
-        return table_from(answer)
+        table = table_from(answer)
+        await self._announce(changes.table_created(tenant_id, base_id, table))
+        return table
 
     async def create_field(
         self, tenant_id: str, base_id: str, table_id: str, field: Field
@@ -117,7 +133,9 @@ class RemoteBackend:
         await self._own(tenant_id, base_id)
         path = f"/v0/meta/bases/{base_id}/tables/{table_id}/fields"
         answer = await self.http.call("POST", path, base_id=base_id, body=field_json(field))
-        return field_from(answer)
+        created = field_from(answer)
+        await self._announce(changes.field_created(tenant_id, base_id, table_id, created))
+        return created
 
     async def list_records(
         self, tenant_id: str, base_id: str, table: Table, query: RecordQuery
@@ -159,6 +177,7 @@ class RemoteBackend:
             await self.links.remember(
                 tenant_id, table.id, request_id, [record_json(r) for r in created]
             )
+        await self._announce(changes.records_created(tenant_id, base_id, table, created))
         return created
 
     async def update_records(
@@ -185,7 +204,9 @@ class RemoteBackend:
             body={"records": items, "typecast": typecast},
             what="record",
         )
-        return [record_from(r) for r in answer.get("records", [])]
+        updated = [record_from(r) for r in answer.get("records", [])]
+        await self._announce(changes.records_updated(tenant_id, base_id, table, updated, writes))
+        return updated
 
     async def delete_records(
         self, tenant_id: str, base_id: str, table: Table, record_ids: list[str]
@@ -198,4 +219,8 @@ class RemoteBackend:
             params=[("records[]", r) for r in record_ids],
             what="record",
         )
-        return [r["id"] for r in answer.get("records", []) if r.get("deleted")]
+        deleted = [r["id"] for r in answer.get("records", []) if r.get("deleted")]
+        # Airtable answers a deletion with ids only: the fields are not known here.
+        unknown: dict[str, dict[str, Any]] = {record_id: {} for record_id in deleted}
+        await self._announce(changes.records_deleted(tenant_id, base_id, table, unknown))
+        return deleted

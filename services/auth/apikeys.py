@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.auth.listing import newest_first
 from services.auth.sessions import Session, Sessions
-from services.auth.store import api_keys, credential_by_id, digest, now
+from services.auth.store import api_keys, credential_by_id, digest
+from services.runtime.clock import now
 from services.runtime.errors import NotFound, PermissionDenied, Unauthenticated, Violations, invalid
 from services.runtime.identity import Caller
 from services.runtime.validation import check_required, check_uuid

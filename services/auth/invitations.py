@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.auth.listing import newest_first
-from services.auth.store import credential_by_email, digest, invitations, now
+from services.auth.store import credential_by_email, digest, invitations
+from services.runtime.clock import now
 from services.runtime.errors import AlreadyExists, FailedPrecondition, NotFound, Violations
 from services.runtime.identity import ROLES, Caller
 from services.runtime.validation import check_email, check_uuid

@@ -28,8 +28,9 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.auth.store import now, signing_keys
+from services.auth.store import signing_keys
 from services.runtime import logs
+from services.runtime.clock import now
 from services.runtime.config import OLD_DEFAULT_SERVICE_SECRET
 from services.runtime.secret_keys import signing_key_encryption_key
 

@@ -9,11 +9,12 @@ import services.runtime.no_rich  # noqa: F401
 import grpc
 from tablemesh.auth.v1 import auth_service_pb2_grpc as pb_grpc
 
-from services.auth import outbox_relay
 from services.auth.app import build
 from services.auth.browser_session import SessionCookies
 from services.auth.profiles import UsersProfiles
 from services.auth.servicer import AuthServicer
+from services.auth.store import outbox
+from services.runtime import events
 from services.runtime.server import Deps, run
 
 
@@ -27,7 +28,7 @@ async def register(server: grpc.aio.Server, deps: Deps) -> None:
         AuthServicer(auth, deps.verifier, SessionCookies.from_settings(deps.settings)), server
     )
     # Publishes user.registered (and other outbox events) to the mesh's event stream.
-    deps.run_in_background(outbox_relay.run(deps.db, deps.redis))
+    deps.run_in_background(events.relay(deps.db, deps.redis, outbox))
 
 
 def main() -> None:

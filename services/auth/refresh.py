@@ -15,7 +15,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.auth.store import digest, now, refresh_tokens
+from services.auth.store import digest, refresh_tokens
+from services.runtime.clock import now
 from services.runtime.errors import Unauthenticated
 
 PREFIX = "tmr_"

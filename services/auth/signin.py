@@ -7,10 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.auth.passwords import MAX_LENGTH, Passwords, check_password
 from services.auth.sessions import Session, Sessions
-from services.auth.store import credential_by_email, credential_by_id, credentials, now
+from services.auth.store import credential_by_email, credential_by_id, credentials
 from services.auth.throttle import LoginThrottle
 from services.auth.tokens import deny
 from services.runtime import logs
+from services.runtime.clock import now
 from services.runtime.errors import (
     NotFound,
     PermissionDenied,

@@ -15,14 +15,16 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tablemesh.events.v1.events_pb2 import UserRegistered
 
 from services.auth.invitations import Invitations
 from services.auth.passwords import Passwords, check_password
 from services.auth.profiles import NewProfile
 from services.auth.sessions import Session, Sessions
-from services.auth.store import credential_by_email, credentials, emit, now, tenants
+from services.auth.store import credential_by_email, credentials, emit, tenants
 from services.auth.tokens import Principal
-from services.runtime import logs
+from services.runtime import events, logs
+from services.runtime.clock import now
 from services.runtime.errors import AlreadyExists, Violations
 from services.runtime.validation import check_email, check_required
 
@@ -114,18 +116,19 @@ class Signup:
                         updated_at=stamp,
                     )
                 )
+                registered = UserRegistered(
+                    user_id=who.user_id,
+                    email=who.email,
+                    role=who.role,
+                    first_name=first,
+                    last_name=last,
+                    via=via,
+                )
                 await emit(
                     conn,
-                    "user.registered",
-                    {
-                        "user_id": who.user_id,
-                        "tenant_id": who.tenant_id,
-                        "email": who.email,
-                        "role": who.role,
-                        "first_name": first,
-                        "last_name": last,
-                        "via": via,
-                    },
+                    events.new_event(
+                        "user.registered", who.tenant_id, "auth", user_registered=registered
+                    ),
                 )
                 profile_requested = True
                 await self._sessions.profiles.create(

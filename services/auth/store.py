@@ -13,8 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
+from tablemesh.events.v1.events_pb2 import Event
 
-from services.runtime.clock import now
+from services.runtime import events
 
 metadata = sa.MetaData(schema="auth")
 UUID = postgresql.UUID(as_uuid=False)
@@ -98,17 +99,9 @@ signing_keys = sa.Table(
     sa.Column("retired_at", TS),
 )
 
-# Events written in the same transaction as the change they announce; a relay (the saga
-# service, later) publishes them and stamps published_at.
-outbox = sa.Table(
-    "outbox",
-    metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
-    sa.Column("topic", sa.Text, nullable=False),
-    sa.Column("payload", postgresql.JSONB, nullable=False),
-    sa.Column("created_at", TS, nullable=False),
-    sa.Column("published_at", TS),
-)
+# Events written in the same transaction as the change they announce (the runtime relays
+# them to the mesh's event stream).
+outbox = events.outbox_table(metadata)
 
 
 def digest(secret: str) -> str:
@@ -144,5 +137,5 @@ async def credential_by_id(conn: AsyncConnection, user_id: str) -> Credential | 
     return _credential((await conn.execute(query)).first())
 
 
-async def emit(conn: AsyncConnection, topic: str, payload: dict[str, Any]) -> None:
-    await conn.execute(outbox.insert().values(topic=topic, payload=payload, created_at=now()))
+async def emit(conn: AsyncConnection, event: Event) -> None:
+    await events.emit(conn, outbox, event)

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.runtime.clients import MeshClients
 from services.runtime.config import Settings
+from services.runtime.subscriptions import Subscription
+from services.saga import events
 from services.saga.definitions import SagaDef
 from services.saga.domain import Sagas
 from services.saga.engine import Engine, Policy
-from services.saga.events import EventConsumer
 from services.saga.integration import AIRTABLE_INTEGRATION
 from services.saga.onboarding import USER_ONBOARDING
 from services.saga.orchestrator import Orchestrator, new_owner
@@ -26,7 +27,7 @@ SAGA_TYPES: dict[str, SagaDef] = {d.name: d for d in (USER_ONBOARDING, AIRTABLE_
 class SagaApp:
     sagas: Sagas
     orchestrator: Orchestrator
-    events: EventConsumer
+    events: Subscription
 
 
 def build(
@@ -50,4 +51,4 @@ def build(
     engine = Engine(store, participants, types or SAGA_TYPES, owner, policy)
     orchestrator = Orchestrator(engine, store, cfg.saga_lease_seconds, cfg.saga_poll_interval)
     sagas = Sagas(store, orchestrator, types or SAGA_TYPES)
-    return SagaApp(sagas, orchestrator, EventConsumer(redis, sagas, owner))
+    return SagaApp(sagas, orchestrator, events.subscription(redis, sagas, owner))

@@ -44,7 +44,7 @@ def remote_backend(
 ) -> RemoteBackend:
     # Back-off starts at 20 ms here (1 s in production) so the suite stays quick.
     http = AirtableHttp(fake.url, TOKEN, per_second, backoff=0.02, max_backoff=0.2)
-    return RemoteBackend(http, Links(engine), WORKSPACE)
+    return RemoteBackend(http, Links(engine), WORKSPACE, engine)
 
 
 @pytest.fixture(params=["local", "airtable"])

@@ -58,7 +58,7 @@ async def test_refused_token_and_missing_workspace(
 ) -> None:
     http = AirtableHttp(fake_airtable.url, "patWRONG", 100, backoff=0.01)
     with pytest.raises(FailedPrecondition, match="TABLEMESH_AIRTABLE_TOKEN"):
-        await Airtable(RemoteBackend(http, Links(engine), WORKSPACE)).create_base(
+        await Airtable(RemoteBackend(http, Links(engine), WORKSPACE, engine)).create_base(
             caller(), "X", [], ""
         )
     backend = remote_backend(fake_airtable, engine)

@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.auth.keys import KeyStore, generate
-from services.auth.store import now, signing_keys
+from services.auth.store import signing_keys
+from services.runtime.clock import now
 from services.runtime.config import OLD_DEFAULT_SERVICE_SECRET
 from services.runtime.secret_keys import (
     page_token_key,

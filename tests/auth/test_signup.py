@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tablemesh.events.v1.events_pb2 import ActorKind
 
 from services.auth.app import Auth
 from services.auth.store import credentials, invitations, outbox, tenants
+from services.runtime import events
 from services.runtime.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -41,12 +43,13 @@ async def test_register_creates_a_tenant_admin_everywhere(
     )
     assert (profile.first_name, profile.email) == ("Ada", email)
     async with engine.connect() as conn:
-        payload = (
-            await conn.execute(
-                sa.select(outbox.c.payload).where(outbox.c.payload["user_id"].astext == who.user_id)
-            )
+        body = (
+            await conn.execute(sa.select(outbox.c.body).where(outbox.c.body.contains(who.user_id)))
         ).scalar_one()
-    assert payload["tenant_id"] == who.tenant_id and payload["via"] == "register"
+    event = events.from_json(body)
+    assert (event.type, event.tenant_id, event.source) == ("user.registered", who.tenant_id, "auth")
+    assert (event.user_registered.user_id, event.user_registered.via) == (who.user_id, "register")
+    assert event.actor.kind == ActorKind.ACTOR_KIND_ANONYMOUS
     caller = await caller_of(verifier, session)
     assert (caller.user_id, caller.tenant_id, caller.role) == (who.user_id, who.tenant_id, "admin")
     assert session.refresh_token.startswith("tmr_")
@@ -83,7 +86,7 @@ async def test_users_failure_rolls_back_and_purges(
     assert profiles.purged == [attempt.user_id]
     assert await _count(engine, credentials, credentials.c.email == email) == 0
     assert await _count(engine, tenants, tenants.c.id == attempt.tenant_id) == 0
-    assert await _count(engine, outbox, outbox.c.payload["email"].astext == email) == 0
+    assert await _count(engine, outbox, outbox.c.body.contains(email)) == 0
     profiles.fail_create = False
     await sign_up(auth, email)  # the email is free again
 

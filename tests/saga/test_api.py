@@ -1,11 +1,9 @@
 """Bad input and tenant isolation at the saga API, and the user.registered trigger:
-auth's outbox relay to the Redis stream, and the saga service's consumer group."""
+auth's outbox relayed to the event bus, and the saga service's subscription."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import json
 import uuid
 from typing import Any
 
@@ -13,13 +11,15 @@ import pytest
 import sqlalchemy as sa
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tablemesh.events.v1.events_pb2 import UserRegistered
 
-from services.auth import outbox_relay
-from services.auth.store import outbox
+from services.auth.store import emit, outbox
+from services.runtime import events
 from services.runtime.db import migrate
 from services.runtime.errors import InvalidArgument, NotFound, PermissionDenied
+from services.runtime.events import STREAM
 from services.saga.app import SagaApp
-from services.saga.events import GROUP, STREAM
+from services.saga.events import GROUP, Onboarding
 from services.saga.store import sagas
 from tests.saga.test_engine import admin, finished, person
 
@@ -76,41 +76,30 @@ async def test_user_registered_flows_from_outbox_to_one_saga(
     await redis.delete(STREAM)
     user = person()
     tenant = str(uuid.uuid4())
+    registered = UserRegistered(
+        **{k: user[k] for k in ("user_id", "email", "first_name", "last_name")},
+        role="admin",
+        via="register",
+    )
+    event = events.new_event("user.registered", tenant, "auth", user_registered=registered)
     async with engine.begin() as conn:
-        row = await conn.execute(
-            outbox.insert()
-            .values(
-                topic="user.registered",
-                payload={**user, "tenant_id": tenant},
-                created_at=sa.func.now(),
-            )
-            .returning(outbox.c.id)
-        )
-        event_id = row.scalar_one()
-    assert await outbox_relay.publish_batch(engine, redis) >= 1
+        await emit(conn, event)
+    assert await events.publish_batch(engine, redis, outbox) >= 1
     async with engine.connect() as conn:
         stamped = await conn.execute(
-            sa.select(outbox.c.published_at).where(outbox.c.id == event_id)
+            sa.select(outbox.c.published_at).where(outbox.c.event_id == event.id)
         )
         assert stamped.scalar_one() is not None
     # Published twice (a relay crash before its commit): still one saga.
     entries: Any = await redis.xrange(STREAM)
-    mine = [f for _, f in entries if f["id"] == str(event_id)]
+    mine = [f for _, f in entries if f["id"] == event.id]
     await redis.xadd(STREAM, mine[0])
-    consumer = asyncio.create_task(app.events.run())
-    try:
-        for _ in range(100):
-            found = await app.sagas.store.by_request(tenant, f"event:{event_id}")
-            if (
-                found is not None
-                and await redis.xpending(STREAM, GROUP)
-                and ((await redis.xpending(STREAM, GROUP))["pending"] == 0)
-            ):
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        consumer.cancel()
-    assert found is not None and json.dumps(found.input["user_id"]) == json.dumps(user["user_id"])
+    await app.events.ensure_group()
+    while await app.events.poll_once():
+        pass
+    found = await app.sagas.store.by_request(tenant, f"event:{event.id}")
+    assert found is not None and found.input["user_id"] == user["user_id"]
+    assert (await redis.xpending(STREAM, GROUP))["pending"] == 0
     listed, _ = await app.sagas.list_page(admin(tenant), 0, "", "user_onboarding", "")
     assert len(listed) == 1
     await finished(app, found.id)
@@ -118,9 +107,11 @@ async def test_user_registered_flows_from_outbox_to_one_saga(
 
 async def test_an_accepted_invitation_starts_no_onboarding(app: SagaApp) -> None:
     tenant = str(uuid.uuid4())
-    payload = {**person(), "tenant_id": tenant, "role": "member", "via": "invitation"}
-    event = {"topic": "user.registered", "id": "77", "payload": json.dumps(payload)}
-    assert await app.events.handle(event) is True  # acknowledged
-    assert await app.sagas.store.by_request(tenant, "event:77") is None
+    joined = UserRegistered(
+        user_id=str(uuid.uuid4()), email="m@example.com", role="member", via="invitation"
+    )
+    event = events.new_event("user.registered", tenant, "auth", user_registered=joined)
+    await Onboarding(app.sagas)(event)
+    assert await app.sagas.store.by_request(tenant, f"event:{event.id}") is None
     listed, _ = await app.sagas.list_page(admin(tenant), 0, "", "", "")
     assert listed == []
