@@ -13,7 +13,6 @@ from typing import Any
 from services.airtable import checks
 from services.airtable.backend import Backend
 from services.airtable.fieldtypes import with_defaults
-from services.airtable.formula import FormulaError, UnknownField, compile_formula
 from services.airtable.model import (
     MAX_PAGE_SIZE,
     Base,
@@ -23,6 +22,7 @@ from services.airtable.model import (
     Table,
     TableSpec,
 )
+from services.formula import FormulaError, UnknownField, compile_formula
 from services.runtime import pagination
 from services.runtime.errors import AlreadyExists, NotFound, PermissionDenied, Violations, invalid
 from services.runtime.identity import Caller

@@ -13,8 +13,8 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.airtable.formula.values import format_number, parse_datetime
 from services.airtable.model import Field, new_id
+from services.formula.values import format_number, parse_datetime
 
 TEXT_TYPES = ("singleLineText", "multilineText", "email", "url", "phoneNumber")
 NUMBER_TYPES = ("number", "currency", "percent", "duration")

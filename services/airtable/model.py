@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.airtable.formula import Formula
+from services.formula import Formula
 
 # Airtable's batch limit for record writes.
 MAX_BATCH = 10

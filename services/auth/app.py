@@ -56,7 +56,9 @@ def build(
     return Auth(
         keys=keys,
         access=access,
-        service_auth=ServiceAuth(access, ServiceTokenThrottle.from_settings(redis, cfg), secret),
+        service_auth=ServiceAuth(
+            engine, access, ServiceTokenThrottle.from_settings(redis, cfg), secret
+        ),
         sign_in_rate=SignInRate.from_settings(redis, cfg),
         sessions=sessions,
         signup=Signup(engine, passwords, sessions, invitations),

@@ -10,8 +10,11 @@ from __future__ import annotations
 import hmac
 import re
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.auth.store import credential_by_id
 from services.auth.throttle import ServiceTokenThrottle
-from services.auth.tokens import AccessToken, AccessTokens
+from services.auth.tokens import AccessToken, AccessTokens, Principal
 from services.runtime import logs
 from services.runtime.errors import PermissionDenied, Violations
 from services.runtime.secret_keys import service_auth_key
@@ -22,13 +25,25 @@ log = logs.get("service-auth")
 
 
 class ServiceAuth:
-    def __init__(self, access: AccessTokens, throttle: ServiceTokenThrottle, secret: str) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        access: AccessTokens,
+        throttle: ServiceTokenThrottle,
+        secret: str,
+    ) -> None:
+        self._engine = engine
         self._access = access
         self._throttle = throttle
         self._key = service_auth_key(secret).encode()
 
     async def issue(
-        self, service_name: str, presented: str, tenant_id: str, address: str
+        self,
+        service_name: str,
+        presented: str,
+        tenant_id: str,
+        address: str,
+        on_behalf_of: str = "",
     ) -> AccessToken:
         v = Violations()
         if not SERVICE_NAME.match(service_name):
@@ -36,6 +51,8 @@ class ServiceAuth:
         if not presented:
             v.add("service_secret", "is required")
         tenant_id = check_uuid(v, "tenant_id", tenant_id)
+        if on_behalf_of:
+            on_behalf_of = check_uuid(v, "on_behalf_of_user_id", on_behalf_of)
         v.raise_if_any()
         await self._throttle.check(service_name, address)
         # Constant-time comparison: response timing must not reveal how much matched.
@@ -48,4 +65,14 @@ class ServiceAuth:
                 failures=failures,
             )
             raise PermissionDenied("the service secret is not correct", reason="BAD_SERVICE_SECRET")
-        return await self._access.service_token(service_name, tenant_id)
+        if not on_behalf_of:
+            return await self._access.service_token(service_name, tenant_id)
+        async with self._engine.connect() as conn:
+            user = await credential_by_id(conn, on_behalf_of)
+        if user is None or user.tenant_id != tenant_id or not user.is_active:
+            raise PermissionDenied(
+                "that user is not an active user of the tenant", reason="USER_NOT_ACTIVE"
+            )
+        who = Principal(user.user_id, user.tenant_id, user.email, user.role)
+        log.info("issued a delegated token", service_name=service_name, user_id=user.user_id)
+        return await self._access.sign(who, acting_service=service_name)

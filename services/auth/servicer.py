@@ -75,6 +75,7 @@ class AuthServicer(SessionMethods, pb_grpc.AuthServiceServicer):
             request.service_secret,
             request.tenant_id,
             client_address(context),
+            request.on_behalf_of_user_id,
         )
         return pb.IssueServiceTokenResponse(access_token=token.token, expires_in=token.expires_in)
 

@@ -52,7 +52,9 @@ class AccessTokens:
         self._audience = cfg.jwt_audience
         self._ttl = cfg.access_token_ttl
 
-    async def sign(self, who: Principal, ttl: int | None = None) -> AccessToken:
+    async def sign(
+        self, who: Principal, ttl: int | None = None, acting_service: str = ""
+    ) -> AccessToken:
         key = await self._keys.signing_key()
         issued_us = time.time_ns() // 1000
         issued = issued_us // 1_000_000
@@ -70,6 +72,9 @@ class AccessTokens:
             "iss": self._issuer,
             "aud": self._audience,
         }
+        if acting_service:
+            # RFC 8693's actor claim: a service acts on the user's behalf.
+            claims["act"] = {"sub": SERVICE_SUBJECT_PREFIX + acting_service}
         token = jwt.encode(
             claims, key.private_key, algorithm=key.algorithm, headers={"kid": key.kid}
         )

@@ -39,30 +39,36 @@ class ServiceTokens:
         self.service_name = service_name
         self._auth_key = service_auth_key(service_secret)
         self.call_timeout = call_timeout
-        self._tokens: dict[str, tuple[str, float]] = {}
+        self._tokens: dict[tuple[str, str], tuple[str, float]] = {}
 
-    async def token(self, tenant_id: str) -> str:
-        """A valid token of this service in the tenant, from the cache while it lasts."""
-        cached = self._tokens.get(tenant_id)
+    async def token(self, tenant_id: str, on_behalf_of: str = "") -> str:
+        """A valid token of this service in the tenant (or, given a user id, acting as that
+        user with the user's permissions), from the cache while it lasts."""
+        key = (tenant_id, on_behalf_of)
+        cached = self._tokens.get(key)
         if cached and cached[1] > clock.monotonic():
             return cached[0]
         auth = self.clients.stub(auth_grpc.AuthServiceStub, "auth")
         reply = await auth.IssueServiceToken(
             auth_pb.IssueServiceTokenRequest(
-                service_name=self.service_name, service_secret=self._auth_key, tenant_id=tenant_id
+                service_name=self.service_name,
+                service_secret=self._auth_key,
+                tenant_id=tenant_id,
+                on_behalf_of_user_id=on_behalf_of,
             ),
             timeout=self.call_timeout,
         )
         valid_for = max(1.0, reply.expires_in - min(EXPIRY_MARGIN, reply.expires_in / 2))
         if len(self._tokens) >= CACHE_LIMIT:
             self._tokens.clear()
-        self._tokens[tenant_id] = (reply.access_token, clock.monotonic() + valid_for)
+        self._tokens[key] = (reply.access_token, clock.monotonic() + valid_for)
         return reply.access_token
 
-    def forget(self, tenant_id: str) -> None:
+    def forget(self, tenant_id: str, on_behalf_of: str = "") -> None:
         """Drops a cached token the mesh refused (for example after a key rotation)."""
-        self._tokens.pop(tenant_id, None)
+        self._tokens.pop((tenant_id, on_behalf_of), None)
 
-    async def metadata(self, tenant_id: str) -> list[tuple[str, str]]:
-        """The call metadata that makes a stub call go out as this service in the tenant."""
-        return [("authorization", f"Bearer {await self.token(tenant_id)}")]
+    async def metadata(self, tenant_id: str, on_behalf_of: str = "") -> list[tuple[str, str]]:
+        """The call metadata that makes a stub call go out as this service in the tenant
+        (or as the user it acts for)."""
+        return [("authorization", f"Bearer {await self.token(tenant_id, on_behalf_of)}")]

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from services.airtable.formula import FormulaError, UnknownField, compile_formula
+from services.formula import FormulaError, UnknownField, compile_formula
 from tests.airtable.fake_records import FakeBase, FakeError, new_id
 
 TOKEN = "patFAKE.secret-token"

@@ -7,8 +7,8 @@ import string
 from datetime import UTC, datetime
 from typing import Any
 
-from services.airtable.formula import Formula
 from services.airtable.records_query import sort_value
+from services.formula import Formula
 
 NO_OPTIONS = ("singleLineText", "multilineText", "email", "url", "phoneNumber")
 

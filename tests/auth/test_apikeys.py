@@ -1,14 +1,18 @@
-"""API keys: shown once, stored hashed, idempotent creation, exchange and revocation."""
+"""API keys: shown once, stored hashed, idempotent creation, exchange and revocation; and
+service tokens, on a user's behalf too."""
 
 from __future__ import annotations
 
+import uuid
+
+import jwt
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.auth.app import Auth
 from services.auth.profiles import ProfileStatus
-from services.auth.store import api_keys, digest
+from services.auth.store import api_keys, credentials, digest
 from services.runtime.errors import (
     InvalidArgument,
     NotFound,
@@ -150,3 +154,44 @@ async def test_services_own_no_keys_or_passwords(auth: Auth, verifier: TokenVeri
         await auth.api_keys.create(service, "k", 0, "")
     with pytest.raises(NotFound):
         await auth.signin.change_password(service, "whatever1", "whatever2")
+
+
+async def test_a_delegated_token_acts_as_the_user_and_no_more(
+    auth: Auth, engine: AsyncEngine, verifier: TokenVerifier
+) -> None:
+    owner = await _user(auth, verifier)
+    _, invite = await auth.invitations.create(
+        owner, f"d-{owner.user_id[:8]}@example.com", "member", 0
+    )
+    member = await caller_of(
+        verifier, await auth.signup.accept_invitation(invite, "long enough", "M", "M")
+    )
+    secret = service_auth_key(auth_settings().service_secret.get_secret_value())
+    issued = await auth.service_auth.issue(
+        "automation", secret, owner.tenant_id, "192.0.2.3", member.user_id
+    )
+    acting = await verifier.verify(issued.token)
+    assert (acting.user_id, acting.tenant_id, acting.role) == (
+        member.user_id,
+        owner.tenant_id,
+        "member",
+    )
+    assert jwt.decode(issued.token, options={"verify_signature": False})["act"] == {
+        "sub": "service:automation"
+    }
+    stranger = await _user(auth, verifier)  # a user of another tenant
+    for who in (stranger.user_id, str(uuid.uuid4())):
+        with pytest.raises(PermissionDenied, match="not an active user of the tenant"):
+            await auth.service_auth.issue("automation", secret, owner.tenant_id, "192.0.2.3", who)
+    async with engine.begin() as conn:
+        await conn.execute(
+            credentials.update()
+            .where(credentials.c.user_id == member.user_id)
+            .values(is_active=False)
+        )
+    with pytest.raises(PermissionDenied):
+        await auth.service_auth.issue(
+            "automation", secret, owner.tenant_id, "192.0.2.3", member.user_id
+        )
+    with pytest.raises(InvalidArgument):
+        await auth.service_auth.issue("automation", secret, owner.tenant_id, "192.0.2.3", "nope")

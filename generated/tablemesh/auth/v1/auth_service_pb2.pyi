@@ -441,22 +441,30 @@ class IssueServiceTokenRequest(_message.Message):
     SERVICE_NAME_FIELD_NUMBER: _builtins.int
     SERVICE_SECRET_FIELD_NUMBER: _builtins.int
     TENANT_ID_FIELD_NUMBER: _builtins.int
+    ON_BEHALF_OF_USER_ID_FIELD_NUMBER: _builtins.int
     service_name: _builtins.str
     """The name of the service asking, for example "saga"."""
     service_secret: _builtins.str
     """The mesh's shared service secret (TABLEMESH_SERVICE_SECRET)."""
     tenant_id: _builtins.str
     """The tenant the work is for."""
+    on_behalf_of_user_id: _builtins.str
+    """When set, the token acts as this user of the tenant (with the user's current role,
+    and an RFC 8693 `act` claim naming the service) instead of as the service: work a
+    user set up (a workflow) runs with that user's permissions, no more. Refused when the
+    user is not an active user of the tenant.
+    """
     def __init__(
         self,
         *,
         service_name: _builtins.str = ...,
         service_secret: _builtins.str = ...,
         tenant_id: _builtins.str = ...,
+        on_behalf_of_user_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["service_name", b"service_name", "service_secret", b"service_secret", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["on_behalf_of_user_id", b"on_behalf_of_user_id", "service_name", b"service_name", "service_secret", b"service_secret", "tenant_id", b"tenant_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -471,7 +479,7 @@ class IssueServiceTokenResponse(_message.Message):
     ACCESS_TOKEN_FIELD_NUMBER: _builtins.int
     EXPIRES_IN_FIELD_NUMBER: _builtins.int
     access_token: _builtins.str
-    """A short-lived access token with role "service"."""
+    """A short-lived access token with role "service" (or, on behalf of a user, the user's)."""
     expires_in: _builtins.int
     """The token's lifetime in seconds."""
     def __init__(

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from services.airtable.formula.errors import EvaluationError
-from services.airtable.formula.values import (
+from services.formula.errors import EvaluationError
+from services.formula.values import (
     Value,
     as_datetime,
     to_number,

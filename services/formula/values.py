@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.airtable.formula.errors import EvaluationError
+from services.formula.errors import EvaluationError
 
 Value = Any
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.airtable.formula.errors import FormulaError
+from services.formula.errors import FormulaError
 
 # Longest first, so "<=" wins over "<".
 OPERATORS = ("!=", "<>", "<=", ">=", "=", "<", ">", "&", "+", "-", "*", "/", "(", ")", ",")

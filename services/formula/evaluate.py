@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.airtable.formula.errors import EvaluationError
-from services.airtable.formula.functions import FUNCTIONS
-from services.airtable.formula.parser import Binary, Call, FieldRef, Literal, Node, Unary
-from services.airtable.formula.values import (
+from services.formula.errors import EvaluationError
+from services.formula.functions import FUNCTIONS
+from services.formula.parser import Binary, Call, FieldRef, Literal, Node, Unary
+from services.formula.values import (
     Value,
     as_datetime,
     compare,

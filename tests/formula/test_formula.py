@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.airtable.formula import EvaluationError, FormulaError, UnknownField, compile_formula
+from services.formula import EvaluationError, FormulaError, UnknownField, compile_formula
 
 FIELDS = {
     "Name": "singleLineText",

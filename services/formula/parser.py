@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.airtable.formula.errors import FormulaError, TooDeep, UnknownField
-from services.airtable.formula.functions import arity
-from services.airtable.formula.tokens import Token, tokenize
+from services.formula.errors import FormulaError, TooDeep, UnknownField
+from services.formula.functions import arity
+from services.formula.tokens import Token, tokenize
 
 
 @dataclass(frozen=True)

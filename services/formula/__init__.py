@@ -1,4 +1,5 @@
-"""A parsed subset of Airtable's formula language, evaluated in Python; never SQL.
+"""Airtable's formula language (a parsed subset), evaluated in Python; never SQL. Shared by
+the airtable service (filter_by_formula) and automation (workflow conditions and triggers).
 
 `compile_formula(text, fields)` checks the formula against the table's fields (name ->
 Airtable type) and returns a `Formula`; a bad formula raises FormulaError (where, and what
@@ -11,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.airtable.formula.errors import EvaluationError, FormulaError, UnknownField
-from services.airtable.formula.evaluate import evaluate, matches
-from services.airtable.formula.parser import Node, parse
+from services.formula.errors import EvaluationError, FormulaError, UnknownField
+from services.formula.evaluate import evaluate, matches
+from services.formula.parser import Node, parse
 
 __all__ = ["EvaluationError", "Formula", "FormulaError", "UnknownField", "compile_formula"]
 
