@@ -22,14 +22,13 @@ from tablemesh.events.v1.events_pb2 import (
 
 from services.airtable.model import Base, Field, Record, Table, Write
 from services.runtime.events import new_event
+from services.runtime.structs import struct_of
 
 SOURCE = "airtable"
 
 
 def _struct(fields: Mapping[str, Any]) -> Struct:
-    struct = Struct()
-    struct.update(dict(fields))
-    return struct
+    return struct_of(dict(fields))
 
 
 def records_created(tenant_id: str, base_id: str, table: Table, created: Iterable[Record]) -> Event:

@@ -169,6 +169,19 @@ class Settings(VarSettings):
     saga_retry_delay: float = var(0.2, ge=0.0, le=60)
     # Seconds one call to a saga participant may take.
     saga_call_timeout: float = var(10.0, gt=0, le=300)
+    # --- Workflows (the automation service) ---
+    # Seconds a worker's claim on a running execution lasts (renewed while it runs): how
+    # long a crashed worker's execution waits before another worker resumes it.
+    workflow_lease_seconds: float = var(15.0, ge=0.5, le=3600)
+    # Executions one automation process runs at once.
+    workflow_concurrency: int = var(4, ge=1, le=64)
+    # Seconds between a worker's looks for due executions and schedule ticks (a trigger in
+    # the same process wakes it at once).
+    workflow_poll_interval: float = var(1.0, ge=0.05, le=600)
+    # Days a finished execution is kept, then deleted.
+    workflow_execution_retention_days: float = var(30.0, gt=0, le=3650)
+    # First back-off delay in seconds between a failed step's attempts (doubling).
+    workflow_retry_delay: float = var(1.0, ge=0.0, le=600)
     # Lets services inject the faults in Redis key tablemesh:faults (chaos drills, tests);
     # never switch it on in production.
     fault_injection: bool = var(False)

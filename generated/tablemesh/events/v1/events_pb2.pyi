@@ -72,6 +72,7 @@ class Event(_message.Message):
     BASE_FIELD_NUMBER: _builtins.int
     TABLE_FIELD_NUMBER: _builtins.int
     FIELD_FIELD_NUMBER: _builtins.int
+    EXECUTION_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """A UUID, unique per event: the same event delivered twice carries the same id."""
     type: _builtins.str
@@ -115,6 +116,10 @@ class Event(_message.Message):
     def field(self) -> Global___FieldChanged:
         """field.created"""
 
+    @_builtins.property
+    def execution(self) -> Global___ExecutionFinished:
+        """execution.finished"""
+
     def __init__(
         self,
         *,
@@ -130,12 +135,13 @@ class Event(_message.Message):
         base: Global___BaseChanged | None = ...,
         table: Global___TableChanged | None = ...,
         field: Global___FieldChanged | None = ...,
+        execution: Global___ExecutionFinished | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "field", b"field", "payload", b"payload", "records", b"records", "table", b"table", "time", b"time", "user_registered", b"user_registered"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "execution", b"execution", "field", b"field", "payload", b"payload", "records", b"records", "table", b"table", "time", b"time", "user_registered", b"user_registered"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "field", b"field", "id", b"id", "payload", b"payload", "records", b"records", "request_id", b"request_id", "source", b"source", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_registered", b"user_registered"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "execution", b"execution", "field", b"field", "id", b"id", "payload", b"payload", "records", b"records", "request_id", b"request_id", "source", b"source", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_registered", b"user_registered"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field", "execution"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
@@ -390,3 +396,45 @@ class FieldChanged(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FieldChanged: _TypeAlias = FieldChanged  # noqa: Y015
+
+@_typing.final
+class ExecutionFinished(_message.Message):
+    """ExecutionFinished: an execution of a workflow ended (succeeded, failed or skipped)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WORKFLOW_ID_FIELD_NUMBER: _builtins.int
+    WORKFLOW_NAME_FIELD_NUMBER: _builtins.int
+    EXECUTION_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    TRIGGER_TYPE_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    workflow_id: _builtins.str
+    """The workflow's id."""
+    workflow_name: _builtins.str
+    """The workflow's name."""
+    execution_id: _builtins.str
+    """The execution's id."""
+    status: _builtins.str
+    """succeeded, failed or skipped."""
+    trigger_type: _builtins.str
+    """What started it: manual, schedule, file_uploaded, record or retry."""
+    error: _builtins.str
+    """Why it failed, when it did."""
+    def __init__(
+        self,
+        *,
+        workflow_id: _builtins.str = ...,
+        workflow_name: _builtins.str = ...,
+        execution_id: _builtins.str = ...,
+        status: _builtins.str = ...,
+        trigger_type: _builtins.str = ...,
+        error: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "execution_id", b"execution_id", "status", b"status", "trigger_type", b"trigger_type", "workflow_id", b"workflow_id", "workflow_name", b"workflow_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExecutionFinished: _TypeAlias = ExecutionFinished  # noqa: Y015

@@ -1,0 +1,127 @@
+"""The mesh calls workflows make: airtable writes as the workflow's creator (a token auth
+issues on the creator's behalf, with the creator's current role: a member's workflow can
+do no more than the member), notifications as the automation service, and schema reads
+as the caller who is defining a workflow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from tablemesh.airtable.v1 import airtable_service_pb2 as air
+from tablemesh.airtable.v1 import airtable_service_pb2_grpc as air_grpc
+from tablemesh.notifications.v1 import notifications_service_pb2 as notes
+from tablemesh.notifications.v1 import notifications_service_pb2_grpc as notes_grpc
+
+from services.automation.workflows.steps import StepFailed, Who
+from services.runtime.clients import MeshClients
+from services.runtime.errors import NotFound
+from services.runtime.failures import answers_from
+from services.runtime.service_identity import ServiceTokens
+from services.runtime.structs import dict_of, struct_of
+
+SERVICE_NAME = "automation"
+# Codes that mean "this step's request is wrong or not allowed": retrying will not help.
+REFUSALS = {
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.ALREADY_EXISTS,
+    grpc.StatusCode.UNAUTHENTICATED,
+}
+
+
+def _records(reply: Any) -> list[dict[str, Any]]:
+    return [{"id": r.id, "fields": dict_of(r.fields)} for r in reply.records]
+
+
+class MeshActions:
+    def __init__(
+        self, clients: MeshClients, service_secret: str, call_timeout: float = 10.0
+    ) -> None:
+        self.clients = clients
+        self.tokens = ServiceTokens(clients, SERVICE_NAME, service_secret, call_timeout)
+        self.timeout = call_timeout
+
+    async def _as_creator(self, who: Who) -> list[tuple[str, str]]:
+        try:
+            return await self.tokens.metadata(who.tenant_id, who.user_id)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.PERMISSION_DENIED:
+                raise StepFailed("the workflow's creator is no longer an active user") from exc
+            raise
+
+    async def _call(self, method: Any, request: Any, metadata: list[tuple[str, str]]) -> Any:
+        try:
+            return await method(request, metadata=metadata, timeout=self.timeout)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in REFUSALS:
+                raise StepFailed(exc.details() or exc.code().name) from exc
+            raise  # retryable: the runner decides
+
+    async def create_records(
+        self, who: Who, base_id: str, table_id: str, records: list[dict[str, Any]],
+        typecast: bool, request_id: str,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        stub = self.clients.stub(air_grpc.AirtableServiceStub, "airtable")
+        request = air.CreateRecordsRequest(
+            base_id=base_id,
+            table_id=table_id,
+            records=[air.NewRecord(fields=struct_of(r)) for r in records],
+            typecast=typecast,
+            request_id=request_id,
+        )
+        return _records(await self._call(stub.CreateRecords, request, await self._as_creator(who)))
+
+    async def update_records(
+        self, who: Who, base_id: str, table_id: str, records: list[dict[str, Any]], typecast: bool
+    ) -> list[dict[str, Any]]:
+        stub = self.clients.stub(air_grpc.AirtableServiceStub, "airtable")
+        request = air.UpdateRecordsRequest(
+            base_id=base_id,
+            table_id=table_id,
+            records=[
+                air.RecordUpdate(id=str(r["id"]), fields=struct_of(r["fields"])) for r in records
+            ],
+            typecast=typecast,
+        )
+        return _records(await self._call(stub.UpdateRecords, request, await self._as_creator(who)))
+
+    async def notify(self, who: Who, user_id: str, title: str, body: str, request_id: str) -> str:
+        stub = self.clients.stub(notes_grpc.NotificationsServiceStub, "notifications")
+        request = notes.SendRequest(
+            request_id=request_id,
+            recipient_user_id=user_id,
+            channels=["in_app"],
+            subject=title,
+            body=body,
+        )
+        reply = await self._call(stub.Send, request, await self.tokens.metadata(who.tenant_id))
+        return str(reply.notification.id)
+
+
+class MeshTables:
+    """Schema reads as the caller (their token goes with the call)."""
+
+    def __init__(self, clients: MeshClients) -> None:
+        self.clients = clients
+
+    async def field_types(self, base_id: str, table_id: str) -> dict[str, str]:
+        stub = self.clients.stub(air_grpc.AirtableServiceStub, "airtable")
+        missing = NotFound(f"base {base_id} not found", reason="BASE_NOT_FOUND")
+        with answers_from("airtable", not_found=missing):
+            try:
+                reply = await stub.GetBaseSchema(air.GetBaseSchemaRequest(base_id=base_id))
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() in (
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    grpc.StatusCode.PERMISSION_DENIED,
+                ):
+                    raise missing from exc
+                raise
+        for table in reply.tables:
+            if table_id in (table.id, table.name):
+                return {f.name: f.type for f in table.fields}
+        raise NotFound(f"table {table_id} not found in base {base_id}", reason="TABLE_NOT_FOUND")
