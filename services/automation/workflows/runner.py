@@ -143,7 +143,6 @@ class Runner:
         record, step = execution.steps[index], wf.steps[index]
         record.status, record.error = m.RUNNING, ""
         record.started_at = record.started_at or clock.now().isoformat()
-        await self._save(execution)  # written before the step acts
         started = clock.monotonic()
         outcome: Outcome | None = None
         # The request id the step's calls carry: events they cause name this execution.
@@ -151,6 +150,7 @@ class Runner:
         with structlog.contextvars.bound_contextvars(request_id=call_id):
             while outcome is None:
                 record.attempts += 1
+                await self._save(execution)  # each attempt is written before it acts
                 try:
                     config = fill(step.config, execution.data())
                     record.input = config
