@@ -195,7 +195,8 @@ def test_bad_definitions_are_refused_whole(mesh: Mesh, team: dict[str, Any]) -> 
         "table_id": team["leads"],
         "records": [{"Name": "again"}],
     }
-    manual, record = {"manual": {}}, {"base_id": team["base"], "table_id": team["leads"]}
+    manual: dict[str, Any] = {"manual": {}}
+    record = {"base_id": team["base"], "table_id": team["leads"]}
     theirs = {**writes, "base_id": foreign["base"]["id"]}
     cases = [
         (manual, [{"name": "x", "type": "teleport"}],
