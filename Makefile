@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test test-console test-slow test-unit test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas clean wrk h2load console chromium
+.PHONY: up down status test test-console test-slow test-unit test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas bench-automation clean wrk h2load console chromium
 
 # llama-cpp-python is source only on PyPI: built once here (about 3 minutes on 2 cores;
 # portable, not tuned to this CPU) and then taken from pip's wheel cache in seconds.
@@ -130,6 +130,10 @@ bench-ai: $(STAMP)
 
 bench-sagas: $(STAMP)
 	$(BIN)/python -m bench.sagas
+
+# Workflows: the delay from a record event to the execution it starts.
+bench-automation: $(STAMP)
+	$(BIN)/python -m bench.automation
 
 clean:
 	rm -rf $(VENV) var console/dist console/node_modules
