@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +22,7 @@ from services.airtable.local_schema import (
     tables,
 )
 from services.airtable.model import Base, Field, Table, TableSpec, new_id
-from services.runtime import events
+from services.runtime import events, keyset
 from services.runtime.clock import now
 from services.runtime.errors import AlreadyExists, NotFound
 
@@ -54,15 +53,11 @@ class LocalBackend(LocalRecords):
         self, tenant_id: str, page_size: int, after: list[Any] | None
     ) -> tuple[list[Base], list[Any] | None]:
         query = sa.select(bases).where(bases.c.tenant_id == tenant_id, bases.c.deleted_at.is_(None))
-        if after is not None:
-            bound = sa.tuple_(sa.literal(datetime.fromisoformat(after[0])), sa.literal(after[1]))
-            query = query.where(sa.tuple_(bases.c.created_at, bases.c.id) > bound)
-        query = query.order_by(bases.c.created_at, bases.c.id).limit(page_size + 1)
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        page = [row_to_base(r) for r in rows[:page_size]]
-        last = page[-1] if len(rows) > page_size else None
-        return page, [last.created_at.isoformat(), last.id] if last and last.created_at else None
+            rows, last = await keyset.page(
+                conn, query, bases.c.created_at, bases.c.id, page_size, after
+            )
+        return [row_to_base(r) for r in rows], last
 
     async def _base_by_request(
         self, tenant_id: str, request_id: str

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.runtime import pagination
+from services.runtime import keyset, pagination
 from services.runtime.errors import Violations
 
 
@@ -40,19 +39,10 @@ async def newest_first(
         violations.items.extend(getattr(exc, "violations", []))
     violations.raise_if_any()
 
-    key = sa.tuple_(table.c.created_at, table.c.id)
     query = sa.select(table).where(where)
-    if after is not None:
-        bound = sa.tuple_(
-            sa.literal(datetime.fromisoformat(after[0]), type_=table.c.created_at.type),
-            sa.literal(after[1], type_=table.c.id.type),
-        )
-        query = query.where(key < bound)
-    query = query.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(size + 1)
     async with engine.connect() as conn:
-        rows = list((await conn.execute(query)).all())
-    page = rows[:size]
-    token = ""
-    if len(rows) > size:
-        token = pagination.encode_token([page[-1].created_at.isoformat(), page[-1].id], fp)
+        page, last = await keyset.page(
+            conn, query, table.c.created_at, table.c.id, size, after, newest_first=True
+        )
+    token = pagination.encode_token(last, fp) if last else ""
     return page, token

@@ -8,7 +8,6 @@ processes never both believe they run a saga.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.runtime import keyset
 from services.runtime.clock import now
 from services.saga.model import UNFINISHED, Saga, Step
 
@@ -134,15 +134,11 @@ class SagaStore:
             query = query.where(sagas.c.type == type_)
         if state:
             query = query.where(sagas.c.state == state)
-        if after is not None:
-            bound = sa.tuple_(sa.literal(datetime.fromisoformat(after[0])), sa.literal(after[1]))
-            query = query.where(sa.tuple_(sagas.c.created_at, sagas.c.id) < bound)
-        query = query.order_by(sagas.c.created_at.desc(), sagas.c.id.desc()).limit(size + 1)
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        page = [_saga(r, []) for r in rows[:size]]
-        last = page[-1] if len(rows) > size else None
-        return page, [last.created_at.isoformat(), last.id] if last and last.created_at else None
+            rows, last = await keyset.page(
+                conn, query, sagas.c.created_at, sagas.c.id, size, after, newest_first=True
+            )
+        return [_saga(r, []) for r in rows], last
 
     async def request_cancel(self, saga_id: str, tenant_id: str) -> Saga | None:
         """Marks an unfinished saga for cancellation; its orchestrator compensates it."""

@@ -17,7 +17,7 @@ from services.automation.workflows.store import (
     row_to_execution,
     workflows,
 )
-from services.runtime import clock
+from services.runtime import clock, keyset
 
 
 class ExecutionStore:
@@ -108,23 +108,18 @@ class ExecutionStore:
         return row_to_execution(row) if row else None
 
     async def page(
-        self, tenant_id: str, workflow_id: str, size: int, after: list[Any] | None
-    ) -> tuple[list[m.Execution], list[Any] | None]:
+        self, tenant_id: str, workflow_id: str, size: int, after: keyset.Key | None
+    ) -> tuple[list[m.Execution], keyset.Key | None]:
         """Newest first."""
         query = sa.select(executions).where(
             executions.c.workflow_id == workflow_id, executions.c.tenant_id == tenant_id
         )
-        if after:
-            bound = sa.tuple_(sa.literal(datetime.fromisoformat(after[0])), sa.literal(after[1]))
-            query = query.where(sa.tuple_(executions.c.created_at, executions.c.id) < bound)
-        query = query.order_by(executions.c.created_at.desc(), executions.c.id.desc()).limit(
-            size + 1
-        )
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        found = [row_to_execution(r) for r in rows[:size]]
-        last = found[-1] if len(rows) > size else None
-        return found, [last.created_at.isoformat(), last.id] if last and last.created_at else None
+            rows, last = await keyset.page(
+                conn, query, executions.c.created_at, executions.c.id, size, after,
+                newest_first=True,
+            )  # fmt: skip
+        return [row_to_execution(r) for r in rows], last
 
     async def requeue(self, execution: m.Execution) -> m.Execution:
         """A failed execution queued again with the given steps (reset by the caller)."""

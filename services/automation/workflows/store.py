@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.automation.workflows import model as m
-from services.runtime import clock, events
+from services.runtime import clock, events, keyset
 
 metadata = sa.MetaData(schema="automation")
 UUID = postgresql.UUID(as_uuid=False)
@@ -151,18 +151,14 @@ class WorkflowStore:
         return row_to_workflow(row) if row else None
 
     async def page(
-        self, tenant_id: str, size: int, after: list[Any] | None
-    ) -> tuple[list[m.Workflow], list[Any] | None]:
+        self, tenant_id: str, size: int, after: keyset.Key | None
+    ) -> tuple[list[m.Workflow], keyset.Key | None]:
         query = sa.select(workflows).where(workflows.c.tenant_id == tenant_id)
-        if after:
-            bound = sa.tuple_(sa.literal(datetime.fromisoformat(after[0])), sa.literal(after[1]))
-            query = query.where(sa.tuple_(workflows.c.created_at, workflows.c.id) > bound)
-        query = query.order_by(workflows.c.created_at, workflows.c.id).limit(size + 1)
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        found = [row_to_workflow(r) for r in rows[:size]]
-        last = found[-1] if len(rows) > size else None
-        return found, [last.created_at.isoformat(), last.id] if last and last.created_at else None
+            rows, last = await keyset.page(
+                conn, query, workflows.c.created_at, workflows.c.id, size, after
+            )
+        return [row_to_workflow(r) for r in rows], last
 
     async def update(self, wf: m.Workflow, next_fire_at: datetime | None) -> m.Workflow:
         values = {**workflow_values(wf), "next_fire_at": next_fire_at, "updated_at": clock.now()}
