@@ -57,7 +57,7 @@ def build(
         keys=keys,
         access=access,
         service_auth=ServiceAuth(
-            engine, access, ServiceTokenThrottle.from_settings(redis, cfg), secret
+            engine, access, ServiceTokenThrottle.from_settings(redis, cfg), secret, sessions.admit
         ),
         sign_in_rate=SignInRate.from_settings(redis, cfg),
         sessions=sessions,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.auth.store import credential_by_id
+from services.auth.store import Credential, credential_by_id
 from services.auth.throttle import ServiceTokenThrottle
 from services.auth.tokens import AccessToken, AccessTokens, Principal
 from services.runtime import logs
@@ -20,6 +21,7 @@ from services.runtime.errors import PermissionDenied, Violations
 from services.runtime.secret_keys import service_auth_key
 from services.runtime.validation import check_uuid
 
+Admit = Callable[[Credential], Awaitable[Principal]]
 SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 log = logs.get("service-auth")
 
@@ -31,9 +33,12 @@ class ServiceAuth:
         access: AccessTokens,
         throttle: ServiceTokenThrottle,
         secret: str,
+        admit: Admit,
     ) -> None:
         self._engine = engine
         self._access = access
+        # Sign-in's own check of an account (active in users, its role now there).
+        self._admit = admit
         self._throttle = throttle
         self._key = service_auth_key(secret).encode()
 
@@ -69,10 +74,10 @@ class ServiceAuth:
             return await self._access.service_token(service_name, tenant_id)
         async with self._engine.connect() as conn:
             user = await credential_by_id(conn, on_behalf_of)
-        if user is None or user.tenant_id != tenant_id or not user.is_active:
+        if user is None or user.tenant_id != tenant_id:
             raise PermissionDenied(
                 "that user is not an active user of the tenant", reason="USER_NOT_ACTIVE"
             )
-        who = Principal(user.user_id, user.tenant_id, user.email, user.role)
+        who = await self._admit(user)
         log.info("issued a delegated token", service_name=service_name, user_id=user.user_id)
         return await self._access.sign(who, acting_service=service_name)

@@ -261,3 +261,49 @@ def test_workflows_stay_in_their_tenant_and_viewers_cannot_make_them(
     assert mesh.http.delete(f"/api/v1/workflows/{wf['id']}", headers=headers).status_code == 200
     gone = mesh.http.get(f"/api/v1/workflows/{wf['id']}", headers=headers)
     assert gone.status_code == 404
+
+
+def test_a_workflow_acts_with_its_creators_permissions_as_they_are_now(
+    mesh: Mesh, team: dict[str, Any]
+) -> None:
+    member = mesh.invite(team["token"], role="member")
+    mine = bearer(member["access_token"])
+    body = {
+        "name": "member's import",
+        "enabled": True,
+        "trigger": {"manual": {}},
+        "steps": [
+            {
+                "name": "write",
+                "type": "create_records",
+                "max_attempts": 1,
+                "config": {
+                    "base_id": team["base"],
+                    "table_id": team["log"],
+                    "records": [{"Name": "{{trigger.name}}", "Source": "member"}],
+                },
+            }
+        ],
+    }
+    made = create(mesh, mine, body)
+    assert made.status_code == 200, made.text
+    url = f"/api/v1/workflows/{made.json()['workflow']['id']}"
+    ran = mesh.http.post(f"{url}:trigger", headers=mine, json={"input": {"name": "first"}})
+    assert ran.status_code == 200, ran.text
+    [first] = finished_executions(mesh, mine, made.json()["workflow"]["id"], 1)
+    assert first["status"] == "EXECUTION_STATUS_SUCCEEDED", first
+    demoted = mesh.http.patch(
+        f"/api/v1/users/{member['principal']['user_id']}",
+        json={"role": "viewer"},
+        params={"update_mask": "role"},
+        headers=team["headers"],
+    )
+    assert demoted.status_code == 200, demoted.text
+    # An admin runs it: it still acts as its creator, who may no longer write.
+    again = mesh.http.post(f"{url}:trigger", headers=team["headers"], json={"input": {"name": "x"}})
+    assert again.status_code == 200, again.text
+    latest = finished_executions(mesh, team["headers"], made.json()["workflow"]["id"], 2)[0]
+    assert latest["status"] == "EXECUTION_STATUS_FAILED", latest
+    assert "viewers cannot change" in latest["error"], latest["error"]
+    names = [r["fields"]["Name"] for r in records(mesh, team, team["log"])]
+    assert "first" in names and "x" not in names

@@ -53,13 +53,24 @@ class MeshActions:
                 raise StepFailed("the workflow's creator is no longer an active user") from exc
             raise
 
-    async def _call(self, method: Any, request: Any, metadata: list[tuple[str, str]]) -> Any:
-        try:
-            return await method(request, metadata=metadata, timeout=self.timeout)
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() in REFUSALS:
-                raise StepFailed(exc.details() or exc.code().name) from exc
-            raise  # retryable: the runner decides
+    async def _call(self, method: Any, request: Any, who: Who, as_creator: bool = True) -> Any:
+        """Calls as the creator (or as the service), once more with a fresh token when the
+        cached one was revoked meanwhile (a demotion or a password change revokes them)."""
+        for attempt in (1, 2):
+            if as_creator:
+                metadata = await self._as_creator(who)
+            else:
+                metadata = await self.tokens.metadata(who.tenant_id)
+            try:
+                return await method(request, metadata=metadata, timeout=self.timeout)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() == grpc.StatusCode.UNAUTHENTICATED and attempt == 1:
+                    self.tokens.forget(who.tenant_id, who.user_id if as_creator else "")
+                    continue
+                if exc.code() in REFUSALS:
+                    raise StepFailed(exc.details() or exc.code().name) from exc
+                raise  # retryable: the runner decides
+        raise AssertionError("unreachable")
 
     async def create_records(
         self, who: Who, base_id: str, table_id: str, records: list[dict[str, Any]],
@@ -73,7 +84,7 @@ class MeshActions:
             typecast=typecast,
             request_id=request_id,
         )
-        return _records(await self._call(stub.CreateRecords, request, await self._as_creator(who)))
+        return _records(await self._call(stub.CreateRecords, request, who))
 
     async def update_records(
         self, who: Who, base_id: str, table_id: str, records: list[dict[str, Any]], typecast: bool
@@ -87,7 +98,7 @@ class MeshActions:
             ],
             typecast=typecast,
         )
-        return _records(await self._call(stub.UpdateRecords, request, await self._as_creator(who)))
+        return _records(await self._call(stub.UpdateRecords, request, who))
 
     async def notify(self, who: Who, user_id: str, title: str, body: str, request_id: str) -> str:
         stub = self.clients.stub(notes_grpc.NotificationsServiceStub, "notifications")
@@ -98,7 +109,7 @@ class MeshActions:
             subject=title,
             body=body,
         )
-        reply = await self._call(stub.Send, request, await self.tokens.metadata(who.tenant_id))
+        reply = await self._call(stub.Send, request, who, as_creator=False)
         return str(reply.notification.id)
 
 
