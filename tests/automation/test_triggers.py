@@ -1,14 +1,20 @@
 """Which record changes start a record-triggered workflow (Airtable's "when a record is
-created", "updated" and "matches conditions")."""
+created", "updated" and "matches conditions"), and which uploads a file-triggered one."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
 import pytest
-from tablemesh.events.v1.events_pb2 import ChangedRecord
+from tablemesh.events.v1.events_pb2 import ChangedRecord, FileUploaded
 
 from services.automation.workflows import model as m
+from services.automation.workflows.execution_store import ExecutionStore
 from services.automation.workflows.steps import Who
-from services.automation.workflows.triggers import fires
+from services.automation.workflows.store import WorkflowStore
+from services.automation.workflows.triggers import Triggers, fires
+from services.runtime import events
 from services.runtime.structs import struct_of
 from tests.automation.conftest import workflow
 
@@ -52,3 +58,32 @@ def test_which_changes_start_the_workflow(
     expected: bool,
 ) -> None:
     assert fires(on(changes, formula), event, record(now, before)) is expected
+
+
+async def test_an_upload_starts_each_matching_workflow_once(
+    stores: tuple[WorkflowStore, ExecutionStore],
+) -> None:
+    store, runs = stores
+    who = Who(str(uuid.uuid4()), str(uuid.uuid4()))
+    log = [m.StepSpec("l", "log", {"message": "{{trigger.name}}"})]
+
+    def on_upload(**filters: object) -> m.Workflow:
+        settings = {"extensions": [], "content_types": [], "max_size_bytes": 0, **filters}
+        return workflow(who, log, m.Trigger(m.FILE_UPLOADED, settings))
+
+    csv_only = await store.create(on_upload(extensions=["csv"]), "", None)
+    small_only = await store.create(on_upload(max_size_bytes=1000), "", None)
+    anything = await store.create(on_upload(), "", None)
+    uploaded = FileUploaded(
+        file_id="f1", name="leads.csv", extension="csv", content_type="text/csv", size_bytes=5000
+    )
+    event = events.new_event("file.uploaded", who.tenant_id, "automation", file=uploaded)
+    wake = asyncio.Event()
+    triggers = Triggers(store, wake)
+    await triggers(event)
+    await triggers(event)  # delivered twice
+    assert wake.is_set()
+    for wf, count in ((csv_only, 1), (small_only, 0), (anything, 1)):
+        found, _ = await runs.page(who.tenant_id, wf.id, 10, None)
+        assert len(found) == count, wf.trigger.settings
+        assert all(e.trigger_data["name"] == "leads.csv" for e in found)

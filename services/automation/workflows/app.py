@@ -16,7 +16,7 @@ from services.automation.workflows.execution_store import ExecutionStore
 from services.automation.workflows.runner import Finished, Runner, run_workers
 from services.automation.workflows.steps import Actions
 from services.automation.workflows.store import WorkflowStore, outbox
-from services.automation.workflows.triggers import RECORD_EVENTS, RecordTriggers
+from services.automation.workflows.triggers import Triggers
 from services.runtime import events
 from services.runtime.background import poll_forever
 from services.runtime.config import Settings
@@ -87,6 +87,6 @@ def build(
         )
         for i in range(cfg.workflow_concurrency)
     ]
-    subscription = Subscription(redis, GROUP, owner, RecordTriggers(store, wake), RECORD_EVENTS)
+    subscription = Subscription(redis, GROUP, owner, Triggers(store, wake), Triggers.TYPES)
     workflows = Workflows(store, runs, tables, wake)
     return WorkflowsApp(workflows, store, runs, runners, subscription, wake, cfg)

@@ -1,4 +1,4 @@
-"""Starting executions from the event bus: record events (and, later, file uploads).
+"""Starting executions from the event bus: record events and file uploads.
 
 Each changed record of an event starts each matching workflow once: the execution's
 request id is "event:<event id>:<record id>", unique per workflow, so an event delivered
@@ -23,6 +23,7 @@ from services.runtime.structs import dict_of
 from services.runtime.validation import is_uuid
 
 RECORD_EVENTS = ("record.created", "record.updated")
+FILE_EVENTS = ("file.uploaded",)
 log = logs.get("workflows.triggers")
 
 
@@ -119,3 +120,58 @@ class RecordTriggers:
                         started += new
         if started:
             self.wake.set()
+
+
+def file_matches(wf: m.Workflow, data: dict[str, Any]) -> bool:
+    """Whether an uploaded file passes the trigger's filters (empty filters pass all)."""
+    s = wf.trigger.settings
+    extensions, types = s.get("extensions") or [], s.get("content_types") or []
+    max_size = int(s.get("max_size_bytes") or 0)
+    return (
+        (not extensions or data["extension"] in extensions)
+        and (not types or data["content_type"] in types)
+        and (not max_size or data["size_bytes"] <= max_size)
+    )
+
+
+class FileTriggers:
+    """The subscription handler for file.uploaded: each matching workflow starts once."""
+
+    def __init__(self, store: WorkflowStore, wake: asyncio.Event) -> None:
+        self.store = store
+        self.wake = wake
+
+    async def __call__(self, event: Event) -> None:
+        f = event.file
+        data: dict[str, Any] = {
+            "file_id": f.file_id,
+            "name": f.name,
+            "extension": f.extension,
+            "content_type": f.content_type,
+            "size_bytes": f.size_bytes,
+            "sha256": f.sha256,
+        }
+        started = 0
+        async with self.store.engine.begin() as conn:
+            for wf in await self.store.with_trigger(event.tenant_id, m.FILE_UPLOADED):
+                if file_matches(wf, data):
+                    _, new = await start(conn, wf, m.FILE_UPLOADED, data, f"event:{event.id}")
+                    started += new
+        if started:
+            self.wake.set()
+
+
+class Triggers:
+    """The one handler of the workflows group: record events and file uploads."""
+
+    TYPES = RECORD_EVENTS + FILE_EVENTS
+
+    def __init__(self, store: WorkflowStore, wake: asyncio.Event) -> None:
+        self.records = RecordTriggers(store, wake)
+        self.files = FileTriggers(store, wake)
+
+    async def __call__(self, event: Event) -> None:
+        if event.type in FILE_EVENTS:
+            await self.files(event)
+        elif event.type in RECORD_EVENTS:
+            await self.records(event)

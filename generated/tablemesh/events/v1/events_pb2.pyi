@@ -73,6 +73,7 @@ class Event(_message.Message):
     TABLE_FIELD_NUMBER: _builtins.int
     FIELD_FIELD_NUMBER: _builtins.int
     EXECUTION_FIELD_NUMBER: _builtins.int
+    FILE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """A UUID, unique per event: the same event delivered twice carries the same id."""
     type: _builtins.str
@@ -120,6 +121,10 @@ class Event(_message.Message):
     def execution(self) -> Global___ExecutionFinished:
         """execution.finished"""
 
+    @_builtins.property
+    def file(self) -> Global___FileUploaded:
+        """file.uploaded"""
+
     def __init__(
         self,
         *,
@@ -136,12 +141,13 @@ class Event(_message.Message):
         table: Global___TableChanged | None = ...,
         field: Global___FieldChanged | None = ...,
         execution: Global___ExecutionFinished | None = ...,
+        file: Global___FileUploaded | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "execution", b"execution", "field", b"field", "payload", b"payload", "records", b"records", "table", b"table", "time", b"time", "user_registered", b"user_registered"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "execution", b"execution", "field", b"field", "file", b"file", "payload", b"payload", "records", b"records", "table", b"table", "time", b"time", "user_registered", b"user_registered"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "execution", b"execution", "field", b"field", "id", b"id", "payload", b"payload", "records", b"records", "request_id", b"request_id", "source", b"source", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_registered", b"user_registered"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "execution", b"execution", "field", b"field", "file", b"file", "id", b"id", "payload", b"payload", "records", b"records", "request_id", b"request_id", "source", b"source", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_registered", b"user_registered"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field", "execution"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field", "execution", "file"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
@@ -438,3 +444,47 @@ class ExecutionFinished(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExecutionFinished: _TypeAlias = ExecutionFinished  # noqa: Y015
+
+@_typing.final
+class FileUploaded(_message.Message):
+    """FileUploaded: a file was stored (a repeated upload of the same bytes is announced too:
+    it is a new upload of the tenant, even where the bytes are kept once).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILE_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    EXTENSION_FIELD_NUMBER: _builtins.int
+    CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    SIZE_BYTES_FIELD_NUMBER: _builtins.int
+    SHA256_FIELD_NUMBER: _builtins.int
+    file_id: _builtins.str
+    """The file's id."""
+    name: _builtins.str
+    """The name it was uploaded with."""
+    extension: _builtins.str
+    """Its extension, lower-case, without the dot ("csv")."""
+    content_type: _builtins.str
+    """Its content type ("text/csv")."""
+    size_bytes: _builtins.int
+    """Its size in bytes."""
+    sha256: _builtins.str
+    """The SHA-256 of its bytes, hex."""
+    def __init__(
+        self,
+        *,
+        file_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        extension: _builtins.str = ...,
+        content_type: _builtins.str = ...,
+        size_bytes: _builtins.int = ...,
+        sha256: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content_type", b"content_type", "extension", b"extension", "file_id", b"file_id", "name", b"name", "sha256", b"sha256", "size_bytes", b"size_bytes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FileUploaded: _TypeAlias = FileUploaded  # noqa: Y015
