@@ -19,6 +19,7 @@ from cronsim import CronSim, CronSimError
 from services.automation.workflows import model as m
 from services.formula import FormulaError, UnknownField, compile_formula
 from services.runtime.errors import Violations
+from services.runtime.validation import is_uuid
 
 NAME_MAX = 100
 DESCRIPTION_MAX = 1000
@@ -27,6 +28,7 @@ MAX_DELAY_SECONDS = 86_400
 BASE_ID = re.compile(r"^app[A-Za-z0-9]{14}$")
 TABLE_ID = re.compile(r"^tbl[A-Za-z0-9]{14}$")
 RECORD_QUOTE = re.compile(r"^(rec[A-Za-z0-9]{14}|\{\{.+\}\})$")
+QUOTE_ONLY = re.compile(r"^\{\{.+\}\}$")
 # The fields a file trigger's data has, for its steps' conditions.
 TEXT = "singleLineText"
 FILE_FIELDS = {
@@ -147,6 +149,9 @@ def check_step(
         for key in ("title", "body"):
             if not isinstance(c.get(key), str) or not c[key].strip():
                 v.add(f"{cfg}.{key}", "is required (text)")
+        user = str(c.get("user_id") or "")
+        if user and not (is_uuid(user) or QUOTE_ONLY.match(user)):
+            v.add(f"{cfg}.user_id", "must be a user's id (a UUID), or empty for the creator")
     elif step.type in ("create_records", "update_records"):
         check_write(v, cfg, step.type, c)
 
