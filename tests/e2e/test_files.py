@@ -21,6 +21,7 @@ from services.automation.files.store import CHUNK_BYTES
 from tests.automation.files import documents
 from tests.e2e.mesh import Mesh, bearer
 from tests.e2e.test_bad_input import assert_status
+from tests.e2e.test_workflows import finished_executions
 
 MIB = 1024 * 1024
 # The mesh runs with the default limit (TABLEMESH_FILES_MAX_BYTES).
@@ -300,3 +301,30 @@ def test_a_large_upload_streams_into_chunks(mesh: Mesh) -> None:
         for piece in content.iter_bytes():
             digest.update(piece)
     assert digest.hexdigest() == hashlib.sha256(data).hexdigest() == file["sha256"]
+
+
+def test_an_upload_starts_the_workflows_its_file_matches(mesh: Mesh) -> None:
+    # The upload announces file.uploaded on the event bus; the workflows pick it up.
+    who = person(mesh)
+
+    def on_upload(extensions: list[str]) -> str:
+        workflow = {
+            "name": f"on {extensions}",
+            "enabled": True,
+            "trigger": {"file_uploaded": {"extensions": extensions}},
+            "steps": [
+                {"name": "say", "type": "log", "config": {"message": "got {{trigger.name}}"}}
+            ],
+        }
+        made = mesh.http.post("/api/v1/workflows", headers=who.headers, json=workflow)
+        assert made.status_code == 200, made.text
+        return str(made.json()["workflow"]["id"])
+
+    csv, pdf = on_upload(["csv"]), on_upload(["pdf"])
+    file = uploaded(mesh, who, "leads.csv", b"name\nAda\n")
+    runs = finished_executions(mesh, who.headers, csv, 1)
+    assert len(runs) == 1 and runs[0]["status"] == "EXECUTION_STATUS_SUCCEEDED", runs
+    assert runs[0]["trigger_data"]["file_id"] == file["id"]
+    assert runs[0]["steps"][0]["output"] == {"message": "got leads.csv"}
+    listed = mesh.http.get(f"/api/v1/workflows/{pdf}/executions", headers=who.headers)
+    assert listed.json().get("executions", []) == []

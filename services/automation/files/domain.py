@@ -11,6 +11,8 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 
+from tablemesh.events.v1.events_pb2 import Event, FileUploaded
+
 from services.automation.files.content_check import ContentCheck
 from services.automation.files.extract import extract
 from services.automation.files.extract.collected import Collected
@@ -18,7 +20,7 @@ from services.automation.files.kinds import KINDS
 from services.automation.files.model import MAX_REQUEST_ID, StoredFile
 from services.automation.files.names import check_name
 from services.automation.files.store import FileStore, Replayed
-from services.runtime import pagination
+from services.runtime import events, pagination
 from services.runtime.clock import now
 from services.runtime.errors import NotFound, Violations
 from services.runtime.identity import Caller
@@ -27,6 +29,24 @@ from services.runtime.validation import check_uuid
 # A file being processed is spooled here: in memory up to this size, on a temporary file
 # beyond it (scratch space for the parser, gone when it is done).
 SPOOL_MEMORY_BYTES = 1024 * 1024
+
+
+def uploaded(file: StoredFile) -> Event:
+    """file.uploaded, for the workflows whose file-upload trigger the file matches."""
+    return events.new_event(
+        "file.uploaded",
+        file.tenant_id,
+        "automation",
+        file=FileUploaded(
+            file_id=file.id,
+            name=file.name,
+            extension=file.extension,
+            # The media type alone ("text/csv"), as triggers name it.
+            content_type=file.content_type.split(";")[0],
+            size_bytes=file.size_bytes,
+            sha256=file.sha256,
+        ),
+    )
 
 
 def _not_found(file_id: str) -> NotFound:
@@ -59,7 +79,7 @@ class Files:
                     check.feed(data)
                     await upload.write(data)
                 check.finish()
-                return await upload.finish(
+                stored = await upload.finish(
                     StoredFile(
                         id=str(uuid.uuid4()),
                         tenant_id=caller.tenant_id,
@@ -74,6 +94,8 @@ class Files:
                     ),
                     request_id or None,
                 )
+                await upload.announce(uploaded(stored))
+                return stored
         except Replayed:
             # A retry raced the first upload with the same request id: that one stands.
             first = await self.store.by_request(caller.tenant_id, request_id)

@@ -11,14 +11,15 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import fields, replace
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tablemesh.events.v1.events_pb2 import Event
 
 from services.automation.files.model import StoredFile
+from services.runtime import events, keyset
 from services.runtime.clock import now
 from services.runtime.errors import NotFound
 
@@ -55,6 +56,9 @@ files = sa.Table(
     sa.Column("size_bytes", sa.BigInteger),
     sa.Column("created_at", sa.DateTime(timezone=True)),
 )
+# The service's event outbox (made by automation_0001, relayed to the bus by main.py): an
+# upload announces itself in its own transaction.
+outbox = events.outbox_table(metadata)
 FIELDS = [f.name for f in fields(StoredFile)]
 Key = list[Any] | None
 
@@ -75,6 +79,10 @@ class Upload:
         self._pending = bytearray()
         self.blob_id = str(uuid.uuid4())
         self.chunks_written = 0
+
+    async def announce(self, event: Event) -> None:
+        """Puts the event in the outbox: published if, and only if, the upload commits."""
+        await events.emit(self._conn, outbox, event)
 
     async def write(self, data: bytes) -> None:
         self._pending += data
@@ -169,20 +177,10 @@ class FileStore:
 
     async def page(self, tenant_id: str, size: int, after: Key) -> tuple[list[StoredFile], Key]:
         """The tenant's files oldest first, and the last row's key when more follow."""
-        cols = (files.c.created_at, files.c.id)
         query = sa.select(files).where(files.c.tenant_id == tenant_id)
-        if after is not None:
-            bound = sa.tuple_(
-                sa.literal(datetime.fromisoformat(after[0]), cols[0].type),
-                sa.literal(after[1], cols[1].type),
-            )
-            query = query.where(sa.tuple_(*cols) > bound)
-        query = query.order_by(*cols).limit(size + 1)
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        found = [_file(r) for r in rows[:size]]
-        last = [found[-1].created_at.isoformat(), found[-1].id] if len(rows) > size else None
-        return found, last
+            rows, last = await keyset.page(conn, query, files.c.created_at, files.c.id, size, after)
+        return [_file(r) for r in rows], last
 
     async def delete(self, tenant_id: str, file_id: str) -> bool:
         """Deletes the file, and its bytes when no other file of the tenant holds them."""

@@ -5,6 +5,7 @@ nothing; deletes, pages, idempotent retries and processing."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -188,3 +189,35 @@ async def test_a_deleted_file_is_gone_and_deleting_again_succeeds(
     assert await store.get(who.tenant_id, stored.id) is None
     with pytest.raises(NotFound):
         await files.get(who, stored.id)
+
+
+async def announced(engine: AsyncEngine, tenant: str) -> list[dict[str, object]]:
+    """The file.uploaded events in the service's outbox for the tenant."""
+    query = (
+        "SELECT body FROM automation.event_outbox WHERE type = 'file.uploaded'"
+        " AND body::jsonb ->> 'tenant_id' = :t ORDER BY created_at"
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(sa.text(query), {"t": tenant})).all()
+    return [json.loads(r.body)["file"] for r in rows]
+
+
+async def test_an_upload_is_announced_with_it_and_a_refused_one_not_at_all(
+    files: Files, engine: AsyncEngine
+) -> None:
+    who = caller()
+    stored = await files.upload(who, "hours.csv", "r-1", Source(b"name,hours\n"))
+    expected = {
+        "file_id": stored.id,
+        "name": "hours.csv",
+        "extension": "csv",
+        "content_type": "text/csv",
+        "size_bytes": "11",
+        "sha256": stored.sha256,
+    }
+    assert await announced(engine, who.tenant_id) == [expected]
+    # A retry stores nothing new and announces nothing new; a refusal announces nothing.
+    await files.upload(who, "hours.csv", "r-1", Source(b"name,hours\n"))
+    with pytest.raises(InvalidArgument):
+        await files.upload(who, "bad.txt", "", Source(b"\x00"))
+    assert await announced(engine, who.tenant_id) == [expected]
