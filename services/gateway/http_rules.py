@@ -44,6 +44,9 @@ class Method:
     server_streaming: bool = False
     # What the contract declares: audience, sign-in limit, long running, idempotency.
     policy: Policy = Policy()
+    # True for client-streaming RPCs (UploadFile): the request body streams through the
+    # gateway unbuffered, with no overall timeout.
+    client_streaming: bool = False
 
     @property
     def path(self) -> str:
@@ -82,7 +85,14 @@ def load_methods(services: list[str], path: Path = DESCRIPTOR_SET) -> list[Metho
             rule = m.options.Extensions[annotations_pb2.http]
             policy = method_policy.from_options(m.options)
             methods.append(
-                Method(service, m.name, tuple(_bindings(rule)), m.server_streaming, policy)
+                Method(
+                    service,
+                    m.name,
+                    tuple(_bindings(rule)),
+                    m.server_streaming,
+                    policy,
+                    m.client_streaming,
+                )
             )
     return methods
 

@@ -3,9 +3,10 @@
 A binding's path variables set request fields; `body: "*"` takes every other field from
 the JSON body, `body: "field"` takes that field from it and the rest from the query;
 without a body every other field is a query parameter (a nested message's fields by
-dotted name, repeated ones as repeated parameters). A server-streaming method answers its
-messages newline-delimited (one JSON object per line), and a google.api.HttpBody response
-is sent as it is.
+dotted name, repeated ones as repeated parameters). A body field that is a
+google.api.HttpBody takes the raw request body, whatever its content type. A
+server-streaming method answers its messages newline-delimited (one JSON object per
+line), and a google.api.HttpBody response is sent as it is.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ ERRORS: dict[int, str] = {
     504: "The call took too long (DEADLINE_EXCEEDED).",
 }
 BEARER = "bearerAuth"
+# The media type of a request body the transcoder takes raw (a google.api.HttpBody field).
+RAW_BODY = "application/octet-stream"
 MAX_QUERY_DEPTH = 3
 
 
@@ -128,6 +131,14 @@ def _request_body(schemas: Schemas, rpc: Rpc, body: str, path_fields: set[str]) 
         schema = schemas.message(rpc.input, frozenset(path_fields))
         return {"content": {"application/json": {"schema": schema}}}
     f, _ = _field(schemas, rpc.input, body)
+    if f.type_name.removeprefix(".") == HTTP_BODY:
+        # The transcoder hands the raw body on as HttpBody chunks (a client stream: as it
+        # arrives), so any bytes are the body, whatever their type.
+        return {
+            "content": {RAW_BODY: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The raw bytes, sent as they are (for example curl --data-binary).",
+            "required": True,
+        }
     inner = frozenset(p.removeprefix(f"{body}.") for p in path_fields if p.startswith(f"{body}."))
     if f.type == F.TYPE_MESSAGE and f.label != F.LABEL_REPEATED:
         schema = schemas.message(f.type_name.removeprefix("."), inner)

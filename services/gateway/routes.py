@@ -63,11 +63,16 @@ NO_BUFFER = {
 
 def long_route(m: Method, cluster: str, long_timeout: str) -> Json:
     """A streaming RPC has no overall timeout (only an idle one); a long one a longer one."""
+    if m.client_streaming:
+        # An upload lasts as long as the client takes to send it; it must only keep moving.
+        # Its body goes on as it arrives (the body limit is the service's, while it reads).
+        action: Json = {"cluster": cluster, "timeout": "0s", "idle_timeout": STREAM_IDLE_TIMEOUT}
+        return {"match": {"path": m.path}, "route": action, "typed_per_filter_config": NO_BUFFER}
     if m.server_streaming:
         # A long-running stream (a chat on the local model) may be silent for minutes
         # between events while the model reads its prompt: idle up to the long timeout.
         idle = long_timeout if m.policy.long_running else STREAM_IDLE_TIMEOUT
-        action: Json = {"cluster": cluster, "timeout": "0s", "idle_timeout": idle}
+        action = {"cluster": cluster, "timeout": "0s", "idle_timeout": idle}
     else:
         action = {
             "cluster": cluster,
@@ -91,14 +96,20 @@ def build_routes(
     for cluster, methods in methods_by_cluster.items():
         seen: set[str] = set()
         for m in exposed(methods):
-            if m.server_streaming or m.policy.long_running:
+            if m.server_streaming or m.client_streaming or m.policy.long_running:
                 grpc.append(long_route(m, cluster, long_timeout))
             else:
                 grpc.append(_route({"path": m.path}, cluster, idempotent=m.policy.retryable))
             # REST routes only exist so CORS sees a cluster route; once transcoded, the
             # request is routed again by its gRPC path (timeouts, retries).
             for b in m.bindings:
-                if b.regex not in seen:
+                if m.client_streaming:
+                    # The buffer filter (the body limit) runs before the transcoder, on the
+                    # REST route: an upload's body streams past it, on a route of its own
+                    # (its verb too: a GET of the same path keeps the limit).
+                    unbuffered = _route(_rest_match(b), cluster, typed_per_filter_config=NO_BUFFER)
+                    rest.insert(0, unbuffered)
+                elif b.regex not in seen:
                     seen.add(b.regex)
                     rest.append(_route({"safe_regex": {"regex": b.regex}}, cluster))
     reflection = {

@@ -46,6 +46,24 @@ MISSING_SECRET_HINT = (
 )
 
 
+# The file types the automation service can read (services/automation/files/kinds.py).
+FILE_EXTENSIONS = ("txt", "csv", "pdf", "xlsx", "docx")
+
+
+def check_file_extensions(values: list[str]) -> list[str]:
+    """Lower-case extensions without dots, each one the automation service can read."""
+    found = [v.strip().lower().removeprefix(".") for v in values if v.strip()]
+    unknown = sorted(set(found) - set(FILE_EXTENSIONS))
+    if unknown:
+        raise ValueError(
+            f"{', '.join(unknown)}: not a file type it can read; choose from "
+            + ", ".join(FILE_EXTENSIONS)
+        )
+    if not found:
+        raise ValueError("must name at least one extension")
+    return list(dict.fromkeys(found))
+
+
 class VarSettings(EnvSettings):
     """The var dir alone: the launcher needs it before the service secret is known."""
 
@@ -182,6 +200,12 @@ class Settings(VarSettings):
     workflow_execution_retention_days: float = var(30.0, gt=0, le=3650)
     # First back-off delay in seconds between a failed step's attempts (doubling).
     workflow_retry_delay: float = var(1.0, ge=0.0, le=600)
+    # --- Files (the automation service) ---
+    # The extensions a file may have (comma-separated or a JSON list); the content must be
+    # what its extension says.
+    files_allowed_extensions: list[str] = var(list(FILE_EXTENSIONS), check=check_file_extensions)
+    # The largest file, in bytes: an upload is refused as soon as it passes this.
+    files_max_bytes: int = var(25 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
     # Lets services inject the faults in Redis key tablemesh:faults (chaos drills, tests);
     # never switch it on in production.
     fault_injection: bool = var(False)

@@ -47,6 +47,20 @@ async def abort_with(context: grpc.aio.ServicerContext, error: DomainError) -> N
     await context.abort(status.code, status.details, status.trailing_metadata)
 
 
+# Stands for the request of a client-streaming call: its messages are checked as they come.
+STREAMED = object()
+
+
+def _check(request: Any, templates: list[path_ids.Template], metadata: dict[str, str]) -> None:
+    """Refuses a request that could not be decoded or stored, or whose body or query
+    overwrote an id its REST path bound (a transcoded call)."""
+    if isinstance(request, Undecodable):
+        raise request.error
+    check_request(request)
+    if templates and (path := metadata.get(path_ids.ORIGINAL_PATH)):
+        path_ids.check(templates, path, request)
+
+
 def _quiet(behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
     """Public, untraced, unlogged: only the version header is added."""
 
@@ -105,6 +119,13 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
                 request_deserializer=decode,
                 response_serializer=handler.response_serializer,
             )
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(
+                self._wrap_client_stream(method, templates, handler.stream_unary),
+                request_deserializer=decode,
+                response_serializer=handler.response_serializer,
+            )
+        # Bidirectional streams: only server reflection, which is public.
         return handler
 
     async def _enter(
@@ -154,12 +175,8 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         with tracing.server_span(method, metadata) as span:
             try:
                 await self._enter(method, metadata, context)
-                if isinstance(request, Undecodable):
-                    raise request.error
-                check_request(request)
-                # A transcoded call whose body or query overwrote a path-bound id.
-                if templates and (path := metadata.get(path_ids.ORIGINAL_PATH)):
-                    path_ids.check(templates, path, request)
+                if request is not STREAMED:
+                    _check(request, templates, metadata)
                 yield
             except DomainError as error:
                 code = error.code
@@ -203,6 +220,28 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
             async with self._call(method, templates, request, context):
                 async for item in behavior(request, context):
                     yield item
+
+        return wrapper
+
+    def _wrap_client_stream(
+        self, method: str, templates: list[path_ids.Template], behavior: Callable[..., Any]
+    ) -> Callable[..., Any]:
+        """A client stream: the caller is checked before the first message is read, and
+        every message as it arrives (its path ids with the first)."""
+
+        async def checked(requests: Any, metadata: dict[str, str]) -> AsyncIterator[Any]:
+            first = True
+            async for request in requests:
+                _check(request, templates if first else [], metadata)
+                first = False
+                yield request
+
+        async def wrapper(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+            async with self._call(method, templates, STREAMED, context):
+                metadata = {
+                    k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)
+                }
+                return await behavior(checked(requests, metadata), context)
 
         return wrapper
 

@@ -147,3 +147,22 @@ def test_a_long_running_stream_may_be_silent_as_long_as_a_long_call(gateway_env:
     assert stream["timeout"] == "0s" and stream["idle_timeout"] == chat["timeout"]
     asset = by_path["/tablemesh.platform.v1.PlatformService/GetApiReferenceAsset"]
     assert asset["idle_timeout"] == routes.STREAM_IDLE_TIMEOUT
+
+
+def test_an_upload_streams_past_the_body_limit_on_its_own_verb(gateway_env: Path) -> None:
+    rendered = envoy_config.substitutions(settings())["routes"]
+    assert isinstance(rendered, list)
+    plain = [r for r in rendered if "route" in r and "tracing" not in r]
+    upload = "/tablemesh.automation.v1.FilesService/UploadFile"
+    grpc_route = next(r for r in plain if r["match"].get("path") == upload)
+    # Only an idle timeout: a large file on a slow link takes as long as it takes.
+    assert grpc_route["route"]["timeout"] == "0s"
+    assert grpc_route["typed_per_filter_config"] == routes.NO_BUFFER
+    files = template_regex("/api/v1/files")
+    rest = [r for r in plain if r["match"].get("safe_regex", {}).get("regex") == files]
+    # POST (the upload) is unbuffered and comes first; GET (the listing) keeps the limit.
+    assert rest[0]["match"]["headers"] == [{"name": ":method", "string_match": {"exact": "POST"}}]
+    assert rest[0]["typed_per_filter_config"] == routes.NO_BUFFER
+    assert "typed_per_filter_config" not in rest[1] and "headers" not in rest[1]["match"]
+    listing = next(r for r in plain if r["match"].get("path", "").endswith("/ListFiles"))
+    assert listing["route"]["timeout"] == routes.TIMEOUT

@@ -177,6 +177,18 @@ def test_streams_are_one_message_a_line_and_http_bodies_raw(doc: Json) -> None:
     assert list(jwks) == ["*/*"]
 
 
+def test_an_http_body_field_is_the_raw_request_body(doc: Json) -> None:
+    upload = op_of(doc, "FilesService_UploadFile")
+    assert upload["requestBody"]["content"] == {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+    }
+    assert upload["requestBody"]["required"] is True
+    # The name and the idempotency key are query parameters; the HttpBody is not.
+    assert set(params(upload, "query")) == {"name", "request_id"}
+    content = op_of(doc, "FilesService_GetFileContent")["responses"]["200"]["content"]
+    assert list(content) == ["*/*"]
+
+
 def test_public_methods_need_no_token_and_the_rest_a_bearer_jwt(doc: Json) -> None:
     assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     for _, _, op in operations(doc).values():
