@@ -28,20 +28,14 @@ from services.runtime.server import Deps, run
 
 
 def register(server: grpc.aio.Server, deps: Deps) -> None:
-    secret = deps.settings.service_secret.get_secret_value()
-    workflows = workflows_app.build(
-        deps.db,
-        deps.redis,
-        deps.settings,
-        MeshActions(deps.clients, secret),
-        MeshTables(deps.clients),
-    )
-    workflows_grpc.add_WorkflowsServiceServicer_to_server(
-        WorkflowsServicer(workflows.workflows), server
-    )
     cfg = deps.settings
     files = Files(FileStore(deps.db), cfg.files_allowed_extensions, cfg.files_max_bytes)
     files_grpc.add_FilesServiceServicer_to_server(FilesServicer(files), server)
+    actions = MeshActions(deps.clients, cfg.service_secret.get_secret_value(), files)
+    workflows = workflows_app.build(deps.db, deps.redis, cfg, actions, MeshTables(deps.clients))
+    workflows_grpc.add_WorkflowsServiceServicer_to_server(
+        WorkflowsServicer(workflows.workflows), server
+    )
     deps.run_in_background(workflows.run())
     deps.run_in_background(events.relay(deps.db, deps.redis, outbox))
 

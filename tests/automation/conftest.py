@@ -4,6 +4,7 @@ domain (local backend) in this process, so idempotent writes are checked for rea
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,8 +15,8 @@ from services.airtable.local_backend import LocalBackend
 from services.airtable.model import Field, TableSpec
 from services.automation.workflows import model as m
 from services.automation.workflows.execution_store import ExecutionStore
-from services.automation.workflows.steps import Who
-from services.automation.workflows.store import WorkflowStore
+from services.automation.workflows.step_call import Who
+from services.automation.workflows.store import WorkflowStore, workflows
 from services.runtime.db import migrate
 from services.runtime.identity import Caller
 
@@ -28,8 +29,14 @@ def automation_schema(database_url: str) -> str:
 
 
 @pytest.fixture
-def stores(automation_schema: str, engine: AsyncEngine) -> tuple[WorkflowStore, ExecutionStore]:
-    return WorkflowStore(engine), ExecutionStore(engine)
+async def stores(
+    automation_schema: str, engine: AsyncEngine
+) -> AsyncIterator[tuple[WorkflowStore, ExecutionStore]]:
+    """The stores; the workflows a test made go afterwards, so that a runner in the next
+    test (which claims whatever is due) finds only that test's executions."""
+    yield WorkflowStore(engine), ExecutionStore(engine)
+    async with engine.begin() as conn:
+        await conn.execute(workflows.delete())
 
 
 class LocalActions:

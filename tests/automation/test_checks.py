@@ -6,7 +6,7 @@ import pytest
 
 from services.automation.workflows import model as m
 from services.automation.workflows.checks import check_workflow
-from services.automation.workflows.steps import Who
+from services.automation.workflows.step_call import Who
 from services.runtime.errors import InvalidArgument
 from tests.automation.conftest import workflow
 

@@ -15,7 +15,7 @@ from grpc.aio import AioRpcError, Metadata
 from services.automation.workflows import model as m
 from services.automation.workflows.execution_store import ExecutionStore
 from services.automation.workflows.runner import Runner
-from services.automation.workflows.steps import Who
+from services.automation.workflows.step_call import Who
 from services.automation.workflows.store import WorkflowStore, start
 from tests.automation.conftest import LocalActions, workflow
 from tests.clock import FakeClock

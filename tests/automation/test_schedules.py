@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from services.automation.workflows import model as m
 from services.automation.workflows.execution_store import ExecutionStore
 from services.automation.workflows.schedules import fire_due, next_tick
-from services.automation.workflows.steps import Who
-from services.automation.workflows.store import WorkflowStore, executions, workflows
+from services.automation.workflows.step_call import Who
+from services.automation.workflows.store import WorkflowStore, executions, start, workflows
 from services.runtime import clock as runtime_clock
 from tests.automation.conftest import workflow
 from tests.clock import FakeClock
@@ -64,6 +64,9 @@ async def test_missed_ticks_follow_the_catch_up_policy(
     stores: tuple[WorkflowStore, ExecutionStore], clock: FakeClock
 ) -> None:
     store, _ = stores
+    # Halfway between two ticks: the latest tick is missed (past the grace), not late.
+    now = runtime_clock.now()
+    clock.advance((150 - (now.minute % 5 * 60 + now.second)) % 300)
     latest = await store.create(
         workflow(creator(), [m.StepSpec("l", "log", {"message": "x"})], schedule()), "", None
     )
@@ -83,3 +86,38 @@ async def test_missed_ticks_follow_the_catch_up_policy(
             sa.select(workflows.c.next_fire_at).where(workflows.c.id.in_([latest.id, none.id]))
         )
         assert all(row.next_fire_at > runtime_clock.now() for row in rows)
+
+
+async def test_a_tick_while_the_last_one_runs_is_skipped_or_queued(
+    stores: tuple[WorkflowStore, ExecutionStore],
+) -> None:
+    store, runs = stores
+    log = [m.StepSpec("l", "log", {"message": "x"})]
+    for policy in (m.SKIP, m.QUEUE):
+        wf = workflow(creator(), log, schedule())
+        wf.overlap_policy = policy
+        wf = await store.create(wf, "", None)
+        async with store.engine.begin() as conn:
+            first, _ = await start(conn, wf, m.SCHEDULE, {}, "schedule:1")
+        claimed = await claim_own(runs, wf.id)
+        assert claimed is not None and claimed.id == first.id
+        async with store.engine.begin() as conn:
+            second, _ = await start(conn, wf, m.SCHEDULE, {}, "schedule:2")
+            # Other triggers are independent of the running tick.
+            manual, _ = await start(conn, wf, m.MANUAL, {}, "manual:1")
+        assert second.status == (m.SKIPPED if policy == m.SKIP else m.QUEUED)
+        assert manual.status == m.QUEUED
+        assert (await claim_own(runs, wf.id)).id == manual.id  # type: ignore[union-attr]
+        if policy == m.QUEUE:
+            assert await claim_own(runs, wf.id) is None  # waits for the first tick
+            claimed.status = m.SUCCEEDED
+            assert await runs.save(claimed, "me")
+            assert (await claim_own(runs, wf.id)).id == second.id  # type: ignore[union-attr]
+
+
+async def claim_own(runs: ExecutionStore, workflow_id: str) -> m.Execution | None:
+    """Claims due executions until one of this workflow's (others' are put back)."""
+    while (found := await runs.claim("me", 30)) is not None:
+        if found.workflow_id == workflow_id:
+            return found
+    return None

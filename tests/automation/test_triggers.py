@@ -11,7 +11,7 @@ from tablemesh.events.v1.events_pb2 import ChangedRecord, FileUploaded
 
 from services.automation.workflows import model as m
 from services.automation.workflows.execution_store import ExecutionStore
-from services.automation.workflows.steps import Who
+from services.automation.workflows.step_call import Who
 from services.automation.workflows.store import WorkflowStore
 from services.automation.workflows.triggers import Triggers, fires
 from services.runtime import events

@@ -14,7 +14,7 @@ from services.automation.workflows import schedules
 from services.automation.workflows.domain import Tables, Workflows
 from services.automation.workflows.execution_store import ExecutionStore
 from services.automation.workflows.runner import Finished, Runner, run_workers
-from services.automation.workflows.steps import Actions
+from services.automation.workflows.step_call import Actions
 from services.automation.workflows.store import WorkflowStore, outbox
 from services.automation.workflows.triggers import Triggers
 from services.runtime import events

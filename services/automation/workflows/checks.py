@@ -154,6 +154,23 @@ def check_step(
             v.add(f"{cfg}.user_id", "must be a user's id (a UUID), or empty for the creator")
     elif step.type in ("create_records", "update_records"):
         check_write(v, cfg, step.type, c)
+    elif step.type in ("process_file", "import_rows"):
+        check_file_step(v, cfg, step.type, c)
+
+
+def check_file_step(v: Violations, where: str, type_: str, c: dict[str, Any]) -> None:
+    file_id = str(c.get("file_id") or "")
+    if not (is_uuid(file_id) or QUOTE_ONLY.match(file_id)):
+        v.add(f"{where}.file_id", "must be a file's id, or a quote such as {{trigger.file_id}}")
+    if type_ != "import_rows":
+        return
+    if not BASE_ID.match(str(c.get("base_id", ""))):
+        v.add(f"{where}.base_id", "must be a base id like appXXXXXXXXXXXXXX")
+    table, new = str(c.get("table_id") or ""), str(c.get("new_table") or "")
+    if bool(table.strip()) == bool(new.strip()):
+        v.add(f"{where}.table_id", "name either a table (table_id) or a new one (new_table)")
+    elif len(new) > NAME_MAX:
+        v.add(f"{where}.new_table", f"must be at most {NAME_MAX} characters")
 
 
 def check_write(v: Violations, where: str, type_: str, c: dict[str, Any]) -> None:
@@ -181,7 +198,7 @@ def writes_own_trigger(trigger: m.Trigger, steps: list[m.StepSpec]) -> str:
         return ""
     s = trigger.settings
     for step in steps:
-        if step.type not in ("create_records", "update_records"):
+        if step.type not in m.WRITING_STEPS:
             continue
         c = step.config
         same_table = c.get("base_id") == s.get("base_id") and c.get("table_id") == s.get("table_id")

@@ -80,12 +80,14 @@ class Workflows:
         check_workflow(wf, types)
         v = Violations()
         for i, step in enumerate(wf.steps):
-            base_id = step.config.get("base_id")
-            if step.type in ("create_records", "update_records") and isinstance(base_id, str):
+            base_id, table_id = step.config.get("base_id"), step.config.get("table_id")
+            if step.type in m.WRITING_STEPS and isinstance(base_id, str):
                 try:
-                    await self.tables.field_types(base_id, str(step.config.get("table_id")))
+                    await self.tables.field_types(base_id, str(table_id or ""))
                 except NotFound as exc:
-                    v.add(f"workflow.steps[{i}].config", exc.message)
+                    # A new table (import_rows' new_table) needs only its base to exist.
+                    if table_id or exc.reason != "TABLE_NOT_FOUND":
+                        v.add(f"workflow.steps[{i}].config", exc.message)
         v.raise_if_any()
         return wf
 

@@ -26,19 +26,22 @@ class ExecutionStore:
 
     async def claim(self, owner: str, lease_seconds: float) -> m.Execution | None:
         """The oldest execution due to run, now leased to `owner`: queued, waiting whose
-        time came, or running under a lease that ran out (its worker died). One whose
-        workflow has another active execution waits (overlap policy: queue)."""
+        time came, or running under a lease that ran out (its worker died). A schedule
+        tick's execution waits while the previous tick's is still active (overlap policy:
+        queue)."""
         now = clock.now()
         other = executions.alias("other")
-        another_active = sa.exists().where(
+        previous_tick_active = sa.exists().where(
             other.c.workflow_id == executions.c.workflow_id,
             other.c.id != executions.c.id,
+            other.c.trigger_type == m.SCHEDULE,
             other.c.status.in_([m.RUNNING, m.WAITING]),
-            sa.or_(
-                other.c.lease_until.is_(None),
-                other.c.lease_until >= now,
-                other.c.status == m.WAITING,
-            ),
+            sa.or_(other.c.lease_until >= now, other.c.status == m.WAITING),
+        )
+        waits = sa.and_(
+            executions.c.status == m.QUEUED,
+            executions.c.trigger_type == m.SCHEDULE,
+            previous_tick_active,
         )
         due = sa.or_(
             executions.c.status == m.QUEUED,
@@ -47,7 +50,7 @@ class ExecutionStore:
         )
         query = (
             sa.select(executions)
-            .where(due, sa.not_(sa.and_(executions.c.status == m.QUEUED, another_active)))
+            .where(due, sa.not_(waits))
             .order_by(executions.c.created_at)
             .limit(1)
             .with_for_update(skip_locked=True, of=executions)

@@ -14,10 +14,12 @@ from tablemesh.airtable.v1 import airtable_service_pb2_grpc as air_grpc
 from tablemesh.notifications.v1 import notifications_service_pb2 as notes
 from tablemesh.notifications.v1 import notifications_service_pb2_grpc as notes_grpc
 
-from services.automation.workflows.steps import StepFailed, Who
+from services.automation.files.domain import Files
+from services.automation.workflows.step_call import StepFailed, Who
 from services.runtime.clients import MeshClients
-from services.runtime.errors import NotFound
+from services.runtime.errors import InvalidArgument, NotFound
 from services.runtime.failures import answers_from
+from services.runtime.identity import Caller
 from services.runtime.service_identity import ServiceTokens
 from services.runtime.structs import dict_of, struct_of
 
@@ -39,9 +41,11 @@ def _records(reply: Any) -> list[dict[str, Any]]:
 
 class MeshActions:
     def __init__(
-        self, clients: MeshClients, service_secret: str, call_timeout: float = 10.0
+        self, clients: MeshClients, service_secret: str, files: Files, call_timeout: float = 10.0
     ) -> None:
         self.clients = clients
+        # This service's own files, read in-process.
+        self.files = files
         self.tokens = ServiceTokens(clients, SERVICE_NAME, service_secret, call_timeout)
         self.timeout = call_timeout
 
@@ -111,6 +115,42 @@ class MeshActions:
         )
         reply = await self._call(stub.Send, request, who, as_creator=False)
         return str(reply.notification.id)
+
+    async def read_file(self, who: Who, file_id: str) -> dict[str, Any]:
+        tenant = Caller(who.user_id, who.tenant_id, "member", "", "", 0, "")
+        try:
+            found, collected = await self.files.process(tenant, file_id)
+        except (NotFound, InvalidArgument) as exc:
+            raise StepFailed(exc.message) from exc
+        return {
+            "file_id": found.id,
+            "name": found.name,
+            "text": collected.text,
+            "text_truncated": collected.text_truncated,
+            "rows_truncated": collected.rows_truncated,
+            "tables": [
+                {"name": t.name, "rows": t.rows, "row_count": t.row_count} for t in collected.tables
+            ],
+        }
+
+    async def create_table(
+        self, who: Who, base_id: str, name: str, fields: list[dict[str, str]]
+    ) -> str:
+        stub = self.clients.stub(air_grpc.AirtableServiceStub, "airtable")
+        request = air.CreateTableRequest(
+            base_id=base_id, name=name, fields=[air.Field(**f) for f in fields]
+        )
+        try:
+            return str((await self._call(stub.CreateTable, request, who)).table.id)
+        except StepFailed:
+            # Made by an earlier attempt of this step (a retry, a resumed run)?
+            schema = await self._call(
+                stub.GetBaseSchema, air.GetBaseSchemaRequest(base_id=base_id), who
+            )
+            for table in schema.tables:
+                if table.name.lower() == name.lower():
+                    return str(table.id)
+            raise
 
 
 class MeshTables:

@@ -26,7 +26,18 @@ FINISHED = (SUCCEEDED, FAILED, SKIPPED)
 # Step statuses (besides running, succeeded, failed, skipped).
 PENDING = "pending"
 
-STEP_TYPES = ("log", "create_records", "update_records", "notify", "delay", "condition")
+STEP_TYPES = (
+    "log",
+    "create_records",
+    "update_records",
+    "notify",
+    "delay",
+    "condition",
+    "process_file",
+    "import_rows",
+)
+# Steps that write records, and so may start record-triggered workflows.
+WRITING_STEPS = ("create_records", "update_records", "import_rows")
 MAX_STEPS = 20
 DEFAULT_TIMEOUT, MAX_TIMEOUT = 30, 300
 DEFAULT_ATTEMPTS, MAX_ATTEMPTS = 3, 10

@@ -21,14 +21,8 @@ import structlog
 from services.automation.workflows import model as m
 from services.automation.workflows.execution_store import ExecutionStore
 from services.automation.workflows.quotes import QuoteError, fill
-from services.automation.workflows.steps import (
-    Actions,
-    Outcome,
-    StepCall,
-    StepFailed,
-    Who,
-    run_step,
-)
+from services.automation.workflows.step_call import Actions, Outcome, StepCall, StepFailed, Who
+from services.automation.workflows.steps import run_step
 from services.automation.workflows.store import row_to_workflow
 from services.runtime import background, clock, logs
 

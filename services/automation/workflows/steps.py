@@ -7,70 +7,14 @@ runs again (a retried attempt, a resumed or retried execution) writes nothing tw
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
+from services.automation.workflows import file_steps
 from services.automation.workflows import model as m
+from services.automation.workflows.step_call import Actions, Outcome, StepCall, StepFailed
 from services.formula import EvaluationError, FormulaError, UnknownField, compile_formula
 from services.runtime import clock
-
-
-class StepFailed(Exception):
-    """A step's failure that retrying will not mend (bad data, a refusal)."""
-
-
-class Actions(Protocol):
-    """The mesh calls steps make, as the workflow's creator (see mesh_actions.py)."""
-
-    async def create_records(
-        self, who: Who, base_id: str, table_id: str, records: list[dict[str, Any]],
-        typecast: bool, request_id: str,
-    ) -> list[dict[str, Any]]: ...  # fmt: skip
-
-    async def update_records(
-        self, who: Who, base_id: str, table_id: str, records: list[dict[str, Any]], typecast: bool
-    ) -> list[dict[str, Any]]: ...
-
-    async def notify(
-        self, who: Who, user_id: str, title: str, body: str, request_id: str
-    ) -> str: ...
-
-
-@dataclass(frozen=True)
-class Who:
-    """Whom a step acts for: the workflow's creator, in the workflow's tenant."""
-
-    tenant_id: str
-    user_id: str
-
-
-@dataclass
-class Outcome:
-    output: dict[str, Any] = field(default_factory=dict)
-    # Set by a delay step that must wait: the execution sleeps until then.
-    wait_until: datetime | None = None
-    # Set by a condition that was false: the execution ends here, successfully.
-    stop: bool = False
-
-
-@dataclass
-class StepCall:
-    execution: m.Execution
-    index: int
-    config: dict[str, Any]
-    who: Who
-    logs: list[str]
-    # The types of the trigger table's fields (record triggers), for conditions.
-    known_types: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def request_id(self) -> str:
-        return f"wf:{self.execution.id}:{self.index}"
-
-    @property
-    def earlier_output(self) -> dict[str, Any]:
-        return self.execution.steps[self.index].output
 
 
 def condition_data(execution: m.Execution) -> dict[str, Any]:
@@ -130,4 +74,8 @@ async def run_step(step: m.StepSpec, call: StepCall, actions: Actions) -> Outcom
             call.who, recipient, str(c["title"]), str(c["body"]), call.request_id
         )
         return Outcome({"notification_id": sent, "user_id": recipient})
+    if step.type == "process_file":
+        return await file_steps.process_file(call, actions)
+    if step.type == "import_rows":
+        return await file_steps.import_rows(call, actions)
     raise StepFailed(f"unknown step type {step.type!r}")

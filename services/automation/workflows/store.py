@@ -196,13 +196,18 @@ async def start(
     request_id: str,
     depth: int = 0,
 ) -> tuple[m.Execution, bool]:
-    """A new execution of the workflow (skipped, by its overlap policy, while another one is
-    active), or the one this request id already started; and whether it is new."""
-    active = sa.select(executions.c.id).where(
-        executions.c.workflow_id == wf.id, executions.c.status.in_(ACTIVE)
-    )
-    busy = (await conn.execute(active.limit(1))).first() is not None
-    skipped = busy and wf.overlap_policy == m.SKIP
+    """A new execution of the workflow, or the one this request id already started; and
+    whether it is new. A schedule tick while the previous tick's execution is still active
+    follows the workflow's overlap policy (skipped, or queued behind it); executions of
+    other triggers (each record, each upload, each manual start) are independent."""
+    skipped = False
+    if trigger_type == m.SCHEDULE and wf.overlap_policy == m.SKIP:
+        active = sa.select(executions.c.id).where(
+            executions.c.workflow_id == wf.id,
+            executions.c.trigger_type == m.SCHEDULE,
+            executions.c.status.in_(ACTIVE),
+        )
+        skipped = (await conn.execute(active.limit(1))).first() is not None
     steps = m.fresh_steps(wf.steps)
     now = clock.now()
     values = {
@@ -213,7 +218,7 @@ async def start(
         "trigger_type": trigger_type,
         "trigger_data": data,
         "steps": [dataclasses.asdict(s) for s in steps],
-        "error": "another execution of the workflow was running" if skipped else "",
+        "error": "the previous tick's execution was still running" if skipped else "",
         "depth": depth,
         "request_id": request_id,
         "created_at": now,

@@ -36,7 +36,7 @@ class _OverlapPolicyEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Overlap
     """The new execution waits until the running one has finished."""
 
 class OverlapPolicy(_OverlapPolicy, metaclass=_OverlapPolicyEnumTypeWrapper):
-    """OverlapPolicy says what a start does while an execution of the workflow still runs."""
+    """OverlapPolicy says what a schedule tick does while the previous tick's execution runs."""
 
 OVERLAP_POLICY_UNSPECIFIED: OverlapPolicy.ValueType  # 0
 """Not set: OVERLAP_POLICY_SKIP."""
@@ -111,7 +111,7 @@ class _ExecutionStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Execu
     EXECUTION_STATUS_UNSPECIFIED: _ExecutionStatus.ValueType  # 0
     """Not used."""
     EXECUTION_STATUS_QUEUED: _ExecutionStatus.ValueType  # 1
-    """Waiting for a worker (or for a running execution of the workflow to end)."""
+    """Waiting for a worker (or for the previous schedule tick's execution to end)."""
     EXECUTION_STATUS_RUNNING: _ExecutionStatus.ValueType  # 2
     """A worker runs its steps."""
     EXECUTION_STATUS_WAITING: _ExecutionStatus.ValueType  # 3
@@ -121,7 +121,9 @@ class _ExecutionStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Execu
     EXECUTION_STATUS_FAILED: _ExecutionStatus.ValueType  # 5
     """A step failed."""
     EXECUTION_STATUS_SKIPPED: _ExecutionStatus.ValueType  # 6
-    """Not run: another execution of the workflow was running (OVERLAP_POLICY_SKIP)."""
+    """Not run: the previous schedule tick's execution was still running
+    (OVERLAP_POLICY_SKIP).
+    """
 
 class ExecutionStatus(_ExecutionStatus, metaclass=_ExecutionStatusEnumTypeWrapper):
     """ExecutionStatus is where an execution stands."""
@@ -129,7 +131,7 @@ class ExecutionStatus(_ExecutionStatus, metaclass=_ExecutionStatusEnumTypeWrappe
 EXECUTION_STATUS_UNSPECIFIED: ExecutionStatus.ValueType  # 0
 """Not used."""
 EXECUTION_STATUS_QUEUED: ExecutionStatus.ValueType  # 1
-"""Waiting for a worker (or for a running execution of the workflow to end)."""
+"""Waiting for a worker (or for the previous schedule tick's execution to end)."""
 EXECUTION_STATUS_RUNNING: ExecutionStatus.ValueType  # 2
 """A worker runs its steps."""
 EXECUTION_STATUS_WAITING: ExecutionStatus.ValueType  # 3
@@ -139,7 +141,9 @@ EXECUTION_STATUS_SUCCEEDED: ExecutionStatus.ValueType  # 4
 EXECUTION_STATUS_FAILED: ExecutionStatus.ValueType  # 5
 """A step failed."""
 EXECUTION_STATUS_SKIPPED: ExecutionStatus.ValueType  # 6
-"""Not run: another execution of the workflow was running (OVERLAP_POLICY_SKIP)."""
+"""Not run: the previous schedule tick's execution was still running
+(OVERLAP_POLICY_SKIP).
+"""
 Global___ExecutionStatus: _TypeAlias = ExecutionStatus  # noqa: Y015
 
 @_typing.final
@@ -167,7 +171,10 @@ class Workflow(_message.Message):
     enabled: _builtins.bool
     """False pauses it: no trigger starts it (TriggerWorkflow is refused too)."""
     overlap_policy: Global___OverlapPolicy.ValueType
-    """What happens when it is started while an execution of it is still running."""
+    """What happens when a schedule tick comes while the previous tick's execution still
+    runs. Executions of other triggers (each record, each upload, each manual start) run
+    independently of each other.
+    """
     creator_user_id: _builtins.str
     """The user it was created by, and whose permissions it runs with."""
     @_builtins.property
@@ -383,6 +390,10 @@ class Step(_message.Message):
     - notify: {"title", "body", "user_id" (the creator when empty)}
     - delay: {"seconds": 1-86400}
     - condition: {"formula": "..."}: false ends the execution there, successfully.
+    - process_file: {"file_id"}: the file's text and tables (first rows) as output.
+    - import_rows: {"file_id", "base_id", and "table_id" or "new_table"}: the first table's
+      rows as records (the first row names the fields; a new table's fields are typed from
+      the values), 10 per write.
     Strings may quote the execution's data as {{trigger.fields.Name}} or
     {{steps.1.output.records.0.id}} (a whole-string quote keeps the value's type).
     """
@@ -398,7 +409,9 @@ class Step(_message.Message):
     name: _builtins.str
     """A name for people, unique in the workflow."""
     type: _builtins.str
-    """log, create_records, update_records, notify, delay or condition."""
+    """log, create_records, update_records, notify, delay, condition, process_file or
+    import_rows.
+    """
     continue_on_error: _builtins.bool
     """When true, a failure of this step is recorded and the execution goes on."""
     timeout_seconds: _builtins.int

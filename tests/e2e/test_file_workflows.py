@@ -1,0 +1,161 @@
+"""The chain a team builds from files: a CSV uploaded with curl starts a workflow that
+imports its rows (10 per write), and each new record starts a second workflow that
+notifies the owner; a CSV imported into a new table gets fields typed from its values;
+the executions show every step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.mesh import Mesh, bearer
+from tests.e2e.test_workflows import create, finished_executions, records
+
+ROWS = [("Name", "Score")] + [(f"Lead {i}", str(i * 10)) for i in range(1, 12)]
+CSV = "\n".join(",".join(r) for r in ROWS).encode() + b"\n"
+
+
+@pytest.fixture(scope="module")
+def office(mesh: Mesh) -> dict[str, Any]:
+    account = mesh.register()
+    headers = bearer(account["access_token"])
+    fields = [{"name": "Name", "type": "singleLineText"}, {"name": "Score", "type": "number"}]
+    made = mesh.http.post(
+        "/api/v1/bases",
+        headers=headers,
+        json={"name": "Office", "tables": [{"name": "Leads", "fields": fields}]},
+    )
+    assert made.status_code == 200, made.text
+    return {
+        "headers": headers,
+        "base": made.json()["base"]["id"],
+        "leads": made.json()["tables"][0]["id"],
+    }
+
+
+def on_upload(name: str, extensions: list[str], steps: list[dict[str, Any]]) -> dict[str, Any]:
+    trigger = {"file_uploaded": {"extensions": extensions}}
+    return {"name": name, "enabled": True, "trigger": trigger, "steps": steps}
+
+
+def test_an_uploaded_csv_is_imported_and_each_new_record_notifies(
+    mesh: Mesh, office: dict[str, Any]
+) -> None:
+    headers, base, leads = office["headers"], office["base"], office["leads"]
+    importer = create(
+        mesh,
+        headers,
+        on_upload(
+            "Import leads",
+            ["csv"],
+            [
+                {
+                    "name": "read",
+                    "type": "process_file",
+                    "config": {"file_id": "{{trigger.file_id}}"},
+                },
+                {
+                    "name": "import",
+                    "type": "import_rows",
+                    "config": {
+                        "file_id": "{{trigger.file_id}}",
+                        "base_id": base,
+                        "table_id": leads,
+                    },
+                },
+            ],  # fmt: skip
+        ),
+    )
+    assert importer.status_code == 200, importer.text
+    notifier = create(
+        mesh,
+        headers,
+        {
+            "name": "New lead",
+            "enabled": True,
+            "trigger": {
+                "record": {"base_id": base, "table_id": leads, "changes": ["RECORD_CHANGE_CREATED"]}
+            },  # fmt: skip
+            "steps": [
+                {
+                    "name": "tell",
+                    "type": "notify",
+                    "config": {"title": "New lead", "body": "{{trigger.fields.Name}}"},
+                }
+            ],  # fmt: skip
+        },
+    )
+    assert notifier.status_code == 200, notifier.text
+    sent = mesh.http.post(
+        "/api/v1/files", params={"name": "leads.csv"}, content=CSV, headers=headers
+    )
+    assert sent.status_code == 200, sent.text
+    [run] = finished_executions(mesh, headers, importer.json()["workflow"]["id"], 1)
+    assert run["status"] == "EXECUTION_STATUS_SUCCEEDED", run
+    assert run["trigger_data"]["name"] == "leads.csv"
+    read, imported = run["steps"]
+    assert read["output"]["tables"][0]["columns"] == ["Name", "Score"]
+    assert imported["output"]["imported"] == 11
+    stored = records(mesh, {**office, "base": base}, leads)
+    assert sorted((r["fields"]["Name"], r["fields"]["Score"]) for r in stored) == sorted(
+        (name, int(score)) for name, score in ROWS[1:]
+    )
+    notes = finished_executions(mesh, headers, notifier.json()["workflow"]["id"], 11)
+    assert len(notes) == 11 and {n["status"] for n in notes} == {"EXECUTION_STATUS_SUCCEEDED"}
+    inbox = mesh.http.get("/api/v1/notifications", headers=headers, params={"page_size": 50})
+    titles = [n["body"] for n in inbox.json()["notifications"] if n["subject"] == "New lead"]
+    assert sorted(titles) == sorted(name for name, _ in ROWS[1:])
+
+
+def test_a_csv_makes_a_new_table_with_typed_fields(mesh: Mesh, office: dict[str, Any]) -> None:
+    headers, base = office["headers"], office["base"]
+    made = create(
+        mesh,
+        headers,
+        on_upload(
+            "Import prices",
+            ["txt"],  # only .txt uploads start this one
+            [
+                {
+                    "name": "import",
+                    "type": "import_rows",
+                    "config": {
+                        "file_id": "{{trigger.file_id}}",
+                        "base_id": base,
+                        "new_table": "Prices",
+                    },
+                }
+            ],  # fmt: skip
+        ),
+    )
+    assert made.status_code == 200, made.text
+    csv = b"Item,Price,Note\nTea,2.5,green\nCake,4,\n"
+    sent = mesh.http.post(
+        "/api/v1/files", params={"name": "prices.csv"}, content=csv, headers=headers
+    )
+    assert sent.status_code == 200, sent.text
+    # A .csv does not match the workflow's filter: add one that takes it.
+    changed = mesh.http.patch(
+        f"/api/v1/workflows/{made.json()['workflow']['id']}",
+        headers=headers,
+        params={"update_mask": "trigger"},
+        json={"trigger": {"file_uploaded": {"extensions": ["csv"]}}},
+    )
+    assert changed.status_code == 200, changed.text
+    again = mesh.http.post(
+        "/api/v1/files", params={"name": "prices2.csv"}, content=csv, headers=headers
+    )
+    assert again.status_code == 200, again.text
+    [run] = finished_executions(mesh, headers, made.json()["workflow"]["id"], 1)
+    assert run["status"] == "EXECUTION_STATUS_SUCCEEDED", run
+    assert run["trigger_data"]["name"] == "prices2.csv"
+    schema = mesh.http.get(f"/api/v1/bases/{base}/tables", headers=headers).json()["tables"]
+    [prices] = [t for t in schema if t["name"] == "Prices"]
+    assert [(f["name"], f["type"]) for f in prices["fields"]] == [
+        ("Item", "singleLineText"),
+        ("Price", "number"),
+        ("Note", "singleLineText"),
+    ]
+    rows = records(mesh, {**office}, prices["id"])
+    assert sorted(r["fields"].get("Price") for r in rows) == [2.5, 4]
