@@ -64,7 +64,11 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
         "console", 8005, ("tablemesh.console.v1.ConsoleService",), uses_database=False, in_api=False
     ),
-    ServiceSpec("platform", 8007, ("tablemesh.platform.v1.PlatformService",), uses_database=False),
+    ServiceSpec(
+        "platform",
+        8007,
+        ("tablemesh.platform.v1.PlatformService", "tablemesh.platform.v1.AnalyticsService"),
+    ),
     ServiceSpec("saga", 8008, ("tablemesh.saga.v1.SagaService",)),
     ServiceSpec("auth", 8009, ("tablemesh.auth.v1.AuthService",)),
     ServiceSpec("users", 8010, ("tablemesh.users.v1.UsersService",)),
