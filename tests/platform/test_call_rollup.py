@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from redis.asyncio import Redis
@@ -26,7 +27,7 @@ def key() -> Iterator[str]:
     yield f"test:api_calls:{uuid.uuid4().hex}"
 
 
-async def calls_on(queries: UsageQueries, tenant: str, user: str | None) -> dict[object, float]:
+async def calls_on(queries: UsageQueries, tenant: str, user: str | None) -> dict[date, float]:
     today = clock.now().date()
     return await queries.series(usage_daily, tenant, "api.calls", today, today, user)
 
