@@ -82,7 +82,6 @@ def test_console_journey(
     tables_steps.paging(admin, console_url, admin_email)
     tables_steps.assistant(admin, release_answer, screenshot)
     team_steps.admin_pages(admin, admin_email, screenshot)
-    usage_steps.team_usage(admin, screenshot)
 
     member_email = email("grace")
     invitation_url = team_steps.invite(admin, member_email, screenshot)
@@ -91,6 +90,7 @@ def test_console_journey(
     team_steps.change_password(member, member_email, screenshot)
     usage_steps.own_usage(member, screenshot)
     team_steps.manage_member(admin, member_email, screenshot)
+    usage_steps.team_usage(admin, screenshot)
     team_steps.sign_out(admin, admin_email, screenshot)
 
     team_steps.sees_only_own_tenant(person(), [admin_email, member_email])

@@ -19,6 +19,13 @@ from tests.e2e.mesh import Mesh, bearer
 from tests.llm.fake_openai import FakeOpenAI, Reply
 from tests.llm.rest import ok, projects_base
 
+
+@pytest.fixture(scope="module")
+def mesh(e2e_mesh: Mesh) -> Mesh:
+    """The shared mesh (tests/conftest.py)."""
+    return e2e_mesh
+
+
 # The pipeline's lag: counters flush every 5 s, the roll-up runs every 5 s, events within
 # a second; twice that and more on a busy machine.
 WAIT_SECONDS = 60.0
@@ -45,7 +52,7 @@ def team(mesh: Mesh, openai_server: FakeOpenAI) -> Iterator[dict[str, Any]]:
     http = mesh.http
     base_id = projects_base(http, auth)  # 3 calls, 2 records
     table = ok(http.get(f"/api/v1/bases/{base_id}/tables", headers=auth))  # 4th call
-    table_id = table["tables"][0]["id"]
+    [table_id] = [t["id"] for t in table["tables"] if t["name"] == "Projects"]
     rows = [{"fields": {"Name": n, "Hours": 1}} for n in ("Mercury", "Vostok", "Soyuz")]
     ok(
         http.post(
