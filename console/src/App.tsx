@@ -7,6 +7,7 @@ import { InvitationsPage } from "./admin/InvitationsPage";
 import { SagasPage } from "./admin/SagasPage";
 import { UsersPage } from "./admin/UsersPage";
 import { WorkspacesPage } from "./admin/WorkspacesPage";
+import { UsagePage } from "./analytics/UsagePage";
 import { AssistantPage } from "./assistant/AssistantPage";
 import { RequireAuth } from "./auth/guards";
 import { Layout } from "./components/Layout";
@@ -37,6 +38,7 @@ export function App() {
         <Route path="bases/:baseId/tables/:tableId" element={<BasePage />} />
         <Route path="assistant" element={<AssistantPage />} />
         <Route path="assistant/:sessionId" element={<AssistantPage />} />
+        <Route path="usage" element={<UsagePage />} />
         <Route path="account" element={<AccountPage />} />
         <Route path="admin" element={<AdminLayout />}>
           <Route index element={<Navigate to="users" replace />} />

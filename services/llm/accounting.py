@@ -9,10 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tablemesh.events.v1.events_pb2 import Event
 
 from services.llm.model import ModelCallRecord, StoredMessage, Usage
 from services.llm.tables import budgets, model_calls
-from services.llm.writes import RECORD_CALL, call_params
+from services.llm.writes import RECORD_CALL, RECORD_LAST_CALL, call_params, event_params
 
 
 def _usage(row: Any) -> Usage:
@@ -50,14 +51,20 @@ class AccountingStore:
         now: datetime,
         reservation_id: str | None = None,
         answer: list[StoredMessage] | None = None,
+        turn_event: Event | None = None,
     ) -> None:
         """One model call and the session's running totals, with the `answer` messages
         it produced (the turn's last, if any), in one statement, which also deletes the
         call's budget reservation: its amount turns into the real cost at once, so no
-        budget check sees the call as neither held nor spent."""
+        budget check sees the call as neither held nor spent. The turn's last call
+        carries the `turn_event` announcing it, into the outbox in the same statement."""
         params = call_params(call, str(uuid.uuid4()), reservation_id, answer or [], now)
+        statement = RECORD_CALL
+        if turn_event is not None:
+            statement = RECORD_LAST_CALL
+            params.update(event_params(turn_event))
         async with self._auto.connect() as conn:
-            await conn.execute(RECORD_CALL, params)
+            await conn.execute(statement, params)
 
     async def spent(
         self,

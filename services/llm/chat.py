@@ -10,6 +10,7 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from services.llm.accounting import AccountingStore
 from services.llm.budgets import Budgets, utc_now
@@ -30,6 +31,7 @@ from services.llm.providers import missing_setting
 from services.llm.providers.base import ChatMessage, ModelProvider, TextDelta, ToolSpec
 from services.llm.spending import TurnSpending
 from services.llm.store import SessionStore
+from services.llm.turn_events import turn_completed
 from services.runtime.config import Settings, llm_call_timeout, llm_provider
 from services.runtime.errors import FailedPrecondition, NotFound, Violations
 from services.runtime.identity import Caller
@@ -221,10 +223,15 @@ class Chat:
                 await self._persist_step(session_id, event)
             elif isinstance(event, TurnDone):
                 answer = [stored_message("assistant", event.text, [])]
+                # The turn's event, made of its whole usage by the write that ends it.
+                announce = partial(
+                    turn_completed, spending, answered_by, tool_calls=len(event.calls)
+                )
                 if answering is not None:
-                    usage = usage + await spending.settle(answering, answer)
+                    usage = usage + await spending.settle(answering, answer, announce)
                 else:  # the step limit's message: no model call wrote it
-                    await self.sessions.append(session_id, answer, self.clock())
+                    now = self.clock()
+                    await self.sessions.append(session_id, answer, now, None, announce(usage))
                 yield ChatResult(session_id, event.text, event.calls, usage, answered_by)
 
     async def _persist_step(self, session_id: str, step: StepDone) -> None:

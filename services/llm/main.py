@@ -20,8 +20,9 @@ from services.llm.reservations import ReservationStore
 from services.llm.servicer import LlmServicer
 from services.llm.sessions import Sessions
 from services.llm.store import SessionStore
+from services.llm.tables import outbox
 from services.llm.tools import McpTools
-from services.runtime import logs
+from services.runtime import events, logs
 from services.runtime.server import Deps, run
 
 log = logs.get("llm")
@@ -50,6 +51,8 @@ def build(deps: Deps, tools: ToolExecutor) -> LlmServicer:
 def register(server: grpc.aio.Server, deps: Deps) -> None:
     servicer = build(deps, McpTools(deps.clients))
     pb_grpc.add_LlmServiceServicer_to_server(servicer, server)
+    # Publishes the chat.turn.completed events the turns left in the outbox.
+    deps.run_in_background(events.relay(deps.db, deps.redis, outbox))
 
 
 def main() -> None:

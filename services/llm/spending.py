@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 
+from tablemesh.events.v1.events_pb2 import Event
+
 from services.llm.accounting import AccountingStore
 from services.llm.budgets import Budgets
 from services.llm.loop import ModelCalled
@@ -70,6 +72,8 @@ class TurnSpending:
         self._reserved_next = False
         # The tools' share of the estimate: the same tools go with every call of a turn.
         self._specs_bytes: int | None = None
+        # What the turn's calls settled so far cost.
+        self.turn_usage = Usage()
 
     def estimate(self, conversation: list[ChatMessage], specs: list[ToolSpec]) -> float:
         if self._specs_bytes is None:
@@ -95,9 +99,15 @@ class TurnSpending:
             self.hold_seconds,
         )
 
-    async def settle(self, call: ModelCalled, answer: list[StoredMessage] | None = None) -> Usage:
+    async def settle(
+        self,
+        call: ModelCalled,
+        answer: list[StoredMessage] | None = None,
+        announce: Callable[[Usage], Event] | None = None,
+    ) -> Usage:
         """Records the call and its cost in place of its reservation, with the `answer`
-        messages it produced when it ended the turn; its usage."""
+        messages it produced when it ended the turn, and then the event `announce` makes
+        of the whole turn's usage; the call's usage."""
         prompt, completion = call.usage.prompt_tokens, call.usage.completion_tokens
         cost = self.prices.cost(self.model, prompt, completion)
         if not cost.priced and call.model != self.model:
@@ -114,9 +124,12 @@ class TurnSpending:
             cost.priced,
             round(call.latency_ms, 3),
         )
-        await self.accounting.record(record, self.clock(), self.reservation, answer)
+        usage = Usage(prompt, completion, cost.usd, 1)
+        event = announce(self.turn_usage + usage) if announce is not None else None
+        await self.accounting.record(record, self.clock(), self.reservation, answer, event)
         self.reservation = None
-        return Usage(prompt, completion, cost.usd, 1)
+        self.turn_usage = self.turn_usage + usage
+        return usage
 
     async def release(self) -> None:
         """Gives back the reservation of a call that failed or was cancelled."""

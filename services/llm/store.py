@@ -9,10 +9,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tablemesh.events.v1.events_pb2 import Event
 
 from services.llm.model import Session, StoredMessage, Usage
 from services.llm.tables import budgets, messages, sessions
-from services.llm.writes import ADD_MESSAGES, START_SESSION, bound, message_params
+from services.llm.writes import (
+    ADD_LAST_MESSAGES,
+    ADD_MESSAGES,
+    START_SESSION,
+    bound,
+    event_params,
+    message_params,
+)
 
 
 def _session(row: Any) -> Session:
@@ -116,13 +124,19 @@ class SessionStore:
         new: list[StoredMessage],
         now: datetime,
         base_id: str | None = None,
+        turn_event: Event | None = None,
     ) -> None:
-        """Adds messages (in order) and keeps the session's count and time current."""
+        """Adds messages (in order) and keeps the session's count and time current; a
+        turn's last messages carry its `turn_event`, into the outbox in one statement."""
         if not new:
             return
         params = {**message_params(session_id, new, now), **bound(base_id=base_id)}
+        statement = ADD_MESSAGES
+        if turn_event is not None:
+            statement = ADD_LAST_MESSAGES
+            params.update(event_params(turn_event))
         async with self._auto.connect() as conn:
-            await conn.execute(ADD_MESSAGES, params)
+            await conn.execute(statement, params)
 
     async def history(
         self, session_id: str, size: int, after_seq: int | None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from services.runtime import events
+
 UUID = postgresql.UUID(as_uuid=False)
 MONEY = sa.Numeric(20, 10)
 STAMP = sa.DateTime(timezone=True)
@@ -79,3 +81,7 @@ budget_reservations = sa.Table(
     sa.Column("amount_usd", MONEY),
     sa.Column("expires_at", STAMP),
 )
+
+# The events of finished chat turns (services/llm/turn_events.py), written by the turn's
+# last statement.
+outbox = events.outbox_table(metadata)

@@ -4,7 +4,9 @@ A turn writes three or more times (its session and the user's message; each mode
 with what it cost, and the answer it gave; each tool step's messages), so these statements
 are built and compiled once, with bound parameters, and each is sent on its own, outside
 any explicit transaction (autocommit): one round trip where a transaction takes four.
-New messages go in as a data-modifying CTE of the statement that creates or updates their
+A turn's last write also announces the finished turn on the event bus: the event goes into
+the outbox as one more CTE of that statement, so it exists exactly when the turn's cost
+does. New messages go in as a data-modifying CTE of the statement that creates or updates their
 session, so both happen or neither; they come as one JSON array whose elements are
 inserted in array order, which gives them their `seq` in that order (one statement for
 any number of messages, where a multi-row VALUES would be compiled again each time).
@@ -17,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from tablemesh.events.v1.events_pb2 import Event
 
 from services.llm.model import ModelCallRecord, StoredMessage
 from services.llm.tables import (
@@ -26,8 +29,10 @@ from services.llm.tables import (
     budget_reservations,
     messages,
     model_calls,
+    outbox,
     sessions,
 )
+from services.runtime import events
 
 
 def param(name: str, type_: Any = None) -> sa.BindParameter[Any]:
@@ -129,6 +134,25 @@ RECORD_CALL = (
     )
     .add_cte(INSERT_MESSAGES.cte("new_messages"))
 )
+
+
+# The turn's event, beside the last call (or, after the step limit, the last message).
+_TURN_EVENT = (
+    outbox.insert()
+    .values(
+        event_id=param("event_id", type_=UUID),
+        type=param("event_type"),
+        body=param("event_body"),
+        created_at=_now,
+    )
+    .cte("turn_event")
+)
+RECORD_LAST_CALL = RECORD_CALL.add_cte(_TURN_EVENT)
+ADD_LAST_MESSAGES = ADD_MESSAGES.add_cte(_TURN_EVENT)
+
+
+def event_params(event: Event) -> dict[str, Any]:
+    return bound(event_id=event.id, event_type=event.type, event_body=events.to_json(event))
 
 
 def message_params(session_id: str, new: list[StoredMessage], now: datetime) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import structlog
 from grpc_status import rpc_status
 
 from services.runtime import failures, logs, metrics, path_ids, registry, tracing
+from services.runtime.call_counter import GATEWAY_HEADER, calls
 from services.runtime.clients import incoming_deadline
 from services.runtime.errors import DomainError, Unauthenticated, invalid
 from services.runtime.faults import FaultInjector
@@ -158,6 +159,9 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
             structlog.contextvars.bind_contextvars(
                 user_id=caller.user_id, tenant_id=caller.tenant_id
             )
+            # A user's call through the gateway, for the analytics (one dict increment).
+            if GATEWAY_HEADER in metadata and not caller.is_service:
+                calls.count(caller.tenant_id, caller.user_id)
 
     @contextlib.asynccontextmanager
     async def _call(

@@ -69,7 +69,11 @@ SERVICES: tuple[ServiceSpec, ...] = (
         8006,
         ("tablemesh.automation.v1.WorkflowsService", "tablemesh.automation.v1.FilesService"),
     ),
-    ServiceSpec("platform", 8007, ("tablemesh.platform.v1.PlatformService",), uses_database=False),
+    ServiceSpec(
+        "platform",
+        8007,
+        ("tablemesh.platform.v1.PlatformService", "tablemesh.platform.v1.AnalyticsService"),
+    ),
     ServiceSpec("saga", 8008, ("tablemesh.saga.v1.SagaService",)),
     ServiceSpec("auth", 8009, ("tablemesh.auth.v1.AuthService",)),
     ServiceSpec("users", 8010, ("tablemesh.users.v1.UsersService",)),

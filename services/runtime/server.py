@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 
 from services.runtime import background, logs, metrics, registry, tracing
 from services.runtime.cache import create_redis
+from services.runtime.call_counter import calls
 from services.runtime.clients import MeshClients
 from services.runtime.config import Settings, settings
 from services.runtime.faults import FaultInjector
@@ -149,6 +150,13 @@ async def _wait_ready(deps: Deps, stop: asyncio.Event) -> bool:
     return True
 
 
+async def _last_flush(redis: Redis) -> None:
+    try:
+        await calls.flush(redis)
+    except Exception as exc:  # noqa: BLE001 - lost with the process, said so
+        logs.get("server").warning("last API call counts lost", error=str(exc))
+
+
 def _require(value: str | None, variable: str, name: str) -> str:
     if not value:
         raise SystemExit(f"{name}: {variable} is not set (the launcher sets it; see README)")
@@ -203,6 +211,10 @@ async def serve(
     if inspect.isawaitable(result):
         await result
     deps.run_in_background(tracked.run())
+    # The users' API calls this process counted, to Redis in batches (call_counter.py);
+    # the last ones once more at shutdown, after the server stopped.
+    deps.run_in_background(calls.flush_forever(redis))
+    deps.on_stop.append(lambda: _last_flush(redis))
     server.add_insecure_port(f"{cfg.host}:{spec.port}")
     await server.start()
     metrics_server = metrics.serve_metrics(cfg.host, spec.port + metrics.METRICS_PORT_SHIFT)

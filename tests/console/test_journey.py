@@ -3,7 +3,8 @@ through Envoy: sign-up, the onboarding's sample base, records, a formula filter 
 refused formula, a streamed chat with a tool call, an invitation accepted in a second
 browser, a member kept out of the admin pages, sign-out; and a second tenant who sees
 none of it. Screenshots of every main page go to test-artifacts/console/. Every wait is
-one of Playwright's auto-waiting assertions: no sleeps. The steps: tables_steps, team_steps."""
+one of Playwright's auto-waiting assertions: no sleeps. The steps: tables_steps, team_steps,
+usage_steps."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.console import tables_steps, team_steps
+from tests.console import tables_steps, team_steps, usage_steps
 from tests.console.browser import VIEWPORT, Watch, email, sign_up, sign_up_page_errors
 from tests.console.conftest import NewContext, Screenshot
 from tests.llm.fake_openai import FakeOpenAI, Reply
@@ -87,7 +88,9 @@ def test_console_journey(
     member = person()
     team_steps.accept(member, invitation_url, screenshot)
     team_steps.change_password(member, member_email, screenshot)
+    usage_steps.own_usage(member, screenshot)
     team_steps.manage_member(admin, member_email, screenshot)
+    usage_steps.team_usage(admin, screenshot)
     team_steps.sign_out(admin, admin_email, screenshot)
 
     team_steps.sees_only_own_tenant(person(), [admin_email, member_email])

@@ -21,6 +21,7 @@ export function Layout() {
         <nav aria-label="Main">
           <NavLink to="/bases">Bases</NavLink>
           <NavLink to="/assistant">Assistant</NavLink>
+          <NavLink to="/usage">Usage</NavLink>
           {isAdmin(principal) && <NavLink to="/admin">Team &amp; admin</NavLink>}
           <a href="/docs">API reference</a>
         </nav>

@@ -72,6 +72,7 @@ class Event(_message.Message):
     BASE_FIELD_NUMBER: _builtins.int
     TABLE_FIELD_NUMBER: _builtins.int
     FIELD_FIELD_NUMBER: _builtins.int
+    CHAT_TURN_FIELD_NUMBER: _builtins.int
     EXECUTION_FIELD_NUMBER: _builtins.int
     FILE_FIELD_NUMBER: _builtins.int
     id: _builtins.str
@@ -118,6 +119,10 @@ class Event(_message.Message):
         """field.created"""
 
     @_builtins.property
+    def chat_turn(self) -> Global___ChatTurnCompleted:
+        """chat.turn.completed"""
+
+    @_builtins.property
     def execution(self) -> Global___ExecutionFinished:
         """execution.finished"""
 
@@ -140,14 +145,15 @@ class Event(_message.Message):
         base: Global___BaseChanged | None = ...,
         table: Global___TableChanged | None = ...,
         field: Global___FieldChanged | None = ...,
+        chat_turn: Global___ChatTurnCompleted | None = ...,
         execution: Global___ExecutionFinished | None = ...,
         file: Global___FileUploaded | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "execution", b"execution", "field", b"field", "file", b"file", "payload", b"payload", "records", b"records", "table", b"table", "time", b"time", "user_registered", b"user_registered"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "field", b"field", "file", b"file", "payload", b"payload", "records", b"records", "table", b"table", "time", b"time", "user_registered", b"user_registered"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "execution", b"execution", "field", b"field", "file", b"file", "id", b"id", "payload", b"payload", "records", b"records", "request_id", b"request_id", "source", b"source", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_registered", b"user_registered"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "field", b"field", "file", b"file", "id", b"id", "payload", b"payload", "records", b"records", "request_id", b"request_id", "source", b"source", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_registered", b"user_registered"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field", "execution", "file"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field", "chat_turn", "execution", "file"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
@@ -402,6 +408,64 @@ class FieldChanged(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FieldChanged: _TypeAlias = FieldChanged  # noqa: Y015
+
+@_typing.final
+class ChatTurnCompleted(_message.Message):
+    """ChatTurnCompleted: the llm service finished answering one chat message (a turn: one or
+    more model calls, with the tool calls between them). The figures are the whole turn's.
+    Field names follow OpenTelemetry's GenAI semantic conventions where they have one (given
+    in each comment); the conventions name no cost, so `cost_usd` is ours.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    GEN_AI_SYSTEM_FIELD_NUMBER: _builtins.int
+    GEN_AI_REQUEST_MODEL_FIELD_NUMBER: _builtins.int
+    GEN_AI_RESPONSE_MODEL_FIELD_NUMBER: _builtins.int
+    INPUT_TOKENS_FIELD_NUMBER: _builtins.int
+    OUTPUT_TOKENS_FIELD_NUMBER: _builtins.int
+    COST_USD_FIELD_NUMBER: _builtins.int
+    MODEL_CALLS_FIELD_NUMBER: _builtins.int
+    TOOL_CALLS_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    """The chat session the turn belongs to."""
+    gen_ai_system: _builtins.str
+    """The model provider (`gen_ai.system`): "openai", "gemini" or "local"."""
+    gen_ai_request_model: _builtins.str
+    """The model the turn asked for (`gen_ai.request.model`)."""
+    gen_ai_response_model: _builtins.str
+    """The model that gave the answer, as the provider reported it (`gen_ai.response.model`)."""
+    input_tokens: _builtins.int
+    """Prompt tokens of all the turn's model calls (`gen_ai.usage.input_tokens`)."""
+    output_tokens: _builtins.int
+    """Generated tokens of all the turn's model calls (`gen_ai.usage.output_tokens`)."""
+    cost_usd: _builtins.float
+    """What the turn's model calls cost, in US dollars (0 for an unpriced model)."""
+    model_calls: _builtins.int
+    """How many model calls the turn made."""
+    tool_calls: _builtins.int
+    """How many tool calls the model made in the turn."""
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        gen_ai_system: _builtins.str = ...,
+        gen_ai_request_model: _builtins.str = ...,
+        gen_ai_response_model: _builtins.str = ...,
+        input_tokens: _builtins.int = ...,
+        output_tokens: _builtins.int = ...,
+        cost_usd: _builtins.float = ...,
+        model_calls: _builtins.int = ...,
+        tool_calls: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cost_usd", b"cost_usd", "gen_ai_request_model", b"gen_ai_request_model", "gen_ai_response_model", b"gen_ai_response_model", "gen_ai_system", b"gen_ai_system", "input_tokens", b"input_tokens", "model_calls", b"model_calls", "output_tokens", b"output_tokens", "session_id", b"session_id", "tool_calls", b"tool_calls"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChatTurnCompleted: _TypeAlias = ChatTurnCompleted  # noqa: Y015
 
 @_typing.final
 class ExecutionFinished(_message.Message):
