@@ -39,6 +39,10 @@ RECORD_EVENTS = {
     "record.deleted": "records.deleted",
 }
 CHAT_TURN = "chat.turn.completed"
+FILES_UPLOADED = "files.uploaded"
+FILE_BYTES = "files.uploaded_bytes"
+# execution.finished -> the metric counting the workflow runs that ended so.
+RUN_STATUSES = {s: f"workflow_runs.{s}" for s in ("succeeded", "failed", "skipped")}
 
 MEASURED = (
     API_CALLS,
@@ -49,6 +53,9 @@ MEASURED = (
     COST_USD,
     *RECORD_EVENTS.values(),
     *COUNTED_EVENTS.values(),
+    FILES_UPLOADED,
+    FILE_BYTES,
+    *RUN_STATUSES.values(),
     OTHER_EVENTS,
 )
 
@@ -135,4 +142,8 @@ def of_event(event: Event) -> EventFigures:
             ],
             [],
         )
+    if event.type == "file.uploaded":
+        return EventFigures([add(FILES_UPLOADED, 1), add(FILE_BYTES, event.file.size_bytes)], [])
+    if event.type == "execution.finished" and event.execution.status in RUN_STATUSES:
+        return EventFigures([add(RUN_STATUSES[event.execution.status], 1)], [])
     return EventFigures([add(COUNTED_EVENTS.get(event.type, OTHER_EVENTS), 1)], [])

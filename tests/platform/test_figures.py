@@ -13,6 +13,8 @@ from tablemesh.events.v1.events_pb2 import (
     ChangedRecord,
     ChatTurnCompleted,
     Event,
+    ExecutionFinished,
+    FileUploaded,
     RecordsChanged,
     UserRegistered,
 )
@@ -67,6 +69,17 @@ def test_who_an_event_is_counted_for() -> None:
     registered = event("user.registered", anonymous, user_registered=UserRegistered(user_id="u9"))
     [made] = figures.of_event(registered).increments
     assert (made.metric, made.user_id) == ("users.registered", "u9")
+
+
+def test_uploads_and_workflow_runs_are_counted() -> None:
+    upload = event("file.uploaded", file=FileUploaded(file_id="f", size_bytes=2048))
+    found = {i.metric: i.value for i in figures.of_event(upload).increments}
+    assert found == {"files.uploaded": 1, "files.uploaded_bytes": 2048}
+    service = Actor(kind=ActorKind.ACTOR_KIND_SERVICE, id="service:automation", role="service")
+    for status in ("succeeded", "failed", "skipped"):
+        ended = event("execution.finished", service, execution=ExecutionFinished(status=status))
+        [made] = figures.of_event(ended).increments
+        assert (made.metric, made.user_id, made.value) == (f"workflow_runs.{status}", "", 1)
 
 
 def test_an_unknown_type_is_counted_not_lost() -> None:
