@@ -5,6 +5,7 @@ the executions show every step."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -159,3 +160,25 @@ def test_a_csv_makes_a_new_table_with_typed_fields(mesh: Mesh, office: dict[str,
     ]
     rows = records(mesh, {**office}, prices["id"])
     assert sorted(r["fields"].get("Price") for r in rows) == [2.5, 4]
+
+
+def test_analytics_count_the_upload_the_rows_and_the_runs(
+    mesh: Mesh, office: dict[str, Any]
+) -> None:
+    """After the chain above: the tenant's figures show it (they lag the events a little)."""
+    headers = office["headers"]
+
+    def total(metric: str) -> float:
+        reply = mesh.http.get(
+            "/api/v1/analytics/metrics:query", params={"metric": metric}, headers=headers
+        )
+        assert reply.status_code == 200, reply.text
+        return float(reply.json().get("total", 0))
+
+    wanted = {"records.created": 11 + 2, "files.uploaded": 3, "workflow_runs.succeeded": 13}
+    deadline = time.monotonic() + 60
+    found = {m: total(m) for m in wanted}
+    while found != wanted and time.monotonic() < deadline:
+        time.sleep(0.5)
+        found = {m: total(m) for m in wanted}
+    assert found == wanted
