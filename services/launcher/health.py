@@ -15,7 +15,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 HEALTHY = frozenset({"SERVING", "READY", "OK"})
 
 
-async def grpc_health(port: int, deadline: float = 1.0, host: str = "127.0.0.1") -> str:
+# Seconds a status probe waits: a first connection from a cold process on 2 busy cores can
+# take over a second, and "UNREACHABLE" must mean the service did not answer, not that the
+# machine was busy.
+PROBE_DEADLINE = 3.0
+
+
+async def grpc_health(port: int, deadline: float = PROBE_DEADLINE, host: str = "127.0.0.1") -> str:
     """grpc.health.v1 Health/Check with service "" (the whole server)."""
     async with grpc.aio.insecure_channel(f"{host}:{port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
@@ -66,7 +72,7 @@ async def envoy_serving(admin_port: int) -> str:
         await asyncio.sleep(RETRY_INTERVAL)
 
 
-async def envoy_ready(admin_port: int, deadline: float = 1.0) -> str:
+async def envoy_ready(admin_port: int, deadline: float = PROBE_DEADLINE) -> str:
     """Envoy's admin /ready: 200 once its listeners and clusters are initialised."""
     try:
         async with httpx.AsyncClient(timeout=deadline) as client:
@@ -104,7 +110,7 @@ async def redis_ok(redis_url: str, deadline: float = 2.0) -> str:
     return "OK"
 
 
-async def model_state(port: int, deadline: float = 1.0) -> str:
+async def model_state(port: int, deadline: float = PROBE_DEADLINE) -> str:
     """The model service's file and state ("qwen.gguf, ready in 1.2 s"), or "" if unknown."""
     from tablemesh.model.v1 import model_service_pb2 as model_pb
     from tablemesh.model.v1 import model_service_pb2_grpc as model_grpc
