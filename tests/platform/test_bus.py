@@ -21,6 +21,7 @@ from services.platform.rollups import Rollups
 from services.platform.usage_queries import UsageQueries
 from services.runtime import events
 from services.runtime.subscriptions import Subscription
+from tests.event_bus import fresh_stream, scratch_schema
 
 SCHEMA = "platform_bus_test"
 metadata = sa.MetaData(schema=SCHEMA)
@@ -30,17 +31,13 @@ outbox = events.outbox_table(metadata)
 @pytest.fixture(scope="module")
 async def producer(engine: AsyncEngine) -> AsyncIterator[None]:
     """A producing service's outbox, as airtable's or llm's."""
-    async with engine.begin() as conn:
-        await conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
-        await conn.run_sync(metadata.create_all)
-    yield
-    async with engine.begin() as conn:
-        await conn.execute(sa.text(f"DROP SCHEMA {SCHEMA} CASCADE"))
+    async with scratch_schema(engine, metadata):
+        yield
 
 
 @pytest.fixture
 def stream() -> str:
-    return f"test:events:{uuid.uuid4().hex}"
+    return fresh_stream()
 
 
 def records_created(tenant: str, user: str, count: int) -> Event:

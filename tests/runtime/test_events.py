@@ -18,6 +18,7 @@ from tablemesh.events.v1.events_pb2 import ActorKind, BaseChanged, Event
 
 from services.runtime import events, identity
 from services.runtime.subscriptions import MAX_DELIVERIES, Subscription, dead_letters
+from tests.event_bus import fresh_stream, scratch_schema
 
 SCHEMA = "events_test"
 metadata = sa.MetaData(schema=SCHEMA)
@@ -26,18 +27,13 @@ outbox = events.outbox_table(metadata)
 
 @pytest.fixture(scope="module")
 async def tables(engine: AsyncEngine) -> AsyncIterator[None]:
-    async with engine.begin() as conn:
-        await conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
-        await conn.run_sync(metadata.create_all)
-    yield
-    async with engine.begin() as conn:
-        await conn.execute(sa.text(f"DROP SCHEMA {SCHEMA} CASCADE"))
+    async with scratch_schema(engine, metadata):
+        yield
 
 
 @pytest.fixture
 def stream() -> str:
-    """A stream of the test's own: other tests share this Redis."""
-    return f"test:events:{uuid.uuid4().hex}"
+    return fresh_stream()
 
 
 def base_created(tenant_id: str = "", name: str = "Plans") -> Event:
