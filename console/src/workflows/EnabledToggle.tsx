@@ -1,5 +1,8 @@
-// A workflow's on/off switch: PATCHes `enabled`; the list shows a refusal (403) itself.
+// A workflow's on/off switch: PATCHes `enabled`. It shows the new state at once (set in
+// the click, so the browser keeps the box as clicked), the saved one after the answer, and
+// the old one again when the API refuses (the page shows why, e.g. a viewer's 403).
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { updateWorkflow, type Workflow } from "../api/workflows";
 
 interface Props {
@@ -9,14 +12,19 @@ interface Props {
 }
 
 export function EnabledToggle({ workflow, disabled = false, onError }: Props) {
+  const [wanted, setWanted] = useState<boolean | null>(null);
   const queryClient = useQueryClient();
   const toggle = useMutation({
     mutationFn: (enabled: boolean) => updateWorkflow(workflow.id!, { enabled }, ["enabled"]),
     onMutate: () => onError(null),
     onError,
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ["workflows"] }),
+    onSuccess: (saved) => {
+      queryClient.setQueryData<Workflow[]>(["workflows"], (list) => list?.map((w) => (w.id === saved.id ? saved : w)));
+      queryClient.setQueryData(["workflow", saved.id], saved);
+    },
+    onSettled: () => setWanted(null),
   });
-  const enabled = toggle.isPending ? !!toggle.variables : !!workflow.enabled;
+  const enabled = wanted ?? !!workflow.enabled;
   return (
     <label className="check toggle">
       <input
@@ -25,7 +33,10 @@ export function EnabledToggle({ workflow, disabled = false, onError }: Props) {
         checked={enabled}
         disabled={disabled || toggle.isPending}
         aria-label={`Enabled: ${workflow.name}`}
-        onChange={(e) => toggle.mutate(e.target.checked)}
+        onChange={(e) => {
+          setWanted(e.target.checked);
+          toggle.mutate(e.target.checked);
+        }}
       />
       <span aria-hidden="true">{enabled ? "On" : "Paused"}</span>
     </label>

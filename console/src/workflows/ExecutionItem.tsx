@@ -33,12 +33,13 @@ export function ExecutionItem({ workflowId, execution, initiallyOpen, canRetry }
           <StatusBadge status={run.status} /> <span className="run-trigger">{run.trigger_type || "manual"}</span>
           <span className="muted">
             {" "}
-            · started {started} · {isActive(run) ? statusWord(run.status) : `took ${executionDuration(run)}`}
+            · started {started}
+            {!isActive(run) && ` · took ${executionDuration(run)}`}
           </span>
         </summary>
         {run.error && <p className="field-error">{run.error}</p>}
         <ErrorBanner error={detail.error} />
-        {open && detail.isPending && <p role="status">Loading steps…</p>}
+        {open && detail.isPending && !run.steps?.length && <p role="status">Loading steps…</p>}
         {run.trigger_data && Object.keys(run.trigger_data).length > 0 && (
           <details className="json">
             <summary>Trigger data</summary>

@@ -35,7 +35,7 @@ export function StepEditor({ step, index, count, placement, onChange, onMove, on
       <div className="step-head">
         <h3 id={`${id}-title`}>
           {label}
-          {step.name.trim() && <span className="muted"> · {step.name}</span>}
+          {step.name.trim() && step.name.trim() !== label && <span className="muted"> · {step.name}</span>}
         </h3>
         <div className="actions">
           <button type="button" className="secondary small" disabled={index === 0} onClick={() => onMove(-1)}>

@@ -1,7 +1,7 @@
 // What one step of a run did: status, attempts, duration, then its input, output, logs
 // and error.
 import type { StepRun } from "../api/workflows";
-import { duration } from "./format";
+import { stepFacts } from "./format";
 import { StatusBadge } from "./StatusBadge";
 
 export function StepRunView({ step }: { step: StepRun }) {
@@ -10,11 +10,7 @@ export function StepRunView({ step }: { step: StepRun }) {
     <li className="step-run">
       <div className="step-run-head">
         <StatusBadge status={step.status} /> <strong>{step.name}</strong> <span className="muted">({step.type})</span>
-        <span className="muted">
-          {" "}
-          · {step.attempts ?? 0} {step.attempts === 1 ? "attempt" : "attempts"}
-          {step.duration_ms !== undefined && ` · ${duration(step.duration_ms)}`}
-        </span>
+        <span className="muted">{stepFacts(step)}</span>
       </div>
       {step.error && <p className="field-error">{step.error}</p>}
       {step.logs && step.logs.length > 0 && (

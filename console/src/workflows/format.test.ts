@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bytes, duration, executionDuration, isActive, statusWord, triggerSummary } from "./format";
+import { bytes, duration, executionDuration, isActive, statusWord, stepFacts, triggerSummary } from "./format";
 
 describe("triggerSummary", () => {
   it("says how each kind of trigger starts the workflow", () => {
@@ -66,5 +66,22 @@ describe("runs", () => {
     expect(executionDuration({ create_time: "2026-01-01T10:00:00Z" })).toBe("—");
     expect(bytes(2048)).toBe("2 KB");
     expect(bytes(10)).toBe("10 bytes");
+  });
+});
+
+describe("stepFacts", () => {
+  it("shows attempts once one was made and the duration once the step has ended", () => {
+    expect(stepFacts({ name: "a", type: "log", status: "pending", attempts: 0, duration_ms: 0 })).toBe("");
+    expect(stepFacts({ name: "a", type: "log", status: "running", attempts: 1, duration_ms: 0 })).toBe(" · 1 attempt");
+    const ended = {
+      name: "a",
+      type: "log",
+      status: "failed",
+      attempts: 2,
+      duration_ms: 1500,
+      end_time: "2026-01-01T00:00:00Z",
+    };
+    expect(stepFacts(ended)).toBe(" · 2 attempts · 1.5 s");
+    expect(stepFacts({ ...ended, status: "skipped", attempts: 0 })).toBe("");
   });
 });

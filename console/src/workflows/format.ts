@@ -1,6 +1,6 @@
 // How workflows and their runs read in a list: a trigger in words, a run's status and
 // how long it took.
-import type { Execution, RecordChange, Trigger } from "../api/workflows";
+import type { Execution, RecordChange, StepRun, Trigger } from "../api/workflows";
 
 const CHANGE_WORDS: Record<RecordChange, string> = {
   RECORD_CHANGE_CREATED: "created",
@@ -70,4 +70,14 @@ export function duration(ms: number | undefined): string {
 export function executionDuration(execution: Pick<Execution, "create_time" | "end_time">): string {
   if (!execution.create_time || !execution.end_time) return "—";
   return duration(Date.parse(execution.end_time) - Date.parse(execution.create_time));
+}
+
+/** " · 2 attempts · 1.2 s": attempts once one was made, the duration once it has ended. */
+export function stepFacts(step: StepRun): string {
+  const facts: string[] = [];
+  const attempts = step.attempts ?? 0;
+  if (attempts > 0) facts.push(`${attempts} ${attempts === 1 ? "attempt" : "attempts"}`);
+  if (step.end_time && step.status !== "skipped" && step.duration_ms !== undefined)
+    facts.push(duration(step.duration_ms));
+  return facts.map((f) => ` · ${f}`).join("");
 }
