@@ -33,6 +33,7 @@ def create_and_run(admin: Page, screenshot: Screenshot) -> None:
     form.get_by_label("Step 1 type").select_option(label="Continue only if (condition)")
     form.get_by_label("Step 1 formula").fill("{Amount} > 100")
     form.get_by_role("button", name="Add a step").click()
+    expect(form.get_by_role("heading", name="Step 2", exact=True)).to_be_focused()
     form.get_by_label("Step 2 name").fill("say")
     form.get_by_label("Step 2 message").fill("big order of {{trigger.Amount}}")
     form.get_by_role("button", name="Advanced settings of step 2").click()
@@ -156,6 +157,8 @@ def record_trigger(admin: Page, screenshot: Screenshot) -> None:
     form.get_by_label("Step 2 notification body").fill("{{trigger.fields.Name}}")
     form.get_by_role("button", name="Move step 2 up").click()
     expect(form.get_by_label("Step 1 name")).to_have_value("tell me")
+    # The keyboard stays with the moved step (its Move up is disabled now: its heading).
+    expect(form.get_by_role("heading", name="Step 1 · tell me")).to_be_focused()
     expect(form.get_by_label("Step 2 message")).to_have_value("new task {{trigger.fields.Name}}")
     screenshot("workflow-record-trigger", admin)
     form.get_by_role("button", name="Create workflow").click()
@@ -206,6 +209,7 @@ def refused(admin: Page, screenshot: Screenshot) -> None:
 
     # Step 3 removed: the API's violation of step 2's formula shows beside it.
     form.get_by_role("button", name="Remove step 3").click()
+    expect(form.get_by_role("heading", name="Step 2", exact=True)).to_be_focused()
     form.get_by_role("button", name="Create workflow").click()
     expect(form.get_by_role("alert")).to_contain_text("Please correct the highlighted field below")
     formula = form.get_by_label("Step 2 formula")

@@ -1,14 +1,18 @@
 // One step of the editor: its name and type, its settings, moves and removal, and the
 // advanced settings (continue on error, timeout, attempts) behind a disclosure.
-import { useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import type { StepType } from "../api/workflows";
 import { STEP_TYPES, type StepDraft } from "./draft";
 import { Field, SectionErrors } from "./Field";
 import { stepPath, type Placement } from "./placement";
 import { StepConfigFields } from "./StepConfigFields";
 
+/** What to focus in a step after a change to the list: its heading, or a move button (the heading when that one is disabled). */
+export type FocusTarget = "heading" | "up" | "down";
+
 interface Props {
   step: StepDraft;
+  focus?: { target: FocusTarget; n: number };
   index: number;
   count: number;
   placement: Placement;
@@ -17,7 +21,17 @@ interface Props {
   onRemove(): void;
 }
 
-export function StepEditor({ step, index, count, placement, onChange, onMove, onRemove }: Props) {
+export function StepEditor({ step, index, count, focus, placement, onChange, onMove, onRemove }: Props) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  const up = useRef<HTMLButtonElement>(null);
+  const down = useRef<HTMLButtonElement>(null);
+  const focusTarget = focus?.target;
+  const focusCount = focus?.n;
+  useEffect(() => {
+    if (!focusCount) return;
+    const button = focusTarget === "up" ? up.current : focusTarget === "down" ? down.current : null;
+    (button && !button.disabled ? button : heading.current)?.focus();
+  }, [focusTarget, focusCount]);
   const where = stepPath(index);
   const label = `Step ${index + 1}`;
   const set = (changes: Partial<StepDraft>) => onChange({ ...step, ...changes });
@@ -33,15 +47,21 @@ export function StepEditor({ step, index, count, placement, onChange, onMove, on
       aria-labelledby={`${id}-title`}
     >
       <div className="step-head">
-        <h3 id={`${id}-title`}>
+        <h3 id={`${id}-title`} ref={heading} tabIndex={-1}>
           {label}
           {step.name.trim() && step.name.trim() !== label && <span className="muted"> · {step.name}</span>}
         </h3>
         <div className="actions">
-          <button type="button" className="secondary small" disabled={index === 0} onClick={() => onMove(-1)}>
+          <button ref={up} type="button" className="secondary small" disabled={index === 0} onClick={() => onMove(-1)}>
             Move {label.toLowerCase()} up
           </button>
-          <button type="button" className="secondary small" disabled={index === count - 1} onClick={() => onMove(1)}>
+          <button
+            ref={down}
+            type="button"
+            className="secondary small"
+            disabled={index === count - 1}
+            onClick={() => onMove(1)}
+          >
             Move {label.toLowerCase()} down
           </button>
           <button type="button" className="danger small" disabled={count === 1} onClick={onRemove}>
