@@ -189,7 +189,7 @@ def record_trigger(admin: Page, screenshot: Screenshot) -> None:
 
 def refused(admin: Page, screenshot: Screenshot) -> None:
     """Records that are not JSON are caught before sending; a formula the API refuses
-    shows beside step 2's formula, not elsewhere."""
+    shows beside step 2's formula, not elsewhere; a bad time zone beside the time zone."""
     admin.get_by_role("link", name="New workflow").click()
     form = admin.get_by_role("form", name="New workflow")
     form.get_by_label("Name", exact=True).fill("Broken")
@@ -220,6 +220,22 @@ def refused(admin: Page, screenshot: Screenshot) -> None:
     expect(form.get_by_label("Step 1 message")).not_to_have_attribute("aria-invalid", "true")
     expect(form.locator(".field-error")).to_have_count(1)
     screenshot("workflow-refused", admin)
+
+    # On a schedule in a time zone that does not exist: that violation shows beside the
+    # time zone, the formula's still beside the formula.
+    form.get_by_label("Start this workflow").select_option(label="On a schedule")
+    form.get_by_label("Cron").fill("0 9 * * 1-5")
+    form.get_by_label("Time zone").fill("Mars/Olympus")
+    form.get_by_role("button", name="Create workflow").click()
+    expect(form.get_by_role("alert")).to_contain_text("Please correct the 2 highlighted fields")
+    expect(field(admin, "Time zone").locator(".field-error")).to_contain_text(
+        "Unknown time zone 'Mars/Olympus'"
+    )
+    expect(form.get_by_label("Cron")).not_to_have_attribute("aria-invalid", "true")
+    expect(field(admin, "Step 2 formula").locator(".field-error")).to_contain_text(
+        "expected a value"
+    )
+    expect(form.locator(".field-error")).to_have_count(2)
     form.get_by_role("button", name="Cancel").click()
     expect(admin.get_by_role("row").filter(has_text="Broken")).to_have_count(0)
 
