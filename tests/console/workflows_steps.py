@@ -205,6 +205,7 @@ def refused(admin: Page, screenshot: Screenshot) -> None:
     form.get_by_label("Step 3 records (JSON)").fill('[{"Name": "x",}]')
     form.get_by_role("button", name="Create workflow").click()
     expect(field(admin, "Step 3 records (JSON)")).to_contain_text("This is not valid JSON")
+    expect(form.get_by_label("Step 3 records (JSON)")).to_be_focused()
     expect(form.get_by_label("Step 3 records (JSON)")).to_have_attribute("aria-invalid", "true")
 
     # Step 3 removed: the API's violation of step 2's formula shows beside it.
@@ -214,6 +215,7 @@ def refused(admin: Page, screenshot: Screenshot) -> None:
     expect(form.get_by_role("alert")).to_contain_text("Please correct the highlighted field below")
     formula = form.get_by_label("Step 2 formula")
     expect(formula).to_have_attribute("aria-invalid", "true")
+    expect(formula).to_be_focused()  # the first input with a problem, scrolled to
     expect(field(admin, "Step 2 formula").locator(".field-error")).to_contain_text(
         "expected a value"
     )
@@ -236,6 +238,7 @@ def refused(admin: Page, screenshot: Screenshot) -> None:
         "expected a value"
     )
     expect(form.locator(".field-error")).to_have_count(2)
+    expect(form.get_by_label("Time zone")).to_be_focused()
     form.get_by_role("button", name="Cancel").click()
     expect(admin.get_by_role("row").filter(has_text="Broken")).to_have_count(0)
 

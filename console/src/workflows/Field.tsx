@@ -42,7 +42,7 @@ export function Field({ label, error, hint, className = "", children }: Props) {
 export function SectionErrors({ messages }: { messages: string[] }) {
   if (messages.length === 0) return null;
   return (
-    <ul className="section-errors">
+    <ul className="section-errors" tabIndex={-1}>
       {messages.map((m) => (
         <li key={m} className="field-error">
           {m}

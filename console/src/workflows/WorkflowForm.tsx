@@ -1,7 +1,7 @@
 // The workflow editor's form: name, description, trigger, steps. Problems the console
 // sees itself and the API's field violations both show beside their inputs.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { ApiError, type FieldViolation } from "../api/errors";
 import { createWorkflow, updateWorkflow } from "../api/workflows";
@@ -45,6 +45,16 @@ export function WorkflowForm({ initial, workflowId }: Props) {
     draft.steps.map((s) => s.type),
   );
   const placement = placeViolations(violations, inputs, draft.steps.length);
+  // A refused save: the keyboard (and the screen) go to the first input with a problem,
+  // or to the banner when none shows one.
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (!error || !form.current) return;
+    const find = (selector: string) => form.current?.querySelector<HTMLElement>(selector);
+    const first = find('[aria-invalid="true"]') ?? find(".section-errors") ?? find(".error-banner");
+    first?.focus();
+    first?.scrollIntoView({ block: "center" });
+  }, [error]);
   const set = (changes: Partial<WorkflowDraft>) => setDraft({ ...draft, ...changes });
   const setSteps = (steps: StepDraft[]) => {
     // The violations name steps by position: once steps move, they would point at others.
@@ -53,6 +63,7 @@ export function WorkflowForm({ initial, workflowId }: Props) {
   };
   return (
     <form
+      ref={form}
       className="workflow-form"
       aria-label={workflowId ? "Edit workflow" : "New workflow"}
       noValidate
