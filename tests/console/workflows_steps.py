@@ -161,6 +161,18 @@ def record_trigger(admin: Page, screenshot: Screenshot) -> None:
     expect(form.get_by_role("heading", name="Step 1 · tell me")).to_be_focused()
     expect(form.get_by_label("Step 2 message")).to_have_value("new task {{trigger.fields.Name}}")
     screenshot("workflow-record-trigger", admin)
+    # A step that writes to the very table that starts the workflow: refused, and said
+    # above the steps (no one input is wrong).
+    form.get_by_role("button", name="Add a step").click()
+    form.get_by_label("Step 3 type").select_option(label="Create records")
+    form.get_by_label("Step 3 base").select_option(label="Sample base")
+    form.get_by_label("Step 3 table").select_option(label="Tasks")
+    form.get_by_label("Step 3 records (JSON)").fill('[{"Name": "again"}]')
+    form.get_by_role("button", name="Create workflow").click()
+    loop = form.locator(".steps-editor > .section-errors")
+    expect(loop).to_contain_text("writes to the table that triggers the workflow")
+    expect(loop).to_be_focused()
+    form.get_by_role("button", name="Remove step 3").click()
     form.get_by_role("button", name="Create workflow").click()
     expect(admin.locator(".facts")).to_contain_text("Records created in Tasks")
     expect(admin.locator(".facts")).to_contain_text("tell me (notify) → say (log)")

@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import type { StepType } from "../api/workflows";
 import { STEP_TYPES, type StepDraft } from "./draft";
 import { Field, SectionErrors } from "./Field";
-import { stepPath, type Placement } from "./placement";
+import { sentence, stepPath, type Placement } from "./placement";
 import { StepConfigFields } from "./StepConfigFields";
 
 /** What to focus in a step after a change to the list: its heading, or a move button (the heading when that one is disabled). */
@@ -40,7 +40,7 @@ export function StepEditor({ step, index, count, focus, placement, onChange, onM
   const [open, setOpen] = useState(false);
   const shown = open || advancedErrors;
   const id = useId();
-  const rest = placement.rest(where).map((v) => (v.field === where ? v.description : `${v.description}`));
+  const rest = placement.rest(where).map((v) => sentence(v.description));
   return (
     <li
       className={rest.length ? "panel step-editor step-invalid" : "panel step-editor"}

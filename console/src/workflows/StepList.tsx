@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { move, newStep, type StepDraft } from "./draft";
 import { SectionErrors } from "./Field";
-import { STEPS, type Placement } from "./placement";
+import { sentence, STEPS, type Placement } from "./placement";
 import { StepEditor, type FocusTarget } from "./StepEditor";
 
 interface Props {
@@ -26,7 +26,7 @@ export function StepList({ steps, placement, onChange }: Props) {
     <section className="steps-editor" aria-labelledby="steps-title">
       <h2 id="steps-title">Steps</h2>
       <p className="muted">They run in this order.</p>
-      <SectionErrors messages={placement.rest(STEPS).map((v) => v.description)} />
+      <SectionErrors messages={placement.rest(STEPS).map((v) => sentence(v.description))} />
       <ol className="step-list">
         {steps.map((step, i) => (
           <StepEditor

@@ -3,7 +3,7 @@ import type { RecordChange } from "../api/workflows";
 import { BaseTablePicker } from "./BaseTablePicker";
 import { RECORD_CHANGES, type TriggerDraft, type TriggerKind } from "./draft";
 import { Field, SectionErrors } from "./Field";
-import { TRIGGER, type Placement } from "./placement";
+import { sentence, TRIGGER, type Placement } from "./placement";
 
 const KINDS: [TriggerKind, string][] = [
   ["manual", "Manual (Run now)"],
@@ -24,7 +24,7 @@ export function TriggerFields({ trigger, onChange, placement }: Props) {
   return (
     <fieldset className="panel">
       <legend>Trigger</legend>
-      <SectionErrors messages={placement.rest(TRIGGER).map((v) => v.description)} />
+      <SectionErrors messages={placement.rest(TRIGGER).map((v) => sentence(v.description))} />
       <Field label="Start this workflow" error={placement.at(TRIGGER)}>
         {(control) => (
           <select {...control} value={trigger.kind} onChange={(e) => set({ kind: e.target.value as TriggerKind })}>
