@@ -18,6 +18,9 @@ import { SignInPage } from "./pages/SignInPage";
 import { SignUpPage } from "./pages/SignUpPage";
 import { BasePage } from "./tables/BasePage";
 import { BasesPage } from "./tables/BasesPage";
+import { WorkflowEditorPage } from "./workflows/WorkflowEditorPage";
+import { WorkflowPage } from "./workflows/WorkflowPage";
+import { WorkflowsPage } from "./workflows/WorkflowsPage";
 
 export function App() {
   return (
@@ -36,6 +39,10 @@ export function App() {
         <Route path="bases" element={<BasesPage />} />
         <Route path="bases/:baseId" element={<BasePage />} />
         <Route path="bases/:baseId/tables/:tableId" element={<BasePage />} />
+        <Route path="workflows" element={<WorkflowsPage />} />
+        <Route path="workflows/new" element={<WorkflowEditorPage />} />
+        <Route path="workflows/:workflowId" element={<WorkflowPage />} />
+        <Route path="workflows/:workflowId/edit" element={<WorkflowEditorPage />} />
         <Route path="assistant" element={<AssistantPage />} />
         <Route path="assistant/:sessionId" element={<AssistantPage />} />
         <Route path="usage" element={<UsagePage />} />

@@ -10,6 +10,7 @@ import "./styles/frame.css";
 import "./styles/tables.css";
 import "./styles/lists.css";
 import "./styles/assistant.css";
+import "./styles/workflows.css";
 
 const queryClient = new QueryClient({
   defaultOptions: {

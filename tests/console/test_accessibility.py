@@ -57,4 +57,36 @@ def test_main_pages_have_no_serious_accessibility_violations(new_context: NewCon
         page.goto(path)
         expect(ready.first).to_be_visible()
         problems[path] = violations(page)
+    workflows(page, problems)
     assert {path: found for path, found in problems.items() if found} == {}
+
+
+def workflows(page: Page, problems: dict[str, list[str]]) -> None:
+    """The workflows list (empty, then with one), the editor showing the API's refusal
+    beside a step's input, and a workflow's page with a run opened to its steps."""
+    page.goto("/workflows")
+    expect(page.get_by_text("No workflows yet.")).to_be_visible()
+    problems["/workflows (empty)"] = violations(page)
+    page.get_by_role("link", name="New workflow").click()
+    page.get_by_label("Name", exact=True).fill("Axe check")
+    page.get_by_label("Step 1 message").fill("hello")
+    page.get_by_role("button", name="Add a step").click()
+    page.get_by_label("Step 2 type").select_option("condition")
+    page.get_by_label("Step 2 formula").fill("{A} >")
+    page.get_by_role("button", name="Advanced settings of step 2").click()
+    page.get_by_role("button", name="Create workflow").click()
+    expect(page.get_by_label("Step 2 formula")).to_have_attribute("aria-invalid", "true")
+    problems["/workflows/new (refused)"] = violations(page)
+    page.get_by_label("Step 2 formula").fill("{A} > 1")
+    page.get_by_role("button", name="Create workflow").click()
+    expect(page.get_by_role("heading", name="Axe check", level=1)).to_be_visible()
+    page.get_by_label("Run input (JSON object, optional)").fill('{"A": 2}')
+    page.get_by_role("button", name="Run now").click()
+    expect(page.locator("details.run > summary").first).to_contain_text("succeeded", timeout=30_000)
+    problems["workflow page with a run"] = violations(page)
+    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_label("Step 2 formula")).to_have_value("{A} > 1")
+    problems["workflow editor"] = violations(page)
+    page.goto("/workflows")
+    expect(page.get_by_role("switch", name="Enabled: Axe check")).to_be_visible()
+    problems["/workflows"] = violations(page)

@@ -1,10 +1,11 @@
 """The console's journey in a real browser (Chromium through Playwright) against the mesh
 through Envoy: sign-up, the onboarding's sample base, records, a formula filter and a
-refused formula, a streamed chat with a tool call, an invitation accepted in a second
-browser, a member kept out of the admin pages, sign-out; and a second tenant who sees
+refused formula, a streamed chat with a tool call, a workflow made, run and refused, an
+invitation accepted in a second browser, a member kept out of the admin pages, a viewer
+who reads the workflows only, sign-out; and a second tenant who sees
 none of it. Screenshots of every main page go to test-artifacts/console/. Every wait is
 one of Playwright's auto-waiting assertions: no sleeps. The steps: tables_steps, team_steps,
-usage_steps."""
+usage_steps, workflows_steps."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.console import tables_steps, team_steps, usage_steps
+from tests.console import tables_steps, team_steps, usage_steps, workflows_steps
 from tests.console.browser import VIEWPORT, Watch, email, sign_up, sign_up_page_errors
 from tests.console.conftest import NewContext, Screenshot
 from tests.llm.fake_openai import FakeOpenAI, Reply
@@ -50,6 +51,9 @@ def scripted_model(
     openai_server.reset()
 
 
+# The journey is long (tables, assistant, workflows, a team): on a busy 2-core machine the
+# mesh's boot (it is the first test to use it) and the steps pass the default 300 s.
+@pytest.mark.timeout(600)
 def test_console_journey(
     new_context: NewContext,
     console_url: str,
@@ -81,6 +85,9 @@ def test_console_journey(
     tables_steps.records(admin, screenshot)
     tables_steps.paging(admin, console_url, admin_email)
     tables_steps.assistant(admin, release_answer, screenshot)
+    workflows_steps.create_and_run(admin, screenshot)
+    workflows_steps.record_trigger(admin, screenshot)
+    workflows_steps.refused(admin, screenshot)
     team_steps.admin_pages(admin, admin_email, screenshot)
 
     member_email = email("grace")
@@ -91,7 +98,10 @@ def test_console_journey(
     usage_steps.own_usage(member, screenshot)
     team_steps.manage_member(admin, member_email, screenshot)
     usage_steps.team_usage(admin, screenshot)
+    workflows_steps.viewer_reads_only(member, screenshot)  # manage_member made them a viewer
     team_steps.sign_out(admin, admin_email, screenshot)
 
-    team_steps.sees_only_own_tenant(person(), [admin_email, member_email])
+    other = person()
+    team_steps.sees_only_own_tenant(other, [admin_email, member_email])
+    workflows_steps.none_of_theirs(other)
     assert watch.problems == []

@@ -20,6 +20,7 @@ export function Layout() {
         <span className="brand">tablemesh</span>
         <nav aria-label="Main">
           <NavLink to="/bases">Bases</NavLink>
+          <NavLink to="/workflows">Workflows</NavLink>
           <NavLink to="/assistant">Assistant</NavLink>
           <NavLink to="/usage">Usage</NavLink>
           {isAdmin(principal) && <NavLink to="/admin">Team &amp; admin</NavLink>}
