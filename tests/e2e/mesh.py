@@ -180,6 +180,9 @@ def mesh_env(var_dir: Path, database_url: str, redis_url: str, offset: int) -> d
             # connection per process, so their idle pools stay well inside PostgreSQL's
             # default of 100 connections (a burst still opens more, and closes them).
             "TABLEMESH_DB_POOL_SIZE": "1",
+            # A killed automation worker's workflow run is taken over within seconds.
+            "TABLEMESH_WORKFLOW_LEASE_SECONDS": "3",
+            "TABLEMESH_WORKFLOW_RETRY_DELAY": "0.2",
         }
     )
     return env
