@@ -1,9 +1,15 @@
-"""Benchmark of workflows, in one run: the delay from a record written through Envoy to
-the workflow execution it starts (the event's way through airtable's outbox, the relay,
-the Redis stream and automation's subscription), and to that execution's end (one
-create_records step, as the workflow's creator), against the baseline of the REST write
-itself and of a manual trigger's execution. Times are read from PostgreSQL (the record's
-and the execution's own timestamps), so the client's polling adds nothing.
+"""Benchmark of the automation service, in one run.
+
+Workflows: the delay from a record written through Envoy to the workflow execution it
+starts (the event's way through airtable's outbox, the relay, the Redis stream and
+automation's subscription), and to that execution's end (one create_records step, as the
+workflow's creator), against the baseline of the REST write itself and of a manual
+trigger's execution. Times are read from PostgreSQL (the record's and the execution's own
+timestamps), so the client's polling adds nothing.
+
+Files: upload throughput through Envoy against direct gRPC, and a 10 MiB CSV's
+extraction (bench/files_load.py).
+
 `make bench-automation` (DATABASE_URL/REDIS_URL when set, else embedded)."""
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import httpx
 import psycopg
 from rich.console import Console
 from rich.table import Table
+
+from bench import files_load
 
 OFFSET = 2100
 BIN = Path(sys.executable).parent
@@ -119,8 +127,9 @@ def main() -> None:
                 "first_name": "B", "last_name": "B"}  # fmt: skip
         token = httpx.post(f"{BASE}/api/v1/auth/register", json=body, timeout=60).json()
         headers = {"authorization": f"Bearer {token['access_token']}"}
-        with httpx.Client(base_url=BASE, headers=headers, timeout=60) as http:
+        with httpx.Client(base_url=BASE, headers=headers, timeout=120) as http:
             figures = measure(http, database_url)
+            files = files_load.measure(http, token["access_token"], f"127.0.0.1:{8006 + OFFSET}")
     finally:
         subprocess.run([tablemesh, "down"], env=env, check=False, stdout=subprocess.DEVNULL)
     baseline = statistics.median(figures["REST write of one record (baseline)"])
@@ -130,7 +139,14 @@ def main() -> None:
     for what, values in figures.items():
         p50 = statistics.median(values)
         table.add_row(what, f"{p50:.0f}", f"{pct(values, 0.95):.0f}", f"{p50 / baseline:.1f}x")
-    Console(width=140).print(table)
+    console = Console(width=140)
+    console.print(table)
+    uploads = Table(title="files: uploads and extraction")
+    for column in ("what", "measured"):
+        uploads.add_column(column)
+    for what, value in files:
+        uploads.add_row(what, value)
+    console.print(uploads)
 
 
 if __name__ == "__main__":
