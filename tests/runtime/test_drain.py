@@ -13,6 +13,7 @@ from pathlib import Path
 
 import grpc
 import jwt
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tablemesh.users.v1 import users_service_pb2 as pb
@@ -20,6 +21,9 @@ from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 
 from tests.ports import offset
 from tests.tokens import access_token
+
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVING = health_pb2.HealthCheckResponse.SERVING
