@@ -86,5 +86,9 @@ def free_offset() -> int:
 
 @functools.cache
 def offset(name: str) -> int:
-    """The offset of one named mesh or group of services in this run, chosen on first use."""
+    """The offset of one named mesh or group of services in this run, chosen on first use.
+
+    Ask for it where the services start, never at import: every pytest process collects
+    every module, and the blocks (about 55 below the ephemeral range, shared by every suite
+    on the machine) would otherwise be held by processes that never start those services."""
     return free_offset()

@@ -8,6 +8,7 @@ import asyncio
 import socket
 import time
 
+import pytest
 from redis.asyncio import Redis
 from structlog.testing import capture_logs
 
@@ -17,6 +18,9 @@ from services.runtime.cache import create_redis
 from services.runtime.errors import ResourceExhausted
 from tests.airtable.fake_airtable import TOKEN, FakeAirtable, running
 from tests.airtable.fake_records import FakeBase, new_id
+
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
 
 RATE = 5.0
 SPACING = 1 / RATE

@@ -17,6 +17,9 @@ from tests.airtable.conftest import caller, remote_backend
 from tests.airtable.fake_airtable import WORKSPACE, FakeAirtable, running
 from tests.airtable.test_behaviour import PROJECTS, ROWS
 
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
+
 
 async def test_backs_off_on_429_and_succeeds(airtable_schema: str, engine: AsyncEngine) -> None:
     with running(FakeAirtable(throttle_every=2)) as fake:

@@ -155,6 +155,7 @@ async def test_errors_carry_status_and_details(stub: AirtableServiceStub) -> Non
     assert list(listed.records) == []
 
 
+@pytest.mark.realtime  # a boot deadline of about 15 s
 def test_main_boots_and_serves_health(database_url: str, redis_url: str, tmp_path: Path) -> None:
     env = {
         **os.environ,

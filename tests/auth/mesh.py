@@ -14,7 +14,6 @@ from tests.inprocess import running_services
 from tests.ports import offset
 
 ENV = {
-    "TABLEMESH_PORT_OFFSET": str(offset("auth")),
     "TABLEMESH_LOGIN_MAX_FAILURES": "3",
     "TABLEMESH_ARGON2_MEMORY_KIB": "64",
     "TABLEMESH_ARGON2_TIME_COST": "1",
@@ -24,5 +23,7 @@ ENV = {
 @asynccontextmanager
 async def running_mesh(database_url: str, redis_url: str) -> AsyncIterator[None]:
     services = (("auth", auth_main.register), ("users", users_main.register))
-    async with running_services(services, database_url, redis_url, ENV):
+    async with running_services(
+        services, database_url, redis_url, {**ENV, "TABLEMESH_PORT_OFFSET": str(offset("auth"))}
+    ):
         yield

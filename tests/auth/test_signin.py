@@ -21,6 +21,9 @@ from services.runtime.errors import (
 from services.runtime.identity import TokenVerifier
 from tests.auth.conftest import FakeProfiles, auth_settings, caller_of, new_email, sign_up
 
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
+
 PASSWORD = "correct horse"
 
 

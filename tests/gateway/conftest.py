@@ -28,8 +28,6 @@ from tests.gateway.harness import (
 )
 from tests.ports import offset
 
-# The gateway tests' own block of ports (tests/ports.py).
-OFFSET = offset("gateway")
 ALLOWED_ORIGIN = "http://localhost:3000"
 
 
@@ -38,7 +36,7 @@ def gateway_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Settings for a gateway at its own port offset, with its own var dir; restored afterwards."""
     var_dir = tmp_path_factory.mktemp("var")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TABLEMESH_PORT_OFFSET", str(OFFSET))
+        mp.setenv("TABLEMESH_PORT_OFFSET", str(offset("gateway")))
         mp.setenv("TABLEMESH_VAR_DIR", str(var_dir))
         mp.setenv("TABLEMESH_CORS_ORIGINS", f"{ALLOWED_ORIGIN},http://127.0.0.1:3000")
         mp.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
@@ -82,7 +80,7 @@ async def running_gateway(var_dir: Path, ready: bool = True) -> AsyncIterator[Ga
     url = f"http://{conf.gateway_host}:{registry.gateway_port()}"
     try:
         command = envoy_config.command(config)
-        assert command[command.index("--base-id") + 1] == str(OFFSET)
+        assert command[command.index("--base-id") + 1] == str(offset("gateway"))
         with run_envoy(command, var_dir) as proc:
             async with httpx.AsyncClient(base_url=url, timeout=5) as client:
                 token = signer.token()

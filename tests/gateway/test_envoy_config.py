@@ -14,14 +14,22 @@ from services.gateway.http_rules import load_methods
 from services.runtime import registry
 from services.runtime.config import settings
 from services.runtime.http_templates import template_regex
-from tests.gateway.conftest import OFFSET
 from tests.gateway.harness import envoy_binary
+from tests.ports import offset
 
 
 def test_envoy_validates_rendered_config(gateway_env: Path) -> None:
     config = envoy_config.render(gateway_env / "envoy" / "envoy.yaml")
     result = subprocess.run(
-        [envoy_binary(), "--mode", "validate", "-c", str(config), "--base-id", str(OFFSET)],
+        [
+            envoy_binary(),
+            "--mode",
+            "validate",
+            "-c",
+            str(config),
+            "--base-id",
+            str(offset("gateway")),
+        ],
         capture_output=True,
         text=True,
         timeout=60,

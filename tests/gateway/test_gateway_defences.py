@@ -17,6 +17,9 @@ from services.runtime import registry
 from tests.gateway.conftest import Gateway
 from tests.gateway.harness import KNOWN_USER, assert_status, bearer
 
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
+
 HEADERS_TIMEOUT = float(REQUEST_HEADERS_TIMEOUT.rstrip("s"))
 
 

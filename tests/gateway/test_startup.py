@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 from tablemesh.auth.v1 import auth_service_pb2_grpc as auth_grpc
 from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
 
@@ -13,6 +14,9 @@ from services.gateway import envoy_config
 from services.runtime import registry
 from services.runtime.config import settings
 from tests.gateway.harness import KNOWN_USER, Auth, Seen, Signer, Users, run_envoy, start_server
+
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
 
 
 async def test_jwks_is_fetched_once_auth_comes_up(gateway_env: Path) -> None:

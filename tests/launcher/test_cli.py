@@ -11,11 +11,13 @@ import pytest
 
 from tests.ports import offset
 
-OFFSET = offset("launcher")
-
 
 def tablemesh(var: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TABLEMESH_VAR_DIR": str(var), "TABLEMESH_PORT_OFFSET": str(OFFSET)}
+    env = {
+        **os.environ,
+        "TABLEMESH_VAR_DIR": str(var),
+        "TABLEMESH_PORT_OFFSET": str(offset("launcher")),
+    }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     return subprocess.run(
@@ -52,7 +54,7 @@ def test_commands_without_a_running_mesh(launcher_env: Path, command: str) -> No
     if command == "status":
         assert result.returncode == 1
         assert "no launcher is running" in result.stdout
-        assert f"127.0.0.1:{8009 + OFFSET}" in result.stdout  # auth's port
+        assert f"127.0.0.1:{8009 + offset('launcher')}" in result.stdout  # auth's port
     else:
         assert result.returncode == 0
         assert "not running" in result.stdout

@@ -14,11 +14,13 @@ from services.launcher import components, secret
 from services.launcher.layout import Layout
 from tests.ports import offset
 
-OFFSET = offset("launcher")
-
 
 def tablemesh(var: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TABLEMESH_VAR_DIR": str(var), "TABLEMESH_PORT_OFFSET": str(OFFSET)}
+    env = {
+        **os.environ,
+        "TABLEMESH_VAR_DIR": str(var),
+        "TABLEMESH_PORT_OFFSET": str(offset("launcher")),
+    }
     for name in ("DATABASE_URL", "REDIS_URL", "TABLEMESH_SERVICE_SECRET"):
         env.pop(name, None)
     env.update(extra)

@@ -10,11 +10,16 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from services.launcher.backoff import Backoff
 from services.launcher.state import alive
 from services.launcher.supervisor import ProcessSpec, Supervisor
 
 from .helpers import eventually
+
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
 
 SLEEPER = (sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)")
 # Drains on SIGTERM like a service: writes a marker, exits 0.

@@ -26,8 +26,6 @@ from tests.llm.fake_openai import FakeOpenAI
 from tests.llm.table_tools import TableTools
 from tests.ports import offset
 
-PORT_OFFSET = str(offset("llm"))
-
 
 def llm_register(tools: ToolExecutor) -> Register:
     def register(server: grpc.aio.Server, deps: Deps) -> None:
@@ -46,7 +44,7 @@ async def running_llm(
         ("llm", llm_register(tools())),
     )
     base = {
-        "TABLEMESH_PORT_OFFSET": PORT_OFFSET,
+        "TABLEMESH_PORT_OFFSET": str(offset("llm")),
         "TABLEMESH_ARGON2_MEMORY_KIB": "64",
         "TABLEMESH_ARGON2_TIME_COST": "1",
     }

@@ -94,6 +94,7 @@ async def test_the_claim_and_reservation_go_when_the_model_fails(
     ).text == "Back."
 
 
+@pytest.mark.realtime  # a 0.3 s lease
 async def test_a_dead_turns_claim_expires_and_only_its_owner_releases_one(redis: Redis) -> None:
     claims = SessionClaims(redis, ttl=0.3)
     key = claim_key("tenant", "user", "session")
@@ -111,6 +112,7 @@ async def test_a_dead_turns_claim_expires_and_only_its_owner_releases_one(redis:
     assert await claims.release(key, newer) and not await redis.exists(key)
 
 
+@pytest.mark.realtime  # a 0.3 s lease
 async def test_a_live_turn_keeps_its_claim_past_the_ttl(redis: Redis) -> None:
     claims = SessionClaims(redis, ttl=0.3)
     who = caller()

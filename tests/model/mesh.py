@@ -29,8 +29,6 @@ from tests.llm.mesh import sign_up as llm_sign_up
 from tests.llm.table_tools import TableTools
 from tests.ports import offset
 
-PORT_OFFSET = str(offset("model"))
-
 
 @dataclass
 class Stubs:
@@ -55,7 +53,7 @@ async def model_stubs(database_url: str, redis_url: str, **env: str) -> AsyncIte
         ("llm", llm_register(tools)),
     )
     base = {
-        "TABLEMESH_PORT_OFFSET": PORT_OFFSET,
+        "TABLEMESH_PORT_OFFSET": str(offset("model")),
         "TABLEMESH_ARGON2_MEMORY_KIB": "64",
         "TABLEMESH_ARGON2_TIME_COST": "1",
         "TABLEMESH_LLM_PROVIDER": "local",

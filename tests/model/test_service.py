@@ -19,6 +19,9 @@ from tests.llm.mesh import Person
 from tests.llm.table_tools import BASE_ID
 from tests.model.mesh import Stubs, conversation, model_stubs
 
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
+
 SCHEMA = {
     "type": "object",
     "properties": {"city": {"type": "string"}, "rank": {"type": "integer"}},

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import grpc
 import jwt
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tablemesh.users.v1 import users_service_pb2 as pb
@@ -21,11 +22,17 @@ from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 from tests.ports import offset
 from tests.tokens import access_token
 
-PORT_OFFSET = offset("drain")
-TARGET = f"127.0.0.1:{8010 + PORT_OFFSET}"
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+def target() -> str:
+    """The slow users server's address, in this test's own block of ports."""
+    return f"127.0.0.1:{8010 + offset('drain')}"
 
 
 def signed_token(key: Ed25519PrivateKey) -> str:
@@ -40,7 +47,7 @@ def start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    health = health_pb2_grpc.HealthStub(grpc.insecure_channel(TARGET))
+    health = health_pb2_grpc.HealthStub(grpc.insecure_channel(target()))
     for _ in range(150):
         try:
             if health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == SERVING:
@@ -58,7 +65,7 @@ def test_sigterm_drains_in_flight_calls(database_url: str, redis_url: str, tmp_p
     jwks = {"keys": [{**jwk, "kid": "drain-test", "alg": "EdDSA", "use": "sig"}]}
     env = {
         **os.environ,
-        "TABLEMESH_PORT_OFFSET": str(PORT_OFFSET),
+        "TABLEMESH_PORT_OFFSET": str(offset("drain")),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "TABLEMESH_SHUTDOWN_GRACE": "5",
@@ -66,7 +73,7 @@ def test_sigterm_drains_in_flight_calls(database_url: str, redis_url: str, tmp_p
         "SLOW_USERS_JWKS": json.dumps(jwks),
     }
     proc = start(env, tmp_path / "out.log")
-    channel = grpc.insecure_channel(TARGET)
+    channel = grpc.insecure_channel(target())
     stub = pb_grpc.UsersServiceStub(channel)
     metadata = [("authorization", f"Bearer {signed_token(key)}")]
     statuses: list[int] = []

@@ -32,6 +32,9 @@ from services.runtime.interceptors import MeshInterceptor
 from tests.auth.conftest import FakeProfiles, auth_settings
 from tests.tokens import access_token, jwks
 
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
+
 LEAKS = ("SELECT", "sqlalchemy", "psycopg", "Traceback", "Error", ".sock", "127.0.0.1:")
 KID = "policy-test"
 

@@ -14,6 +14,9 @@ from services.runtime.cache import create_redis
 from services.runtime.db import create_engine
 from services.runtime.failures import unexpected
 
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
+
 
 async def hold_the_only_connection(client: Redis, seconds: float) -> None:
     # BLPOP on an empty list keeps the connection busy for `seconds`.

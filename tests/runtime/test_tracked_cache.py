@@ -17,6 +17,9 @@ from services.runtime.cache import create_redis
 from services.runtime.tracked_cache import MISSING, TrackedCache
 from tests.runtime.freezing_proxy import FreezingProxy
 
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
+
 BOUND_SECONDS = 0.1
 
 

@@ -69,6 +69,7 @@ async def test_other_tenants_and_members(app: SagaApp) -> None:
     await finished(app, saga.id)
 
 
+@pytest.mark.realtime  # a 5 s polling budget
 async def test_user_registered_flows_from_outbox_to_one_saga(
     app: SagaApp, engine: AsyncEngine, redis: Redis, database_url: str
 ) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import grpc
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.saga import model as m
@@ -20,6 +21,9 @@ from services.saga.store import SagaStore, now
 from tests.saga.conftest import subprocess_env
 from tests.saga.participants import World
 from tests.saga.test_engine import person
+
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
 
 
 @contextmanager

@@ -17,6 +17,9 @@ from services.saga import model as m
 from services.saga.app import SagaApp
 from tests.saga.participants import World
 
+# Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
+pytestmark = pytest.mark.realtime
+
 UNDO_ORDER = ["DeleteNotification", "DeleteBase", "Revoke", "DeleteWorkspace"]
 
 

@@ -37,7 +37,6 @@ from tests.inprocess import running_services
 from tests.ports import offset
 
 ENV = {
-    "TABLEMESH_PORT_OFFSET": str(offset("workspaces")),
     "TABLEMESH_AIRTABLE_BACKEND": "local",
     "TABLEMESH_ARGON2_MEMORY_KIB": "64",
     "TABLEMESH_ARGON2_TIME_COST": "1",
@@ -53,7 +52,12 @@ ActAs = Callable[..., Awaitable[Caller]]
 
 @pytest.fixture(scope="module")
 async def mesh(database_url: str, redis_url: str) -> AsyncIterator[list[Deps]]:
-    async with running_services(SERVICES, database_url, redis_url, ENV) as deps:
+    async with running_services(
+        SERVICES,
+        database_url,
+        redis_url,
+        {**ENV, "TABLEMESH_PORT_OFFSET": str(offset("workspaces"))},
+    ) as deps:
         yield deps
 
 
