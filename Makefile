@@ -67,23 +67,16 @@ wrk:
 chromium:
 	$(call debian,[ -x /usr/bin/chromium ],chromium,make test needs Chromium)
 
-# Every check as parallel jobs, each printed in one piece when it ends. First the unit
-# tests that bound real elapsed time, deadlines or leases (`test-realtime`: the `realtime`
-# marker, set by hand) run with only the linters (`lint`) and the console's unit tests
-# beside them, as no mesh may share the cores with them; then, at once, the other unit
-# tests (`test-rest`) and the two meshes' slices (`test-chaos`: the chaos mesh;
-# `test-e2e`: the shared mesh, browser tests included), which spend much of their time
-# waiting on their meshes. The console is built first, once. `make test-slow` runs what
-# is left out: whole chat turns on a real model (SmolLM2, and the default Qwen end to
-# end), minutes on a CPU.
+# Every check as parallel jobs, each printed in one piece when it ends: first the linters
+# (`lint`), the console's unit tests and the tests without a mesh (`test-unit`), then the
+# two meshes' slices side by side (`test-chaos`: the chaos mesh; `test-e2e`: the shared
+# mesh, browser tests included), which spend much of their time waiting on their meshes.
+# The unit tests don't share the cores with a mesh: some pace real requests in real time.
+# The console is built first, once. `make test-slow` runs what is left out: whole
+# chat turns on a real model (SmolLM2, and the default Qwen end to end), minutes on a CPU.
 test: $(STAMP) wrk chromium console
-	@$(MAKE) --no-print-directory -j5 --output-sync=target AFTER_REALTIME=1 \
-	  lint test-console test-rest test-chaos test-e2e
-
-# Only within `make test`: run alone, each of these slices starts at once.
-ifeq ($(AFTER_REALTIME),1)
-test-rest test-chaos test-e2e: test-realtime
-endif
+	@$(MAKE) --no-print-directory -j3 --output-sync=target lint test-console test-unit
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-chaos test-e2e
 
 # The console's own unit tests (vitest, over its client-side logic).
 test-console: console
@@ -99,6 +92,9 @@ SLICE_slow := slow
 # so two halve their time even on 2 cores. The meshes' slices stay one process each: a
 # second would boot a second mesh.
 XDIST_unit := -n 2
+# test-realtime and test-rest split test-unit by the `realtime` marker (a unit test that
+# bounds real time, deadlines or leases), for a make test that runs only the first before
+# the meshes boot; tried, not yet adopted: see the commit that restored the two phases.
 XDIST_realtime := -n 2
 XDIST_rest := -n 2
 test-unit test-realtime test-rest test-chaos test-e2e test-slow: test-%: $(STAMP) wrk chromium console
