@@ -49,6 +49,7 @@ def _failure(exc: BaseException) -> tuple[str, bool]:
         return "the step took longer than its timeout", True
     if isinstance(exc, StepFailed | QuoteError):
         return str(exc), False
+    log.exception("step failed unexpectedly")  # a bug, not a refusal: keep its traceback
     return "the step failed unexpectedly", False
 
 
@@ -155,10 +156,6 @@ class Runner:
                     )
                 except Exception as exc:  # noqa: BLE001 - recorded on the step, never lost
                     message, retryable = _failure(exc)
-                    if not isinstance(
-                        exc, grpc.aio.AioRpcError | StepFailed | QuoteError | TimeoutError
-                    ):
-                        log.exception("step failed unexpectedly", execution_id=execution.id)
                     record.logs.append(f"attempt {record.attempts}: {message}")
                     if not retryable or record.attempts >= step.max_attempts:
                         record.status, record.error = m.FAILED, message
