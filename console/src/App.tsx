@@ -16,6 +16,7 @@ import { AccountPage } from "./pages/AccountPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { SignInPage } from "./pages/SignInPage";
 import { SignUpPage } from "./pages/SignUpPage";
+import { FilesPage } from "./files/FilesPage";
 import { BasePage } from "./tables/BasePage";
 import { BasesPage } from "./tables/BasesPage";
 import { WorkflowEditorPage } from "./workflows/WorkflowEditorPage";
@@ -43,6 +44,7 @@ export function App() {
         <Route path="workflows/new" element={<WorkflowEditorPage />} />
         <Route path="workflows/:workflowId" element={<WorkflowPage />} />
         <Route path="workflows/:workflowId/edit" element={<WorkflowEditorPage />} />
+        <Route path="files" element={<FilesPage />} />
         <Route path="assistant" element={<AssistantPage />} />
         <Route path="assistant/:sessionId" element={<AssistantPage />} />
         <Route path="usage" element={<UsagePage />} />

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from services.runtime.config import ROOT
 from tests.console.browser import VIEWPORT, email, sign_up
 from tests.console.conftest import NewContext
+from tests.console.files_steps import choose
 
 AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -58,6 +59,7 @@ def test_main_pages_have_no_serious_accessibility_violations(new_context: NewCon
         expect(ready.first).to_be_visible()
         problems[path] = violations(page)
     workflows(page, problems)
+    files(page, problems)
     assert {path: found for path, found in problems.items() if found} == {}
 
 
@@ -90,3 +92,19 @@ def workflows(page: Page, problems: dict[str, list[str]]) -> None:
     page.goto("/workflows")
     expect(page.get_by_role("switch", name="Enabled: Axe check")).to_be_visible()
     problems["/workflows"] = violations(page)
+
+
+def files(page: Page, problems: dict[str, list[str]]) -> None:
+    """The files page with a refused upload, then with a file listed and read."""
+    page.goto("/files")
+    expect(page.get_by_text("No files yet.")).to_be_visible()
+    picker = page.get_by_label("File to upload")
+    choose(picker, "a.pdf", b"no", "application/pdf")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Not uploaded.")
+    problems["/files (refused)"] = violations(page)
+    choose(picker, "a.csv", b"A,B\n1,2\n", "text/csv")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.get_by_role("button", name="Read a.csv").click()
+    expect(page.get_by_role("table", name="a.csv: 2 rows")).to_be_visible()
+    problems["/files"] = violations(page)
