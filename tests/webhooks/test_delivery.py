@@ -140,9 +140,6 @@ async def test_a_dead_worker_s_message_is_sent_again_after_its_lease(stores: Sto
 
 
 async def test_a_rotated_secret_overlaps(stores: Stores) -> None:
-    from services.webhooks import signing
-    from tests.webhooks.conftest import SEALER
-
     with receiving() as receiver:
         ep, old = await stores.endpoint(receiver.url)
         new = signing.new_secret()

@@ -9,7 +9,7 @@ from services.runtime import clock
 from services.runtime.config import Settings
 from services.webhooks import schedule
 
-SVIX = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+SVIX = [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]
 
 
 def test_the_default_schedule_is_svix_s() -> None:
