@@ -160,10 +160,10 @@ async def check(url: str, allowed: Allowed) -> Target:
     for ip in addresses:
         if allowed.allows(host, port, ip):
             continue
-        if allowed.only:
-            raise Refused(f"{host}:{port} is not among the destinations the operator allows")
         why = forbidden(ip)
         if why is not None:
             shown = host if host == str(ip) else f"{host} ({ip})"
             raise Refused(f"the URL's host {shown} is {why}, which webhooks may not reach")
+        if allowed.only:
+            raise Refused(f"{host}:{port} is not among the destinations the operator allows")
     return Target(scheme, host, port, path, addresses[0])
