@@ -181,3 +181,126 @@ def test_ssrf_urls_are_refused(mesh: Mesh, tenant: dict[str, Any], url: str, sai
     refused = mesh.http.post(API, headers=tenant["headers"], json=body)
     assert refused.status_code == 400, refused.text
     assert said in refused.json()["message"] and "endpoint.url" in refused.json()["message"]
+
+
+def test_members_are_refused_and_other_tenants_see_nothing(
+    mesh: Mesh, tenant: dict[str, Any]
+) -> None:
+    member = bearer(mesh.invite(tenant["account"]["access_token"])["access_token"])
+    body = {"url": "http://127.0.0.1:9/", "event_types": ["record.created"]}
+    for verb, path in [("POST", API), ("GET", API), ("GET", "/api/v1/webhooks/event-types")]:
+        refused = mesh.http.request(
+            verb, path, headers=member, json=body if verb == "POST" else None
+        )
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["message"] == "webhooks are managed by the tenant's admins"
+    ep = endpoint(mesh, tenant, "http://127.0.0.1:9/")["endpoint"]
+    other = bearer(mesh.register()["access_token"])
+    assert mesh.http.get(f"{API}/{ep['id']}", headers=other).status_code == 404
+    assert mesh.http.delete(f"{API}/{ep['id']}", headers=other).status_code == 404
+    assert mesh.http.get(f"{API}/{ep['id']}", headers=tenant["headers"]).status_code == 200
+
+
+def stored(mesh: Mesh, tenant: dict[str, Any]) -> list[Any]:
+    found = mesh.http.get(API, headers=tenant["headers"], params={"page_size": 100})
+    return sorted((e["id"], e["update_time"]) for e in found.json().get("endpoints", []))
+
+
+BAD_CREATES = [
+    ({"event_types": ["record.created"]}, "endpoint.url: is required"),
+    ({"url": "http://127.0.0.1:9/"}, "endpoint.event_types: must name at least one event type"),
+    (
+        {"url": "http://127.0.0.1:9/", "event_types": ["record.exploded"]},
+        "'record.exploded' is no event type",
+    ),
+    (
+        {"url": "http://127.0.0.1:9/", "event_types": ["record.created"], "description": "d" * 501},
+        "at most 500",
+    ),
+    (
+        {"url": "http://" + "a" * 2000 + ".com/", "event_types": ["record.created"]},
+        "longer than 2000",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "said"), BAD_CREATES)
+def test_bad_endpoints_are_refused_and_nothing_is_stored(
+    mesh: Mesh, tenant: dict[str, Any], body: dict[str, Any], said: str
+) -> None:
+    before = stored(mesh, tenant)
+    refused = mesh.http.post(API, headers=tenant["headers"], json=body)
+    assert refused.status_code == 400, refused.text
+    assert said in refused.json()["message"]
+    assert stored(mesh, tenant) == before
+
+
+def test_bad_input_of_every_other_rpc(mesh: Mesh, tenant: dict[str, Any]) -> None:
+    h, missing = tenant["headers"], "00000000-0000-4000-8000-000000000000"
+    ep = endpoint(mesh, tenant, "http://127.0.0.1:9/")["endpoint"]
+    before = stored(mesh, tenant)
+    cases = [
+        ("GET", f"{API}/not-an-id", None, 404, "webhook endpoint not-an-id not found"),
+        ("GET", f"{API}/{missing}", None, 404, "not found"),
+        ("GET", API + "?page_token=forged", None, 400, "page_token"),
+        (
+            "PATCH",
+            f"{API}/{ep['id']}",
+            {"url": "http://10.0.0.1/"},
+            400,
+            "update_mask: must name at least one field",
+        ),
+        ("PATCH", f"{API}/{ep['id']}?update_mask=secret", {}, 400, "unknown field 'secret'"),
+        (
+            "PATCH",
+            f"{API}/{ep['id']}?update_mask=url",
+            {"url": "http://10.0.0.1/"},
+            400,
+            "private address",
+        ),
+        (
+            "PATCH",
+            f"{API}/{ep['id']}?update_mask=event_types",
+            {"event_types": []},
+            400,
+            "at least one event type",
+        ),
+        ("DELETE", f"{API}/{missing}", None, 404, "not found"),
+        ("POST", f"{API}/{missing}:rotateSecret", {}, 404, "not found"),
+        ("GET", f"{API}/{missing}/messages", None, 404, "not found"),
+        ("GET", f"{API}/{ep['id']}/messages?page_token=forged", None, 400, "page_token"),
+        (
+            "GET",
+            f"{API}/{ep['id']}/messages/msg_nope/attempts",
+            None,
+            404,
+            "webhook message msg_nope not found",
+        ),
+        (
+            "POST",
+            f"{API}/{ep['id']}/messages/msg_nope:replay",
+            {},
+            404,
+            "webhook message msg_nope not found",
+        ),
+        ("POST", f"{API}/{ep['id']}:recover", {}, 400, "since: is required"),
+        (
+            "POST",
+            f"{API}/{ep['id']}:recover",
+            {"since": "2999-01-01T00:00:00Z"},
+            400,
+            "must not be in the future",
+        ),
+        (
+            "POST",
+            f"{API}/{ep['id']}:recover",
+            {"since": "2001-01-01T00:00:00Z"},
+            400,
+            "at most 30 days ago",
+        ),
+    ]
+    for verb, path, body, status, said in cases:
+        got = mesh.http.request(verb, path, headers=h, json=body)
+        assert got.status_code == status, (verb, path, got.text)
+        assert said in got.json()["message"], (verb, path, got.text)
+    assert stored(mesh, tenant) == before
