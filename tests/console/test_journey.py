@@ -5,7 +5,7 @@ invitation accepted in a second browser, a member kept out of the admin pages, a
 who reads the workflows only, sign-out; and a second tenant who sees
 none of it. Screenshots of every main page go to test-artifacts/console/. Every wait is
 one of Playwright's auto-waiting assertions: no sleeps. The steps: tables_steps, team_steps,
-usage_steps, workflows_steps."""
+usage_steps, workflows_steps, webhooks_steps."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.console import tables_steps, team_steps, usage_steps, workflows_steps
+from tests.console import tables_steps, team_steps, usage_steps, webhooks_steps, workflows_steps
 from tests.console.browser import VIEWPORT, Watch, email, sign_up, sign_up_page_errors
 from tests.console.conftest import NewContext, Screenshot
 from tests.llm.fake_openai import FakeOpenAI, Reply
@@ -89,6 +89,7 @@ def test_console_journey(
     workflows_steps.record_trigger(admin, screenshot)
     workflows_steps.refused(admin, screenshot)
     team_steps.admin_pages(admin, admin_email, screenshot)
+    webhooks_steps.manage(admin, screenshot)
 
     member_email = email("grace")
     invitation_url = team_steps.invite(admin, member_email, screenshot)

@@ -239,7 +239,7 @@ def test_bad_input_of_every_other_rpc(mesh: Mesh, tenant: dict[str, Any]) -> Non
     h, missing = tenant["headers"], "00000000-0000-4000-8000-000000000000"
     ep = endpoint(mesh, tenant, "http://127.0.0.1:9/")["endpoint"]
     before = stored(mesh, tenant)
-    cases = [
+    cases: list[tuple[str, str, dict[str, Any] | None, int, str]] = [
         ("GET", f"{API}/not-an-id", None, 404, "webhook endpoint not-an-id not found"),
         ("GET", f"{API}/{missing}", None, 404, "not found"),
         ("GET", API + "?page_token=forged", None, 400, "page_token"),
