@@ -79,8 +79,9 @@ class Endpoint(_message.Message):
     description: _builtins.str
     """What it is for, at most 500 characters."""
     enabled: _builtins.bool
-    """False pauses it: its messages wait until it is enabled again. The mesh disables an
-    endpoint that answered 410 Gone or kept failing (see disabled_reason).
+    """False pauses it: no message is made for it meanwhile, and those already waiting
+    wait until it is enabled again. The mesh disables an endpoint that answered 410 Gone
+    or kept failing (see disabled_reason).
     """
     disabled_reason: _builtins.str
     """Why the mesh disabled it ("gone": it answered 410; "failing": every delivery failed
