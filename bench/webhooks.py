@@ -1,7 +1,7 @@
 """Benchmark of the webhooks service: deliveries per second to a local receiver, and the
 delay from an event (a record written through Envoy) to its delivery.
 
-A mesh of its own (port offset 2200) delivers to a receiver on 127.0.0.1 (allowed through
+A mesh of its own (port offset 2700) delivers to a receiver on 127.0.0.1 (allowed through
 TABLEMESH_WEBHOOKS_ALLOWED_DESTINATIONS). The delay runs from the record's own timestamp in
 PostgreSQL to the moment the receiver got the signed POST (one at a time, each after the
 last was delivered); the rate is a burst of records, 10 per write, until every message
@@ -25,7 +25,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-OFFSET = 2200
+OFFSET = 2700
 BIN = Path(sys.executable).parent
 VAR = Path("var/bench-webhooks").resolve()
 RUNS = int(os.environ.get("BENCH_WEBHOOKS_RUNS", "40"))
