@@ -6,6 +6,7 @@ import { HealthPage } from "./admin/HealthPage";
 import { InvitationsPage } from "./admin/InvitationsPage";
 import { SagasPage } from "./admin/SagasPage";
 import { UsersPage } from "./admin/UsersPage";
+import { WebhooksPage } from "./admin/WebhooksPage";
 import { WorkspacesPage } from "./admin/WorkspacesPage";
 import { UsagePage } from "./analytics/UsagePage";
 import { AssistantPage } from "./assistant/AssistantPage";
@@ -55,6 +56,7 @@ export function App() {
           <Route path="invitations" element={<InvitationsPage />} />
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="workspaces" element={<WorkspacesPage />} />
+          <Route path="webhooks" element={<WebhooksPage />} />
           <Route path="sagas" element={<SagasPage />} />
           <Route path="health" element={<HealthPage />} />
         </Route>

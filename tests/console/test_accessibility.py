@@ -52,6 +52,7 @@ def test_main_pages_have_no_serious_accessibility_violations(new_context: NewCon
         ("/admin/invitations", page.get_by_label("Email to invite")),
         ("/admin/api-keys", page.get_by_label("Key name")),
         ("/admin/workspaces", page.get_by_role("heading", name=re.compile("workspace"), level=2)),
+        ("/admin/webhooks", page.get_by_label("Endpoint URL")),
         ("/admin/sagas", page.get_by_text("user_onboarding for")),
         ("/admin/health", page.get_by_role("cell", name="airtable")),
     ]:

@@ -26,35 +26,37 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n tablemesh/events/v1/events.proto\x12\x13tablemesh.events.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x04\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12)\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x1a.tablemesh.events.v1.Actor\x12(\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12>\n\x0fuser_registered\x18\n \x01(\x0b\x32#.tablemesh.events.v1.UserRegisteredH\x00\x12\x36\n\x07records\x18\x0b \x01(\x0b\x32#.tablemesh.events.v1.RecordsChangedH\x00\x12\x30\n\x04\x62\x61se\x18\x0c \x01(\x0b\x32 .tablemesh.events.v1.BaseChangedH\x00\x12\x32\n\x05table\x18\r \x01(\x0b\x32!.tablemesh.events.v1.TableChangedH\x00\x12\x32\n\x05\x66ield\x18\x0e \x01(\x0b\x32!.tablemesh.events.v1.FieldChangedH\x00\x12;\n\tchat_turn\x18\x14 \x01(\x0b\x32&.tablemesh.events.v1.ChatTurnCompletedH\x00\x12;\n\texecution\x18\x1e \x01(\x0b\x32&.tablemesh.events.v1.ExecutionFinishedH\x00\x12\x31\n\x04\x66ile\x18\x1f \x01(\x0b\x32!.tablemesh.events.v1.FileUploadedH\x00\x42\t\n\x07payload\"O\n\x05\x41\x63tor\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.tablemesh.events.v1.ActorKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"r\n\x0eUserRegistered\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x12\n\nfirst_name\x18\x04 \x01(\t\x12\x11\n\tlast_name\x18\x05 \x01(\t\x12\x0b\n\x03via\x18\x06 \x01(\t\"|\n\x0eRecordsChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x12\n\ntable_name\x18\x03 \x01(\t\x12\x33\n\x07records\x18\x04 \x03(\x0b\x32\".tablemesh.events.v1.ChangedRecord\"\x8e\x01\n\rChangedRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x30\n\x0fprevious_fields\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x16\n\x0e\x63hanged_fields\x18\x04 \x03(\t\",\n\x0b\x42\x61seChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"?\n\x0cTableChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"_\n\x0c\x46ieldChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x10\n\x08\x66ield_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0c\n\x04type\x18\x05 \x01(\t\"\xe3\x01\n\x11\x43hatTurnCompleted\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x15\n\rgen_ai_system\x18\x02 \x01(\t\x12\x1c\n\x14gen_ai_request_model\x18\x03 \x01(\t\x12\x1d\n\x15gen_ai_response_model\x18\x04 \x01(\t\x12\x14\n\x0cinput_tokens\x18\x05 \x01(\x03\x12\x15\n\routput_tokens\x18\x06 \x01(\x03\x12\x10\n\x08\x63ost_usd\x18\x07 \x01(\x01\x12\x13\n\x0bmodel_calls\x18\x08 \x01(\x05\x12\x12\n\ntool_calls\x18\t \x01(\x05\"\x8a\x01\n\x11\x45xecutionFinished\x12\x13\n\x0bworkflow_id\x18\x01 \x01(\t\x12\x15\n\rworkflow_name\x18\x02 \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x14\n\x0ctrigger_type\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"z\n\x0c\x46ileUploaded\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\textension\x18\x03 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t\x12\x12\n\nsize_bytes\x18\x05 \x01(\x03\x12\x0e\n\x06sha256\x18\x06 \x01(\t*n\n\tActorKind\x12\x1a\n\x16\x41\x43TOR_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41\x43TOR_KIND_USER\x10\x01\x12\x16\n\x12\x41\x43TOR_KIND_SERVICE\x10\x02\x12\x18\n\x14\x41\x43TOR_KIND_ANONYMOUS\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n tablemesh/events/v1/events.proto\x12\x13tablemesh.events.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x05\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12)\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x1a.tablemesh.events.v1.Actor\x12(\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12>\n\x0fuser_registered\x18\n \x01(\x0b\x32#.tablemesh.events.v1.UserRegisteredH\x00\x12\x36\n\x07records\x18\x0b \x01(\x0b\x32#.tablemesh.events.v1.RecordsChangedH\x00\x12\x30\n\x04\x62\x61se\x18\x0c \x01(\x0b\x32 .tablemesh.events.v1.BaseChangedH\x00\x12\x32\n\x05table\x18\r \x01(\x0b\x32!.tablemesh.events.v1.TableChangedH\x00\x12\x32\n\x05\x66ield\x18\x0e \x01(\x0b\x32!.tablemesh.events.v1.FieldChangedH\x00\x12;\n\tchat_turn\x18\x14 \x01(\x0b\x32&.tablemesh.events.v1.ChatTurnCompletedH\x00\x12;\n\texecution\x18\x1e \x01(\x0b\x32&.tablemesh.events.v1.ExecutionFinishedH\x00\x12\x31\n\x04\x66ile\x18\x1f \x01(\x0b\x32!.tablemesh.events.v1.FileUploadedH\x00\x12G\n\x10webhook_endpoint\x18< \x01(\x0b\x32+.tablemesh.events.v1.WebhookEndpointChangedH\x00\x42\t\n\x07payload\"O\n\x05\x41\x63tor\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.tablemesh.events.v1.ActorKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"r\n\x0eUserRegistered\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x12\n\nfirst_name\x18\x04 \x01(\t\x12\x11\n\tlast_name\x18\x05 \x01(\t\x12\x0b\n\x03via\x18\x06 \x01(\t\"|\n\x0eRecordsChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x12\n\ntable_name\x18\x03 \x01(\t\x12\x33\n\x07records\x18\x04 \x03(\x0b\x32\".tablemesh.events.v1.ChangedRecord\"\x8e\x01\n\rChangedRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x30\n\x0fprevious_fields\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x16\n\x0e\x63hanged_fields\x18\x04 \x03(\t\",\n\x0b\x42\x61seChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"?\n\x0cTableChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"_\n\x0c\x46ieldChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x10\n\x08\x66ield_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0c\n\x04type\x18\x05 \x01(\t\"\xe3\x01\n\x11\x43hatTurnCompleted\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x15\n\rgen_ai_system\x18\x02 \x01(\t\x12\x1c\n\x14gen_ai_request_model\x18\x03 \x01(\t\x12\x1d\n\x15gen_ai_response_model\x18\x04 \x01(\t\x12\x14\n\x0cinput_tokens\x18\x05 \x01(\x03\x12\x15\n\routput_tokens\x18\x06 \x01(\x03\x12\x10\n\x08\x63ost_usd\x18\x07 \x01(\x01\x12\x13\n\x0bmodel_calls\x18\x08 \x01(\x05\x12\x12\n\ntool_calls\x18\t \x01(\x05\"\x8a\x01\n\x11\x45xecutionFinished\x12\x13\n\x0bworkflow_id\x18\x01 \x01(\t\x12\x15\n\rworkflow_name\x18\x02 \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x14\n\x0ctrigger_type\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"z\n\x0c\x46ileUploaded\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\textension\x18\x03 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t\x12\x12\n\nsize_bytes\x18\x05 \x01(\x03\x12\x0e\n\x06sha256\x18\x06 \x01(\t\"\x88\x01\n\x16WebhookEndpointChanged\x12\x13\n\x0b\x65ndpoint_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x03 \x03(\t\x12\x0f\n\x07\x65nabled\x18\x04 \x01(\x08\x12\x16\n\x0e\x63hanged_fields\x18\x05 \x03(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t*n\n\tActorKind\x12\x1a\n\x16\x41\x43TOR_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41\x43TOR_KIND_USER\x10\x01\x12\x16\n\x12\x41\x43TOR_KIND_SERVICE\x10\x02\x12\x18\n\x14\x41\x43TOR_KIND_ANONYMOUS\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tablemesh.events.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ACTORKIND']._serialized_start=1925
-  _globals['_ACTORKIND']._serialized_end=2035
+  _globals['_ACTORKIND']._serialized_start=2137
+  _globals['_ACTORKIND']._serialized_end=2247
   _globals['_EVENT']._serialized_start=121
-  _globals['_EVENT']._serialized_end=752
-  _globals['_ACTOR']._serialized_start=754
-  _globals['_ACTOR']._serialized_end=833
-  _globals['_USERREGISTERED']._serialized_start=835
-  _globals['_USERREGISTERED']._serialized_end=949
-  _globals['_RECORDSCHANGED']._serialized_start=951
-  _globals['_RECORDSCHANGED']._serialized_end=1075
-  _globals['_CHANGEDRECORD']._serialized_start=1078
-  _globals['_CHANGEDRECORD']._serialized_end=1220
-  _globals['_BASECHANGED']._serialized_start=1222
-  _globals['_BASECHANGED']._serialized_end=1266
-  _globals['_TABLECHANGED']._serialized_start=1268
-  _globals['_TABLECHANGED']._serialized_end=1331
-  _globals['_FIELDCHANGED']._serialized_start=1333
-  _globals['_FIELDCHANGED']._serialized_end=1428
-  _globals['_CHATTURNCOMPLETED']._serialized_start=1431
-  _globals['_CHATTURNCOMPLETED']._serialized_end=1658
-  _globals['_EXECUTIONFINISHED']._serialized_start=1661
-  _globals['_EXECUTIONFINISHED']._serialized_end=1799
-  _globals['_FILEUPLOADED']._serialized_start=1801
-  _globals['_FILEUPLOADED']._serialized_end=1923
+  _globals['_EVENT']._serialized_end=825
+  _globals['_ACTOR']._serialized_start=827
+  _globals['_ACTOR']._serialized_end=906
+  _globals['_USERREGISTERED']._serialized_start=908
+  _globals['_USERREGISTERED']._serialized_end=1022
+  _globals['_RECORDSCHANGED']._serialized_start=1024
+  _globals['_RECORDSCHANGED']._serialized_end=1148
+  _globals['_CHANGEDRECORD']._serialized_start=1151
+  _globals['_CHANGEDRECORD']._serialized_end=1293
+  _globals['_BASECHANGED']._serialized_start=1295
+  _globals['_BASECHANGED']._serialized_end=1339
+  _globals['_TABLECHANGED']._serialized_start=1341
+  _globals['_TABLECHANGED']._serialized_end=1404
+  _globals['_FIELDCHANGED']._serialized_start=1406
+  _globals['_FIELDCHANGED']._serialized_end=1501
+  _globals['_CHATTURNCOMPLETED']._serialized_start=1504
+  _globals['_CHATTURNCOMPLETED']._serialized_end=1731
+  _globals['_EXECUTIONFINISHED']._serialized_start=1734
+  _globals['_EXECUTIONFINISHED']._serialized_end=1872
+  _globals['_FILEUPLOADED']._serialized_start=1874
+  _globals['_FILEUPLOADED']._serialized_end=1996
+  _globals['_WEBHOOKENDPOINTCHANGED']._serialized_start=1999
+  _globals['_WEBHOOKENDPOINTCHANGED']._serialized_end=2135
 # @@protoc_insertion_point(module_scope)

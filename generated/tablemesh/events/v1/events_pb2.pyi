@@ -75,6 +75,7 @@ class Event(_message.Message):
     CHAT_TURN_FIELD_NUMBER: _builtins.int
     EXECUTION_FIELD_NUMBER: _builtins.int
     FILE_FIELD_NUMBER: _builtins.int
+    WEBHOOK_ENDPOINT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """A UUID, unique per event: the same event delivered twice carries the same id."""
     type: _builtins.str
@@ -130,6 +131,12 @@ class Event(_message.Message):
     def file(self) -> Global___FileUploaded:
         """file.uploaded"""
 
+    @_builtins.property
+    def webhook_endpoint(self) -> Global___WebhookEndpointChanged:
+        """webhook.endpoint.created, webhook.endpoint.updated, webhook.endpoint.deleted,
+        webhook.endpoint.secret_rotated, webhook.endpoint.disabled
+        """
+
     def __init__(
         self,
         *,
@@ -148,12 +155,13 @@ class Event(_message.Message):
         chat_turn: Global___ChatTurnCompleted | None = ...,
         execution: Global___ExecutionFinished | None = ...,
         file: Global___FileUploaded | None = ...,
+        webhook_endpoint: Global___WebhookEndpointChanged | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "field", b"field", "file", b"file", "payload", b"payload", "records", b"records", "table", b"table", "time", b"time", "user_registered", b"user_registered"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "field", b"field", "file", b"file", "payload", b"payload", "records", b"records", "table", b"table", "time", b"time", "user_registered", b"user_registered", "webhook_endpoint", b"webhook_endpoint"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "field", b"field", "file", b"file", "id", b"id", "payload", b"payload", "records", b"records", "request_id", b"request_id", "source", b"source", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_registered", b"user_registered"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "field", b"field", "file", b"file", "id", b"id", "payload", b"payload", "records", b"records", "request_id", b"request_id", "source", b"source", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_registered", b"user_registered", "webhook_endpoint", b"webhook_endpoint"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field", "chat_turn", "execution", "file"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field", "chat_turn", "execution", "file", "webhook_endpoint"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
@@ -552,3 +560,52 @@ class FileUploaded(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FileUploaded: _TypeAlias = FileUploaded  # noqa: Y015
+
+@_typing.final
+class WebhookEndpointChanged(_message.Message):
+    """WebhookEndpointChanged: a tenant's webhook endpoint was created, changed, deleted, given a
+    new secret, or disabled by the mesh (it answered 410 Gone or kept failing). Never
+    carries a secret.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENDPOINT_ID_FIELD_NUMBER: _builtins.int
+    URL_FIELD_NUMBER: _builtins.int
+    EVENT_TYPES_FIELD_NUMBER: _builtins.int
+    ENABLED_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELDS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    endpoint_id: _builtins.str
+    """The endpoint's id."""
+    url: _builtins.str
+    """Its URL (after the change)."""
+    enabled: _builtins.bool
+    """Whether it is enabled (after the change)."""
+    reason: _builtins.str
+    """For webhook.endpoint.disabled: why ("gone" or "failing")."""
+    @_builtins.property
+    def event_types(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The event types it receives (after the change)."""
+
+    @_builtins.property
+    def changed_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """For webhook.endpoint.updated: the fields the change set."""
+
+    def __init__(
+        self,
+        *,
+        endpoint_id: _builtins.str = ...,
+        url: _builtins.str = ...,
+        event_types: _abc.Iterable[_builtins.str] | None = ...,
+        enabled: _builtins.bool = ...,
+        changed_fields: _abc.Iterable[_builtins.str] | None = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed_fields", b"changed_fields", "enabled", b"enabled", "endpoint_id", b"endpoint_id", "event_types", b"event_types", "reason", b"reason", "url", b"url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WebhookEndpointChanged: _TypeAlias = WebhookEndpointChanged  # noqa: Y015
