@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from services.runtime import logs
 
@@ -18,9 +19,16 @@ log = logs.get("background")
 Pass = Callable[[], Awaitable[bool]]
 
 
-async def poll_forever(work: Pass, interval: float, what: str) -> None:
+class Waker(Protocol):
+    """Something that can end a loop's wait early (pg_listen.Listener: a NOTIFY)."""
+
+    async def wait(self, seconds: float) -> None: ...
+
+
+async def poll_forever(work: Pass, interval: float, what: str, waker: Waker | None = None) -> None:
     """Runs `work` until cancelled: at once again while it says more is waiting, else
-    after `interval`. A failing pass is logged and the loop goes on."""
+    after `interval` or as soon as the waker says there is work. A failing pass is logged
+    and the loop goes on."""
     while True:
         try:
             if await work():
@@ -29,7 +37,12 @@ async def poll_forever(work: Pass, interval: float, what: str) -> None:
             raise
         except Exception as exc:  # noqa: BLE001 - PostgreSQL or Redis briefly away
             log.warning(f"{what} failed; retrying", error=str(exc), kind=type(exc).__name__)
-        await asyncio.sleep(interval)
+            await asyncio.sleep(interval)  # not woken early while the store is away
+            continue
+        if waker is None:
+            await asyncio.sleep(interval)
+        else:
+            await waker.wait(interval)
 
 
 async def keep_renewed(renew: Callable[[], Awaitable[bool]], every: float, what: str) -> None:

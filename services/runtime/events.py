@@ -4,9 +4,11 @@ A change and the event announcing it are written in one transaction (`emit` into
 service's `event_outbox` table), so an event exists exactly when its change does. The relay
 (one background task per process of a producing service) moves unpublished outbox rows to
 the Redis stream "tablemesh:events" as protobuf JSON; rows are taken `FOR UPDATE SKIP
-LOCKED`, so several workers relay side by side. A crash between XADD and the commit
-publishes a row again: delivery is at least once, and subscribers deduplicate by the
-event's id (subscriptions.py does that for them).
+LOCKED`, so several workers relay side by side. `emit` also NOTIFYs the outbox's channel,
+which PostgreSQL delivers at commit, so the relay publishes at once instead of at its next
+poll (which stays, every `interval`, for a notification lost with its connection). A crash
+between XADD and the commit publishes a row again: delivery is at least once, and
+subscribers deduplicate by the event's id (subscriptions.py does that for them).
 
 Events are `tablemesh.events.v1.Event` messages: an envelope (id, type, tenant, actor,
 time, source, request id) around a typed payload.
@@ -29,6 +31,7 @@ from tablemesh.events.v1.events_pb2 import Actor, ActorKind, Event
 from services.runtime import clock, logs
 from services.runtime.background import poll_forever
 from services.runtime.identity import maybe_caller
+from services.runtime.pg_listen import Listener, notify
 
 STREAM = "tablemesh:events"
 # The stream keeps about this many events; consumer groups read far faster than that.
@@ -116,8 +119,14 @@ def from_json(text: str) -> Event:
         raise ValueError(f"not an event: {exc}") from exc
 
 
+def channel(outbox: sa.Table) -> str:
+    """The NOTIFY channel of an outbox: one per service schema."""
+    return f"{outbox.schema or 'public'}_{OUTBOX}"
+
+
 async def emit(conn: AsyncConnection, outbox: sa.Table, *events: Event) -> None:
-    """Writes events into the outbox inside the caller's transaction."""
+    """Writes events into the outbox inside the caller's transaction (and tells the relay,
+    at commit)."""
     if not events:
         return
     stamp = clock.now()
@@ -128,6 +137,7 @@ async def emit(conn: AsyncConnection, outbox: sa.Table, *events: Event) -> None:
             for e in events
         ],
     )
+    await notify(conn, channel(outbox))
 
 
 async def emit_alone(engine: AsyncEngine, outbox: sa.Table, *events: Event) -> None:
@@ -172,9 +182,12 @@ async def prune(engine: AsyncEngine, outbox: sa.Table) -> int:
     return int(done.rowcount)
 
 
-async def relay(engine: AsyncEngine, redis: Redis, outbox: sa.Table, interval: float = 0.2) -> None:
-    """Relays until cancelled; a full batch is followed at once by the next. Now and then
-    it prunes what was published long ago."""
+async def relay(
+    engine: AsyncEngine, redis: Redis, outbox: sa.Table, interval: float = 1.0, stream: str = STREAM
+) -> None:
+    """Relays until cancelled: as soon as a transaction that emitted commits, and every
+    `interval` besides; a full batch is followed at once by the next. Now and then it
+    prunes what was published long ago."""
     pruned_at = clock.monotonic()
 
     async def one_pass() -> bool:
@@ -182,6 +195,10 @@ async def relay(engine: AsyncEngine, redis: Redis, outbox: sa.Table, interval: f
         if clock.monotonic() - pruned_at > PRUNE_EVERY:
             pruned_at = clock.monotonic()
             await prune(engine, outbox)
-        return await publish_batch(engine, redis, outbox) == BATCH
+        return await publish_batch(engine, redis, outbox, stream=stream) == BATCH
 
-    await poll_forever(one_pass, interval, "event relay")
+    listener = Listener(engine, channel(outbox))
+    try:
+        await poll_forever(one_pass, interval, "event relay", listener)
+    finally:
+        await listener.close()

@@ -16,7 +16,8 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tablemesh.events.v1.events_pb2 import ActorKind, BaseChanged, Event
 
-from services.runtime import events, identity
+from services.runtime import background, events, identity
+from services.runtime.pg_listen import Listener, notify
 from services.runtime.subscriptions import MAX_DELIVERIES, Subscription, dead_letters
 from tests.event_bus import drain, fresh_stream, publish, scratch_schema
 
@@ -167,3 +168,54 @@ async def test_an_unreadable_event_is_set_aside(redis: Redis, stream: str) -> No
     assert handler.seen == []
     dead: Any = await redis.xrange(dead_letters(stream, "g"))
     assert [f["id"] for _, f in dead] == ["x1"]
+
+
+async def test_a_notify_wakes_the_listener_only_when_its_transaction_commits(
+    engine: AsyncEngine,
+) -> None:
+    listener = Listener(engine, f"test_{uuid.uuid4().hex}")
+    await listener.wait(0)  # connected and listening
+    try:
+        waiting = asyncio.create_task(listener.wait(60))
+        with pytest.raises(RuntimeError):
+            async with engine.begin() as conn:
+                await notify(conn, listener._channel)
+                raise RuntimeError("rolled back")
+        done, _ = await asyncio.wait({waiting}, timeout=0.5)
+        assert not done  # a rolled-back transaction tells nobody
+        async with engine.begin() as conn:
+            await notify(conn, listener._channel)
+        await asyncio.wait_for(waiting, 10)  # well before its 60 s
+    finally:
+        await listener.close()
+
+
+async def test_the_relay_publishes_at_commit_not_at_its_next_poll(
+    engine: AsyncEngine, redis: Redis, tables: None, stream: str
+) -> None:
+    relaying = asyncio.create_task(events.relay(engine, redis, outbox, interval=60, stream=stream))
+    try:
+        for _ in range(500):  # until its connection has run LISTEN (10 s at most)
+            if await listening(engine, events.channel(outbox)):
+                break
+            await asyncio.sleep(0.02)
+        event = base_created()
+        async with engine.begin() as conn:
+            await events.emit(conn, outbox, event)
+        async with asyncio.timeout(10):  # the poll would take 60 s
+            while event.id not in await published(redis, stream):
+                await redis.xread({stream: "0"}, block=100)
+    finally:
+        await background.stop(relaying)
+
+
+async def published(redis: Redis, stream: str) -> list[str]:
+    entries: Any = await redis.xrange(stream)
+    return [f["id"] for _, f in entries]
+
+
+async def listening(engine: AsyncEngine, channel: str) -> bool:
+    query = sa.text("SELECT count(*) FROM pg_stat_activity WHERE query = :listen")
+    async with engine.connect() as conn:
+        found = await conn.execute(query, {"listen": f'LISTEN "{channel}"'})
+        return bool(found.scalar_one())
