@@ -25,7 +25,9 @@ def team_usage(admin: Page, screenshot: Screenshot) -> None:
     expect(admin.get_by_role("heading", name="Team usage", level=1)).to_be_visible()
     for figure in ("Chat turns", "Records created", "API calls", "Active users"):
         expect(today_of(admin, figure)).not_to_have_text("0", timeout=ARRIVAL_MS)
-    expect(admin.get_by_role("table", name="Per user per day")).to_be_visible()
+    per_user = admin.get_by_role("table", name="Per user per day")
+    expect(per_user).to_be_visible()
+    expect(per_user).to_contain_text("Ada Tester")  # people by name, not by id
     screenshot("usage-team", admin)
 
 

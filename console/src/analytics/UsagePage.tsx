@@ -2,6 +2,7 @@
 // decides the scope): totals for today, 7 and 30 days, the tables written most, and
 // usage per user per day.
 import { useQuery } from "@tanstack/react-query";
+import { listUsers } from "../api/admin";
 import { getDashboard, getUsage } from "../api/analytics";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { ListTable } from "../components/ListTable";
@@ -11,6 +12,12 @@ export function UsagePage() {
   const board = useQuery({ queryKey: ["analytics", "dashboard"], queryFn: getDashboard, refetchInterval: 15_000 });
   const usage = useQuery({ queryKey: ["analytics", "usage"], queryFn: getUsage, refetchInterval: 15_000 });
   const tenant = board.data?.scope === "tenant";
+  // Names for the user ids (the tenant's people; if they cannot be read, the ids stay).
+  const people = useQuery({ queryKey: ["users", ""], queryFn: () => listUsers(""), retry: false });
+  const nameOf = (id: string) => {
+    const user = people.data?.find((u) => u.id === id);
+    return user ? user.display_name || user.email : undefined;
+  };
   return (
     <section className="page" aria-labelledby="usage-title">
       <h1 id="usage-title">{tenant ? "Team usage" : "Your usage"}</h1>
@@ -52,9 +59,7 @@ export function UsagePage() {
         {(usage.data ?? []).map((u) => (
           <tr key={`${u.day}/${u.user_id}`}>
             <td>{u.day}</td>
-            <td>
-              <code>{u.user_id}</code>
-            </td>
+            <td>{nameOf(u.user_id) ?? <code>{u.user_id}</code>}</td>
             <td className="num">{count(u.api_calls).toLocaleString("en-US")}</td>
             <td className="num">{count(u.chat_turns).toLocaleString("en-US")}</td>
             <td className="num">{count(u.input_tokens).toLocaleString("en-US")}</td>
