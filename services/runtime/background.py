@@ -61,10 +61,20 @@ async def keep_renewed(renew: Callable[[], Awaitable[bool]], every: float, what:
             log.warning(f"renewing {what} failed", error=str(exc), kind=type(exc).__name__)
 
 
-async def stop(task: asyncio.Task[None] | None) -> None:
-    """Cancels a background task and waits until it has finished."""
+# How long a cancelled task may take to finish before shutdown goes on without it.
+STOP_TIMEOUT = 3.0
+
+
+async def stop(task: asyncio.Task[None] | None, timeout: float = STOP_TIMEOUT) -> None:
+    """Cancels a background task and waits until it has finished, `timeout` seconds at
+    most: a task stuck in its cleanup (a connection that never answers) is named in the
+    log and left behind, so that a process's shutdown stays bounded."""
     if task is None:
         return
     task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if not done:
+        log.warning("a background task did not stop in time", task=task.get_coro().__qualname__)
+        return
     with contextlib.suppress(asyncio.CancelledError):
         await task

@@ -126,7 +126,9 @@ class TrackedCache:
             finally:
                 self._lost()
                 with contextlib.suppress(Exception):
-                    await conn.disconnect()
+                    # Without waiting for the close: cancelled in the middle of a read,
+                    # the stream's wait_closed() may never return (seen at shutdown).
+                    await conn.disconnect(nowait=True)
             await asyncio.sleep(RECONNECT_DELAY)
 
     def _feed_connection(self) -> AbstractConnection:
