@@ -65,14 +65,14 @@ async def keep_renewed(renew: Callable[[], Awaitable[bool]], every: float, what:
 STOP_TIMEOUT = 3.0
 
 
-async def stop(task: asyncio.Task[None] | None, timeout: float = STOP_TIMEOUT) -> None:
-    """Cancels a background task and waits until it has finished, `timeout` seconds at
+async def stop(task: asyncio.Task[None] | None, within: float = STOP_TIMEOUT) -> None:
+    """Cancels a background task and waits until it has finished, `within` seconds at
     most: a task stuck in its cleanup (a connection that never answers) is named in the
     log and left behind, so that a process's shutdown stays bounded."""
     if task is None:
         return
     task.cancel()
-    done, _ = await asyncio.wait({task}, timeout=timeout)
+    done, _ = await asyncio.wait({task}, timeout=within)
     if not done:
         log.warning("a background task did not stop in time", task=task.get_coro().__qualname__)
         return

@@ -23,7 +23,7 @@ async def test_a_task_stuck_in_its_cleanup_does_not_hold_shutdown() -> None:
 
     task = asyncio.create_task(stubborn())
     await asyncio.sleep(0)
-    await asyncio.wait_for(background.stop(task, timeout=0.2), 5)
+    await asyncio.wait_for(background.stop(task, within=0.2), 5)
     assert not task.done()  # left behind, named in the log
     release.set()
     await asyncio.wait({task}, timeout=5)
