@@ -74,7 +74,8 @@ async def stop(task: asyncio.Task[None] | None, within: float = STOP_TIMEOUT) ->
     task.cancel()
     done, _ = await asyncio.wait({task}, timeout=within)
     if not done:
-        log.warning("a background task did not stop in time", task=task.get_coro().__qualname__)
+        coro = task.get_coro()
+        log.warning("a background task did not stop in time", task=getattr(coro, "__qualname__", ""))
         return
     with contextlib.suppress(asyncio.CancelledError):
         await task
