@@ -75,7 +75,9 @@ async def stop(task: asyncio.Task[None] | None, within: float = STOP_TIMEOUT) ->
     done, _ = await asyncio.wait({task}, timeout=within)
     if not done:
         coro = task.get_coro()
-        log.warning("a background task did not stop in time", task=getattr(coro, "__qualname__", ""))
+        log.warning(
+            "a background task did not stop in time", task=getattr(coro, "__qualname__", "")
+        )
         return
     with contextlib.suppress(asyncio.CancelledError):
         await task
