@@ -183,6 +183,8 @@ def mesh_env(var_dir: Path, database_url: str, redis_url: str, offset: int) -> d
             # A killed automation worker's workflow run is taken over within seconds.
             "TABLEMESH_WORKFLOW_LEASE_SECONDS": "3",
             "TABLEMESH_WORKFLOW_RETRY_DELAY": "0.2",
+            # Audit tree heads signed twice a second, so a test soon finds its entries signed.
+            "TABLEMESH_AUDIT_SIGN_INTERVAL": "0.5",
         }
     )
     return env
