@@ -38,7 +38,13 @@ def entry(row: Any) -> pb.AuditEntry:
 
 
 def json_line(row: Any) -> bytes:
-    text = json_format.MessageToJson(entry(row), indent=None, preserving_proto_field_name=True)
+    # Every field, defaults included: a line stands alone (sequence 0, outcome "").
+    text = json_format.MessageToJson(
+        entry(row),
+        indent=None,
+        preserving_proto_field_name=True,
+        always_print_fields_with_no_presence=True,
+    )
     return text.encode() + b"\n"
 
 

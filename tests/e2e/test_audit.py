@@ -45,7 +45,7 @@ def actions(mesh: Mesh, token: str, **params: Any) -> list[str]:
 def tenant(mesh: Mesh) -> dict[str, Any]:
     """An admin who signed in (and failed once), with a member whose role was changed."""
     admin = mesh.register()
-    email, password = admin["principal"]["email"], "correct horse battery"
+    email, password = admin["email"], admin["password"]
     headers = {"user-agent": AGENT}
     failed = mesh.http.post(
         "/api/v1/auth/login", json={"email": email, "password": "wrong password"}, headers=headers

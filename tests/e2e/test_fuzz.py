@@ -41,7 +41,8 @@ EXAMPLES_PER_ROUTE = 10
 # delivery, saga progress, budget holds expiring, the analytics' rollups of events and API
 # calls, which count every request, refused ones too): they would tell of work the refused
 # request did not do. Sagas are counted, not hashed. A client's own figures
-# (platform.client_daily) are written by the request itself, and are checked.
+# (platform.client_daily) are written by the request itself, and are checked. The audit
+# log records sign-ins and refusals from the event bus, after the request answered.
 COUNTED_ONLY = {"saga.sagas"}
 BACKGROUND = {
     "notifications.outbox",
@@ -49,6 +50,7 @@ BACKGROUND = {
     "llm.budget_reservations",
     "platform.usage_daily",
     "platform.table_writes_daily",
+    "audit.entries",
 }
 
 schema = schemathesis.openapi.from_dict(build())
