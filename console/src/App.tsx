@@ -2,6 +2,7 @@
 import { Navigate, Route, Routes } from "react-router";
 import { AdminLayout } from "./admin/AdminLayout";
 import { ApiKeysPage } from "./admin/ApiKeysPage";
+import { AuditPage } from "./admin/AuditPage";
 import { HealthPage } from "./admin/HealthPage";
 import { InvitationsPage } from "./admin/InvitationsPage";
 import { SagasPage } from "./admin/SagasPage";
@@ -55,6 +56,7 @@ export function App() {
           <Route path="workspaces" element={<WorkspacesPage />} />
           <Route path="sagas" element={<SagasPage />} />
           <Route path="health" element={<HealthPage />} />
+          <Route path="audit" element={<AuditPage />} />
         </Route>
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tablemesh.events.v1.events_pb2 import UserRegistered
 
+from services.auth import audit_events
 from services.auth.invitations import Invitations
 from services.auth.passwords import Passwords, check_password
 from services.auth.profiles import NewProfile
@@ -140,7 +141,11 @@ class Signup:
             if isinstance(exc, IntegrityError) and "credentials_email" in str(exc.orig):
                 raise email_taken() from exc  # a concurrent registration took it first
             raise
-        return await self._sessions.start(who)
+        # The new account's first session is its first sign-in (audited like a login).
+        signed_in = audit_events.sign_in(
+            "auth.signed_in", who.tenant_id, who.user_id, who.email, via, who.role
+        )
+        return await self._sessions.start(who, signed_in)
 
     async def _undo_profile(self, who: Principal) -> None:
         try:

@@ -9,6 +9,7 @@ const LINKS = [
   ["workspaces", "Workspaces"],
   ["sagas", "Onboarding sagas"],
   ["health", "Mesh health"],
+  ["audit", "Audit log"],
 ] as const;
 
 export function AdminLayout() {
