@@ -43,10 +43,16 @@ async def test_register_creates_a_tenant_admin_everywhere(
     )
     assert (profile.first_name, profile.email) == ("Ada", email)
     async with engine.connect() as conn:
-        body = (
-            await conn.execute(sa.select(outbox.c.body).where(outbox.c.body.contains(who.user_id)))
-        ).scalar_one()
-    event = events.from_json(body)
+        bodies = (
+            await conn.execute(
+                sa.select(outbox.c.body)
+                .where(outbox.c.body.contains(who.user_id))
+                .order_by(outbox.c.id)
+            )
+        ).scalars()
+        event, signed_in = [events.from_json(b) for b in bodies]
+    # The first session is audited as a sign-in, in the session's own transaction.
+    assert (signed_in.type, signed_in.sign_in.method) == ("auth.signed_in", "register")
     assert (event.type, event.tenant_id, event.source) == ("user.registered", who.tenant_id, "auth")
     assert (event.user_registered.user_id, event.user_registered.via) == (who.user_id, "register")
     assert event.actor.kind == ActorKind.ACTOR_KIND_ANONYMOUS
