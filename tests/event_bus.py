@@ -1,5 +1,6 @@
 """For tests of the event bus and its subscribers: a scratch schema holding a producing
-service's outbox, and a stream of a test's own (the tests share one Redis)."""
+service's outbox, a stream of a test's own (the tests share one Redis), events put on it
+as the relay puts them, and a subscription run until it has nothing left."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import uuid
 from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tablemesh.events.v1.events_pb2 import Event
+
+from services.runtime import events
+from services.runtime.subscriptions import Subscription
 
 
 @contextlib.asynccontextmanager
@@ -26,3 +32,17 @@ async def scratch_schema(engine: AsyncEngine, metadata: sa.MetaData) -> AsyncIte
 
 def fresh_stream() -> str:
     return f"test:events:{uuid.uuid4().hex}"
+
+
+async def publish(redis: Redis, stream: str, *batch: Event) -> None:
+    """XADDs the events as the relay does (events.publish_batch)."""
+    for event in batch:
+        fields = {"id": event.id, "type": event.type, "event": events.to_json(event)}
+        await redis.xadd(stream, fields)  # type: ignore[arg-type]
+
+
+async def drain(sub: Subscription) -> None:
+    """Delivers what the subscription's stream holds, until a poll finds nothing."""
+    await sub.ensure_group()
+    while await sub.poll_once():
+        pass

@@ -7,6 +7,7 @@ import { HealthPage } from "./admin/HealthPage";
 import { InvitationsPage } from "./admin/InvitationsPage";
 import { SagasPage } from "./admin/SagasPage";
 import { UsersPage } from "./admin/UsersPage";
+import { WebhooksPage } from "./admin/WebhooksPage";
 import { WorkspacesPage } from "./admin/WorkspacesPage";
 import { UsagePage } from "./analytics/UsagePage";
 import { AssistantPage } from "./assistant/AssistantPage";
@@ -17,6 +18,7 @@ import { AccountPage } from "./pages/AccountPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { SignInPage } from "./pages/SignInPage";
 import { SignUpPage } from "./pages/SignUpPage";
+import { FilesPage } from "./files/FilesPage";
 import { BasePage } from "./tables/BasePage";
 import { BasesPage } from "./tables/BasesPage";
 import { WorkflowEditorPage } from "./workflows/WorkflowEditorPage";
@@ -44,6 +46,7 @@ export function App() {
         <Route path="workflows/new" element={<WorkflowEditorPage />} />
         <Route path="workflows/:workflowId" element={<WorkflowPage />} />
         <Route path="workflows/:workflowId/edit" element={<WorkflowEditorPage />} />
+        <Route path="files" element={<FilesPage />} />
         <Route path="assistant" element={<AssistantPage />} />
         <Route path="assistant/:sessionId" element={<AssistantPage />} />
         <Route path="usage" element={<UsagePage />} />
@@ -54,6 +57,7 @@ export function App() {
           <Route path="invitations" element={<InvitationsPage />} />
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="workspaces" element={<WorkspacesPage />} />
+          <Route path="webhooks" element={<WebhooksPage />} />
           <Route path="sagas" element={<SagasPage />} />
           <Route path="health" element={<HealthPage />} />
           <Route path="audit" element={<AuditPage />} />

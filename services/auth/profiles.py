@@ -1,4 +1,4 @@
-"""The users service as auth needs it: profiles to create, undo, stamp and check.
+"""The users service as auth needs it: profiles to create, stamp and check.
 
 Auth owns credentials, users owns profiles (and whether an admin deactivated or deleted
 someone). Every call carries a service token auth signs itself for the user's tenant, so
@@ -17,7 +17,6 @@ from tablemesh.users.v1.users_service_pb2_grpc import UsersServiceStub
 
 from services.auth.tokens import AccessTokens
 from services.runtime.clients import MeshClients
-from services.runtime.errors import AlreadyExists
 from services.runtime.failures import downstream_error
 
 SERVICE_NAME = "auth"
@@ -44,7 +43,6 @@ class ProfileStatus:
 
 class Profiles(Protocol):
     async def create(self, profile: NewProfile) -> None: ...
-    async def purge(self, user_id: str, tenant_id: str) -> None: ...
     async def record_login(self, user_id: str, tenant_id: str) -> None: ...
     async def status(self, user_id: str, tenant_id: str) -> ProfileStatus: ...
 
@@ -78,13 +76,7 @@ class UsersProfiles:
         try:
             await self._stub().CreateUser(request, metadata=await self._auth(profile.tenant_id))
         except grpc.aio.AioRpcError as exc:
-            if exc.code() == grpc.StatusCode.ALREADY_EXISTS:
-                raise AlreadyExists("email is already registered", reason="EMAIL_TAKEN") from exc
             raise downstream_error(exc, "users", passed_on={}) from exc
-
-    async def purge(self, user_id: str, tenant_id: str) -> None:
-        request = users_pb.PurgeUserRequest(user_id=user_id)
-        await self._stub().PurgeUser(request, metadata=await self._auth(tenant_id))
 
     async def record_login(self, user_id: str, tenant_id: str) -> None:
         request = users_pb.RecordLoginRequest(user_id=user_id)

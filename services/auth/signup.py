@@ -1,11 +1,13 @@
 """Creating accounts: Register (a new tenant) and AcceptInvitation (an existing one).
 
-An account is a credential here plus a profile in the users service, and both must exist
-or neither. The credential is inserted in a transaction that stays open while users
-creates the profile; it commits only if that worked. If anything fails after the profile
-was asked for, the transaction rolls back and the profile is purged (best effort), so no
-half registration is left behind. The `user.registered` event goes into the outbox in
-the same transaction, so it exists exactly when the account does.
+An account is a credential here plus a profile in the users service. The credential and
+the `user.registered` event are written in one local transaction, so the event exists
+exactly when the account does, and no transaction stays open across a call to another
+service. The users service makes the profile from that event (services/users/
+registrations.py), so it exists even if users was away when the account was made; Register
+also asks for it at once, by the same key, so that `GET /api/v1/users/me` answers as soon
+as Register has returned. The onboarding saga (workspace, sample base, welcome) follows the
+same event.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from tablemesh.events.v1.events_pb2 import UserRegistered
 from services.auth import audit_events
 from services.auth.invitations import Invitations
 from services.auth.passwords import Passwords, check_password
-from services.auth.profiles import NewProfile
+from services.auth.profiles import NewProfile, Profiles
 from services.auth.sessions import Session, Sessions
 from services.auth.store import credential_by_email, credentials, emit, tenants
 from services.auth.tokens import Principal
 from services.runtime import events, logs
 from services.runtime.clock import now
-from services.runtime.errors import AlreadyExists, Violations
+from services.runtime.errors import AlreadyExists, DomainError, Violations
 from services.runtime.validation import check_email, check_required
 
 NAME_MAX = 100
@@ -100,7 +102,6 @@ class Signup:
             if await credential_by_email(conn, who.email) is not None:
                 raise email_taken()  # checked early so a taken email costs no argon2 hash
         password_hash = await self._passwords.hash(password)
-        profile_requested = False
         try:
             async with self._engine.begin() as conn:
                 await prepare(conn)
@@ -131,28 +132,27 @@ class Signup:
                         "user.registered", who.tenant_id, "auth", user_registered=registered
                     ),
                 )
-                profile_requested = True
-                await self._sessions.profiles.create(
-                    NewProfile(who.user_id, who.tenant_id, who.email, first, last, who.role)
-                )
-        except BaseException as exc:
-            if profile_requested:
-                await self._undo_profile(who)
-            if isinstance(exc, IntegrityError) and "credentials_email" in str(exc.orig):
+        except IntegrityError as exc:
+            if "credentials_email" in str(exc.orig):
                 raise email_taken() from exc  # a concurrent registration took it first
             raise
+        profile = NewProfile(who.user_id, who.tenant_id, who.email, first, last, who.role)
+        await make_profile_now(self._sessions.profiles, profile)
         # The new account's first session is its first sign-in (audited like a login).
         signed_in = audit_events.sign_in(
             "auth.signed_in", who.tenant_id, who.user_id, who.email, via, who.role
         )
         return await self._sessions.start(who, signed_in)
 
-    async def _undo_profile(self, who: Principal) -> None:
-        try:
-            await self._sessions.profiles.purge(who.user_id, who.tenant_id)
-        except Exception as exc:  # noqa: BLE001 - best effort; the original error matters
-            log.warning(
-                "could not purge profile after failed signup",
-                user_id=who.user_id,
-                error=type(exc).__name__,
-            )
+
+async def make_profile_now(profiles: Profiles, profile: NewProfile) -> None:
+    """Asks users for the profile now; if that fails, the account stands (it is committed)
+    and users makes the profile from the user.registered event when it can."""
+    try:
+        await profiles.create(profile)
+    except (DomainError, OSError) as exc:
+        log.warning(
+            "profile left to the user.registered event",
+            user_id=profile.user_id,
+            error=type(exc).__name__,
+        )

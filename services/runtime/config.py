@@ -64,6 +64,26 @@ def check_file_extensions(values: list[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def check_retry_schedule(values: list[str]) -> list[str]:
+    """Each delay in seconds, not negative; at least one attempt."""
+    try:
+        delays = [float(v) for v in values]
+    except ValueError:
+        raise ValueError("must be numbers of seconds, for example 0,5,300") from None
+    if not delays or any(not 0 <= d <= 7 * 86400 for d in delays):
+        raise ValueError("must be at least one delay, each from 0 to 604800 seconds")
+    return values
+
+
+def check_destinations(values: list[str]) -> list[str]:
+    """CIDRs or host:port pairs (services/webhooks/destinations.py reads them)."""
+    from services.webhooks.destinations import parse_allowed
+
+    found = [v.strip() for v in values if v.strip()]
+    parse_allowed(found)
+    return found
+
+
 class VarSettings(EnvSettings):
     """The var dir alone: the launcher needs it before the service secret is known."""
 
@@ -206,6 +226,35 @@ class Settings(VarSettings):
     files_allowed_extensions: list[str] = var(list(FILE_EXTENSIONS), check=check_file_extensions)
     # The largest file, in bytes: an upload is refused as soon as it passes this.
     files_max_bytes: int = var(25 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
+    # --- Webhooks (the webhooks service) ---
+    # Seconds before each attempt at delivering a message, the first after the event (0:
+    # at once); each retry's delay varies by up to a fifth (jitter). After the last one
+    # fails the message is dead-lettered. Svix's schedule by default.
+    webhooks_retry_schedule: list[str] = var(
+        ["0", "5", "300", "1800", "7200", "18000", "36000", "36000"], check=check_retry_schedule
+    )
+    # Seconds an endpoint has to answer 2xx (headers and the capped body) for a success.
+    webhooks_timeout: float = var(15.0, gt=0, le=300)
+    # Seconds a worker's claim on a message outlives the timeout: how long a message whose
+    # worker died waits before another worker sends it again.
+    webhooks_lease_seconds: float = var(15.0, ge=0.5, le=3600)
+    # Seconds an endpoint may fail every delivery before it is disabled (its creator is
+    # notified); 5 days by default.
+    webhooks_disable_after_seconds: float = var(5 * 86400.0, gt=0, le=365 * 86400)
+    # Seconds both the old and the new secret sign deliveries after a rotation.
+    webhooks_secret_overlap_seconds: float = var(86400.0, ge=0, le=30 * 86400)
+    # Addresses webhooks may reach although they are loopback, private or link-local:
+    # CIDRs ("10.1.0.0/16") and host:port pairs ("127.0.0.1:9000", "hooks.internal:443").
+    webhooks_allowed_destinations: list[str] = var([], check=check_destinations)
+    # Deliver only to the allowed destinations above (a closed network, a test mesh).
+    webhooks_allowed_destinations_only: bool = var(False)
+    # Bytes of an answer's body read (and kept with the attempt); the rest is not read.
+    webhooks_response_max_bytes: int = var(4096, ge=0, le=1_048_576)
+    # Messages one webhooks process sends at once.
+    webhooks_concurrency: int = var(8, ge=1, le=256)
+    # Seconds between a worker's looks for due messages (an event in the same process
+    # wakes it at once).
+    webhooks_poll_interval: float = var(1.0, ge=0.05, le=600)
     # --- The audit log (the audit service) ---
     # The Ed25519 key that signs the audit log's tree heads: 32 random bytes, base64 (no
     # default: `tablemesh up` keeps one in var/audit-signing-key). The audit service

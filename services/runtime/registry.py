@@ -80,6 +80,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("workspaces", 8011, ("tablemesh.workspaces.v1.WorkspacesService",)),
     ServiceSpec("permissions", 8012, ("tablemesh.permissions.v1.PermissionsService",)),
     ServiceSpec("notifications", 8013, ("tablemesh.notifications.v1.NotificationsService",)),
+    ServiceSpec("webhooks", 8014, ("tablemesh.webhooks.v1.WebhooksService",)),
     ServiceSpec("audit", 8015, ("tablemesh.audit.v1.AuditService",)),
 )
 

@@ -17,6 +17,7 @@ KEY_LENGTH = 32
 SERVICE_AUTH = "service-auth"
 PAGE_TOKENS = "page-tokens"
 SIGNING_KEY_ENCRYPTION = "signing-key-encryption"
+WEBHOOK_SECRET_ENCRYPTION = "webhook-secret-encryption"
 
 
 def derive(secret: str, purpose: str) -> bytes:
@@ -45,3 +46,8 @@ def page_token_key() -> bytes:
 
 def signing_key_encryption_key(secret: str | None = None) -> bytes:
     return derive(secret or root_secret(), SIGNING_KEY_ENCRYPTION)
+
+
+def webhook_secret_encryption_key(secret: str | None = None) -> bytes:
+    """The key the webhooks service encrypts its endpoints' signing secrets under."""
+    return derive(secret or root_secret(), WEBHOOK_SECRET_ENCRYPTION)

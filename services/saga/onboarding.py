@@ -1,23 +1,22 @@
-"""The user_onboarding saga: profile -> workspace -> owner role -> sample base -> welcome.
+"""The user_onboarding saga: workspace -> sample base -> base linked to it -> welcome.
 
-Every call carries the step's idempotency key as request_id, so a retry after a lost reply
-returns what the first call made. Compensations undo in reverse order; the profile is the
-person's account and is never deleted (its step has no compensation).
+It starts from the user.registered event, once the account exists: auth made the
+credential and users makes the profile from the same event, so no step here makes either
+again. CreateWorkspace makes its owner's grant itself, so no step grants it again.
+
+Every call carries the step's idempotency key as request_id (or is idempotent by itself,
+as LinkBase is), so a retry after a lost reply returns what the first call made.
+Compensations undo in reverse order.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import grpc
 from tablemesh.airtable.v1 import airtable_service_pb2 as air_pb
 from tablemesh.airtable.v1 import airtable_service_pb2_grpc as air_grpc
 from tablemesh.notifications.v1 import notifications_service_pb2 as note_pb
 from tablemesh.notifications.v1 import notifications_service_pb2_grpc as note_grpc
-from tablemesh.permissions.v1 import permissions_service_pb2 as perm_pb
-from tablemesh.permissions.v1 import permissions_service_pb2_grpc as perm_grpc
-from tablemesh.users.v1 import users_service_pb2 as users_pb
-from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
 from tablemesh.workspaces.v1 import workspaces_service_pb2 as ws_pb
 from tablemesh.workspaces.v1 import workspaces_service_pb2_grpc as ws_grpc
 
@@ -48,31 +47,6 @@ def check_input(v: Violations, data: dict[str, Any]) -> None:
         v.add("input.role", "must be admin, member or viewer")
 
 
-async def create_profile(ctx: StepContext) -> dict[str, Any]:
-    """Ensures the profile: registration normally made it already, then it is only read."""
-    users = ctx.stub(users_grpc.UsersServiceStub, "users")
-    user = users_pb.User(
-        id=ctx.input["user_id"],
-        email=ctx.input["email"],
-        first_name=ctx.input["first_name"],
-        last_name=ctx.input["last_name"],
-        role=ctx.input.get("role", "admin"),
-    )
-    request = users_pb.CreateUserRequest(
-        user=user, tenant_id=ctx.saga.tenant_id, request_id=ctx.key
-    )
-    try:
-        reply = await users.CreateUser(request, metadata=await ctx.auth(), timeout=ctx.timeout)
-        return {"user_id": reply.user.id, "created": True}
-    except grpc.aio.AioRpcError as exc:
-        if exc.code() != grpc.StatusCode.ALREADY_EXISTS:
-            raise
-    found = await users.GetUser(
-        users_pb.GetUserRequest(user_id=user.id), metadata=await ctx.auth(), timeout=ctx.timeout
-    )
-    return {"user_id": found.user.id, "created": False}
-
-
 def workspace_name(ctx: StepContext) -> str:
     return f"{ctx.input['first_name']}'s workspace"
 
@@ -101,27 +75,6 @@ async def delete_workspace(ctx: StepContext, result: dict[str, Any]) -> None:
     )
 
 
-async def grant_owner(ctx: StepContext) -> dict[str, Any]:
-    stub = ctx.stub(perm_grpc.PermissionsServiceStub, "permissions")
-    request = perm_pb.GrantRequest(
-        subject=ctx.input["user_id"],
-        resource=f"workspace:{ctx.results['create_workspace']['workspace_id']}",
-        role="owner",
-        request_id=ctx.key,
-    )
-    reply = await stub.Grant(request, metadata=await ctx.auth(), timeout=ctx.timeout)
-    return {"permission_id": reply.permission.id, "resource": reply.permission.resource}
-
-
-async def revoke_owner(ctx: StepContext, result: dict[str, Any]) -> None:
-    stub = ctx.stub(perm_grpc.PermissionsServiceStub, "permissions")
-    await stub.Revoke(
-        perm_pb.RevokeRequest(permission_id=result["permission_id"]),
-        metadata=await ctx.auth(),
-        timeout=ctx.timeout,
-    )
-
-
 async def create_sample_base(ctx: StepContext) -> dict[str, Any]:
     stub = ctx.stub(air_grpc.AirtableServiceStub, "airtable")
     request = air_pb.CreateBaseRequest(name=SAMPLE_BASE, tables=[SAMPLE_TABLE], request_id=ctx.key)
@@ -136,6 +89,25 @@ async def delete_sample_base(ctx: StepContext, result: dict[str, Any]) -> None:
         metadata=await ctx.auth(),
         timeout=ctx.timeout,
     )
+
+
+async def link_sample_base(ctx: StepContext) -> dict[str, Any]:
+    """Links the sample base to the new workspace, so that it is found where the person's
+    work is (and governed by the workspace's roles)."""
+    stub = ctx.stub(ws_grpc.WorkspacesServiceStub, "workspaces")
+    workspace_id = ctx.results["create_workspace"]["workspace_id"]
+    base_id = ctx.results["create_sample_base"]["base_id"]
+    request = ws_pb.LinkBaseRequest(workspace_id=workspace_id, base_id=base_id)
+    await stub.LinkBase(request, metadata=await ctx.auth(), timeout=ctx.timeout)
+    return {"workspace_id": workspace_id, "base_id": base_id}
+
+
+async def unlink_sample_base(ctx: StepContext, result: dict[str, Any]) -> None:
+    stub = ctx.stub(ws_grpc.WorkspacesServiceStub, "workspaces")
+    request = ws_pb.UnlinkBaseRequest(
+        workspace_id=result["workspace_id"], base_id=result["base_id"]
+    )
+    await stub.UnlinkBase(request, metadata=await ctx.auth(), timeout=ctx.timeout)
 
 
 async def send_welcome(ctx: StepContext) -> dict[str, Any]:
@@ -157,15 +129,17 @@ async def send_welcome(ctx: StepContext) -> dict[str, Any]:
 
 USER_ONBOARDING = SagaDef(
     name="user_onboarding",
-    description="Sets up a new user's world: profile, default workspace, owner role, "
-    "sample base and welcome notification.",
+    description="Sets up a new user's world: a default workspace they own, a sample base "
+    "linked to it, and a welcome notification.",
     steps=(
-        StepDef("create_profile", create_profile),
         StepDef("create_workspace", create_workspace, delete_workspace),
-        StepDef("grant_owner", grant_owner, revoke_owner),
         StepDef("create_sample_base", create_sample_base, delete_sample_base),
+        StepDef("link_sample_base", link_sample_base, unlink_sample_base),
         StepDef("send_welcome", send_welcome, delete_sent_notification, undo_by_key=True),
     ),
     required_input=("user_id", "email", "first_name", "last_name"),
     check_input=check_input,
+    # The profile is made by users from the user.registered event; the owner's grant by
+    # CreateWorkspace itself.
+    retired=frozenset({"create_profile", "grant_owner"}),
 )

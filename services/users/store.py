@@ -223,10 +223,6 @@ class ProfileStore:
             async with self._engine.begin() as conn:
                 await conn.execute(profiles.insert().values(**values, request_id=request_id))
         except IntegrityError as exc:
-            if "profiles_email" in str(exc.orig):
-                raise AlreadyExists(
-                    "a user with this email already exists", reason="EMAIL_TAKEN"
-                ) from exc
             raise AlreadyExists("a user with this id already exists", reason="USER_EXISTS") from exc
         return profile
 

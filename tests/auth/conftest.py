@@ -23,7 +23,6 @@ class FakeProfiles:
     def __init__(self) -> None:
         self.profiles: dict[str, ProfileStatus] = {}
         self.created: list[NewProfile] = []
-        self.purged: list[str] = []
         self.logins: list[str] = []
         self.fail_create = False
 
@@ -32,10 +31,6 @@ class FakeProfiles:
         if self.fail_create:
             raise Unavailable("users is down", reason="USERS_UNAVAILABLE")
         self.profiles[profile.user_id] = ProfileStatus(True, True, profile.role)
-
-    async def purge(self, user_id: str, tenant_id: str) -> None:
-        self.purged.append(user_id)
-        self.profiles.pop(user_id, None)
 
     async def record_login(self, user_id: str, tenant_id: str) -> None:
         self.logins.append(user_id)

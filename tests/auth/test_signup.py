@@ -15,7 +15,6 @@ from services.runtime.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
-    Unavailable,
 )
 from services.runtime.identity import TokenVerifier
 from tests.auth.conftest import FakeProfiles, caller_of, new_email, sign_up
@@ -81,20 +80,24 @@ async def test_taken_email_is_409_and_changes_nothing(
     assert await _count(engine, credentials, credentials.c.email == email) == 1
 
 
-async def test_users_failure_rolls_back_and_purges(
+async def test_the_account_stands_when_users_is_away(
     auth: Auth, engine: AsyncEngine, profiles: FakeProfiles
 ) -> None:
+    """The profile is then made from the event (tests/users/test_registrations.py)."""
     profiles.fail_create = True
     email = new_email()
-    with pytest.raises(Unavailable):
-        await sign_up(auth, email)
-    [attempt] = profiles.created
-    assert profiles.purged == [attempt.user_id]
-    assert await _count(engine, credentials, credentials.c.email == email) == 0
-    assert await _count(engine, tenants, tenants.c.id == attempt.tenant_id) == 0
-    assert await _count(engine, outbox, outbox.c.body.contains(email)) == 0
-    profiles.fail_create = False
-    await sign_up(auth, email)  # the email is free again
+    session = await sign_up(auth, email)
+    assert [p.user_id for p in profiles.created] == [session.principal.user_id]
+    assert await _count(engine, credentials, credentials.c.email == email) == 1
+    async with engine.connect() as conn:
+        body = await conn.execute(sa.select(outbox.c.body).where(outbox.c.body.contains(email)))
+        event = events.from_json(body.scalar_one())
+    assert (event.user_registered.user_id, event.user_registered.email) == (
+        session.principal.user_id,
+        email,
+    )
+    with pytest.raises(AlreadyExists):
+        await sign_up(auth, email)  # the email is taken: the account exists
 
 
 async def _invite(

@@ -4,6 +4,7 @@ in the middle of a compensation. Faults are injected around the real methods."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -11,7 +12,6 @@ import pytest
 from tests.chaos.world import (
     AIRTABLE,
     NOTIFICATIONS,
-    PERMISSIONS,
     WORKSPACES,
     kill_orchestrators,
     onboarding,
@@ -25,8 +25,8 @@ from tests.chaos.world import (
 )
 from tests.e2e.mesh import Mesh
 
-NOTHING = {"workspaces": 0, "grants": 0, "bases": 0, "notifications": 0}
-ONE_EACH = {"workspaces": 1, "grants": 1, "bases": 1, "notifications": 1}
+NOTHING = {"workspaces": 0, "grants": 0, "bases": 0, "links": 0, "notifications": 0}
+ONE_EACH = {"workspaces": 1, "grants": 1, "bases": 1, "links": 1, "notifications": 1}
 
 
 def when(step: dict[str, object]) -> datetime:
@@ -42,11 +42,9 @@ def test_a_step_failing_for_good_is_undone_in_every_service(mesh: Mesh) -> None:
     s = steps(saga)
     assert s["create_sample_base"]["state"] == "failed"
     assert "PERMISSION_DENIED" in s["create_sample_base"]["error"]
-    assert s["send_welcome"]["state"] == "pending"
-    assert s["grant_owner"]["state"] == s["create_workspace"]["state"] == "compensated"
-    assert when(s["grant_owner"]) <= when(s["create_workspace"])  # reverse order
-    assert s["create_profile"]["state"] == "done"  # the account itself stays
-    world = world_of(mesh, account)
+    assert s["link_sample_base"]["state"] == s["send_welcome"]["state"] == "pending"
+    assert s["create_workspace"]["state"] == "compensated"
+    world = world_of(mesh, account)  # the account itself (its profile) stays
     assert world.profile and world.counts == NOTHING
 
 
@@ -54,8 +52,8 @@ def test_a_step_failing_for_good_is_undone_in_every_service(mesh: Mesh) -> None:
     ("method", "step"),
     [
         (WORKSPACES + "CreateWorkspace", "create_workspace"),
-        (PERMISSIONS + "Grant", "grant_owner"),
         (AIRTABLE + "CreateBase", "create_sample_base"),
+        (WORKSPACES + "LinkBase", "link_sample_base"),
         (NOTIFICATIONS + "Send", "send_welcome"),
     ],
 )
@@ -102,14 +100,14 @@ def test_kill_9_in_the_middle_of_compensation(mesh: Mesh) -> None:
     saga = onboarding(mesh, account["access_token"])
     assert saga["state"] == "compensated", saga
     s = steps(saga)
-    assert [s[n]["state"] for n in ("create_workspace", "grant_owner", "create_sample_base")] == [
-        "compensated"
-    ] * 3
+    names = ("create_workspace", "create_sample_base", "link_sample_base")
+    assert [s[n]["state"] for n in names] == ["compensated"] * 3
     assert s["create_sample_base"]["compensation_attempts"] >= 2  # resumed after the kill
     world = world_of(mesh, account)
     assert world.profile and world.counts == NOTHING
     # What stays are tombstones: the deleted workspace and base, the revoked grant.
-    assert rows_of(mesh, tenant) == {"workspaces": 1, "grants": 1, "bases": 1, "notifications": 0}
+    tombstones = {"workspaces": 1, "grants": 1, "bases": 1, "links": 0, "notifications": 0}
+    assert rows_of(mesh, tenant) == tombstones
 
 
 def test_a_mesh_that_injects_faults_says_so(mesh: Mesh) -> None:
@@ -117,3 +115,26 @@ def test_a_mesh_that_injects_faults_says_so(mesh: Mesh) -> None:
     assert "fault injection on" in status.stdout, status.stdout
     logged = (mesh.var_dir / "logs" / "workspaces.log").read_text()
     assert "fault injection is on" in logged
+
+
+def test_a_registration_while_users_refuses_gets_its_profile_from_the_event(mesh: Mesh) -> None:
+    """Auth's own call for the profile fails; the account stands, and the users service
+    makes the profile from the user.registered event."""
+    refused = {
+        "method": "/tablemesh.users.v1.UsersService/CreateUser",
+        "fault": "unavailable",
+        "caller": "service:auth",
+    }
+    set_faults(mesh, refused)
+    account = mesh.register()
+    lines = (mesh.var_dir / "logs" / "auth.log").read_text().splitlines()
+    left = [json.loads(line) for line in lines if "profile left to the" in line]
+    assert account["principal"]["user_id"] in [e["user_id"] for e in left]  # its call failed
+    wait_until(lambda: world_of(mesh, account).profile, "the profile made from the event")
+    set_faults(mesh)
+    saga = onboarding(mesh, account["access_token"])
+    assert saga["state"] == "completed", saga
+    login = mesh.http.post(
+        "/api/v1/auth/login", json={"email": account["email"], "password": account["password"]}
+    )
+    assert login.status_code == 200, login.text

@@ -14,7 +14,6 @@ from tests.chaos.world import (
     AIRTABLE,
     NOTIFICATIONS,
     PARTICIPANTS,
-    PERMISSIONS,
     WORKSPACES,
     World,
     kill_orchestrators,
@@ -35,8 +34,8 @@ FAIL_FOR_GOOD = 0.04
 TRANSIENT = 0.1
 FORWARD = (
     WORKSPACES + "CreateWorkspace",
-    PERMISSIONS + "Grant",
     AIRTABLE + "CreateBase",
+    WORKSPACES + "LinkBase",
     NOTIFICATIONS + "Send",
 )
 
@@ -51,13 +50,15 @@ def chaos() -> list[dict[str, Any]]:
 
 
 def check_complete(world: World, saga: dict[str, Any]) -> None:
-    assert [s["state"] for s in saga["steps"]] == ["done"] * 5, saga
-    assert world.counts == {"workspaces": 1, "grants": 1, "bases": 1, "notifications": 1}
+    assert [s["state"] for s in saga["steps"]] == ["done"] * 4, saga
+    counts = {"workspaces": 1, "grants": 1, "bases": 1, "links": 1, "notifications": 1}
+    assert world.counts == counts
     workspace = world.workspaces[0]
     assert workspace["owner_user_id"] == world.user_id
     grant = world.grants[0]
     assert (grant["role"], grant["resource"]) == ("owner", f"workspace:{workspace['id']}")
     assert world.bases[0]["name"] == "Sample base"
+    assert world.links[0]["base_id"] == world.bases[0]["id"]
     assert world.notifications[0]["template"] == "welcome"
 
 
@@ -65,9 +66,10 @@ def check_compensated(world: World, saga: dict[str, Any]) -> None:
     # A step failed for good (or kept failing in a way that may have taken effect, and was
     # undone too); every step with a compensation ended undone or never ran.
     assert "failed" in saga["error"], saga
-    undone = {s["name"]: s["state"] for s in saga["steps"] if s["name"] != "create_profile"}
+    undone = {s["name"]: s["state"] for s in saga["steps"]}
     assert set(undone.values()) <= {"pending", "failed", "compensated"}, undone
-    assert world.counts == {"workspaces": 0, "grants": 0, "bases": 0, "notifications": 0}
+    nothing = {"workspaces": 0, "grants": 0, "bases": 0, "links": 0, "notifications": 0}
+    assert world.counts == nothing
 
 
 def test_soak_with_faults_and_two_orchestrator_kills(mesh: Mesh) -> None:

@@ -16,11 +16,11 @@ from tests.e2e.mesh import Mesh, bearer
 
 SAGA_CALLER = "service:saga"
 WORKSPACES = "/tablemesh.workspaces.v1.WorkspacesService/"
-PERMISSIONS = "/tablemesh.permissions.v1.PermissionsService/"
 AIRTABLE = "/tablemesh.airtable.v1.AirtableService/"
 NOTIFICATIONS = "/tablemesh.notifications.v1.NotificationsService/"
-USERS = "/tablemesh.users.v1.UsersService/"
-PARTICIPANTS = (USERS, WORKSPACES, PERMISSIONS, AIRTABLE, NOTIFICATIONS)
+# The services the onboarding saga calls (users makes the profile from the event, and
+# workspaces makes the owner's grant as itself: neither is a call of the saga's).
+PARTICIPANTS = (WORKSPACES, AIRTABLE, NOTIFICATIONS)
 
 
 def rule(method: str, fault: str, **options: Any) -> dict[str, Any]:
@@ -42,6 +42,8 @@ class World:
     workspaces: list[dict[str, Any]]
     grants: list[dict[str, Any]]
     bases: list[dict[str, Any]]
+    # The bases linked to their workspaces.
+    links: list[dict[str, Any]]
     notifications: list[dict[str, Any]]
 
     @property
@@ -50,6 +52,7 @@ class World:
             "workspaces": len(self.workspaces),
             "grants": len(self.grants),
             "bases": len(self.bases),
+            "links": len(self.links),
             "notifications": len(self.notifications),
         }
 
@@ -64,12 +67,19 @@ def world_of(mesh: Mesh, account: dict[str, Any]) -> World:
     token = account["access_token"]
     user_id = account["principal"]["user_id"]
     me = mesh.http.get("/api/v1/users/me", headers=bearer(token))
+    workspaces = items(mesh, "/api/v1/workspaces", "workspaces", token)
+    links = [
+        link
+        for ws in workspaces
+        for link in items(mesh, f"/api/v1/workspaces/{ws['id']}/bases", "linked_bases", token)
+    ]
     return World(
         user_id=user_id,
         profile=me.status_code == 200 and me.json()["user"]["id"] == user_id,
-        workspaces=items(mesh, "/api/v1/workspaces", "workspaces", token),
+        workspaces=workspaces,
         grants=items(mesh, "/api/v1/permissions", "permissions", token, subject=user_id),
         bases=items(mesh, "/api/v1/bases", "bases", token),
+        links=links,
         notifications=items(mesh, "/api/v1/notifications", "notifications", token),
     )
 
@@ -125,6 +135,7 @@ def rows_of(mesh: Mesh, tenant_id: str) -> dict[str, int]:
         "workspaces": "SELECT count(*) FROM workspaces.workspaces WHERE tenant_id::text = %s",
         "grants": "SELECT count(*) FROM permissions.entries WHERE tenant_id::text = %s",
         "bases": "SELECT count(*) FROM airtable.bases WHERE tenant_id = %s",
+        "links": "SELECT count(*) FROM workspaces.linked_bases WHERE tenant_id::text = %s",
         "notifications": (
             "SELECT count(*) FROM notifications.notifications WHERE tenant_id::text = %s"
         ),

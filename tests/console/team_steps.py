@@ -36,7 +36,8 @@ def admin_pages(admin: Page, admin_email: str, screenshot: Screenshot) -> None:
             expect(admin.locator(".members")).to_contain_text(admin_email)
         if name == "admin-sagas":
             admin.locator("details summary").first.click()
-            expect(admin.locator(".steps li")).to_have_count(5)
+            expect(admin.locator(".steps li")).to_have_count(4)
+            expect(admin.locator(".steps")).to_contain_text("link_sample_base")
         screenshot(name, admin)
 
 

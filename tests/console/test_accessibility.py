@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from services.runtime.config import ROOT
 from tests.console.browser import VIEWPORT, email, sign_up
 from tests.console.conftest import NewContext
+from tests.console.files_steps import choose
 
 AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -51,6 +52,7 @@ def test_main_pages_have_no_serious_accessibility_violations(new_context: NewCon
         ("/admin/invitations", page.get_by_label("Email to invite")),
         ("/admin/api-keys", page.get_by_label("Key name")),
         ("/admin/workspaces", page.get_by_role("heading", name=re.compile("workspace"), level=2)),
+        ("/admin/webhooks", page.get_by_label("Endpoint URL")),
         ("/admin/sagas", page.get_by_text("user_onboarding for")),
         ("/admin/health", page.get_by_role("cell", name="airtable")),
         ("/admin/audit", page.get_by_role("cell", name="auth.signed_in")),
@@ -59,6 +61,7 @@ def test_main_pages_have_no_serious_accessibility_violations(new_context: NewCon
         expect(ready.first).to_be_visible()
         problems[path] = violations(page)
     workflows(page, problems)
+    files(page, problems)
     assert {path: found for path, found in problems.items() if found} == {}
 
 
@@ -91,3 +94,19 @@ def workflows(page: Page, problems: dict[str, list[str]]) -> None:
     page.goto("/workflows")
     expect(page.get_by_role("switch", name="Enabled: Axe check")).to_be_visible()
     problems["/workflows"] = violations(page)
+
+
+def files(page: Page, problems: dict[str, list[str]]) -> None:
+    """The files page with a refused upload, then with a file listed and read."""
+    page.goto("/files")
+    expect(page.get_by_text("No files yet.")).to_be_visible()
+    picker = page.get_by_label("File to upload")
+    choose(picker, "a.pdf", b"no", "application/pdf")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Not uploaded.")
+    problems["/files (refused)"] = violations(page)
+    choose(picker, "a.csv", b"A,B\n1,2\n", "text/csv")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.get_by_role("button", name="Read a.csv").click()
+    expect(page.get_by_role("table", name="a.csv: 2 rows")).to_be_visible()
+    problems["/files"] = violations(page)

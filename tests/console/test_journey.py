@@ -1,11 +1,12 @@
 """The console's journey in a real browser (Chromium through Playwright) against the mesh
 through Envoy: sign-up, the onboarding's sample base, records, a formula filter and a
-refused formula, a streamed chat with a tool call, a workflow made, run and refused, an
-invitation accepted in a second browser, a member kept out of the admin pages, a viewer
-who reads the workflows only, sign-out; and a second tenant who sees
-none of it. Screenshots of every main page go to test-artifacts/console/. Every wait is
-one of Playwright's auto-waiting assertions: no sleeps. The steps: tables_steps, team_steps,
-usage_steps, workflows_steps."""
+refused formula, a streamed chat with a tool call, a workflow made, run and refused, a
+file refused, then one uploaded, read, downloaded and deleted, a webhook endpoint made,
+delivered to and replayed, an invitation accepted in a second browser, a member kept out
+of the admin pages, a viewer who reads the workflows only, sign-out; and a second tenant
+who sees none of it. Screenshots of every main page go to test-artifacts/console/. Every
+wait is one of Playwright's auto-waiting assertions: no sleeps. The steps: files_steps,
+tables_steps, team_steps, usage_steps, webhooks_steps, workflows_steps."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.console import tables_steps, team_steps, usage_steps, workflows_steps
+from tests.console import (
+    files_steps,
+    tables_steps,
+    team_steps,
+    usage_steps,
+    webhooks_steps,
+    workflows_steps,
+)
 from tests.console.browser import VIEWPORT, Watch, email, sign_up, sign_up_page_errors
 from tests.console.conftest import NewContext, Screenshot
 from tests.llm.fake_openai import FakeOpenAI, Reply
@@ -88,7 +96,9 @@ def test_console_journey(
     workflows_steps.create_and_run(admin, screenshot)
     workflows_steps.record_trigger(admin, screenshot)
     workflows_steps.refused(admin, screenshot)
+    files_steps.upload_read_download_delete(admin, screenshot)
     team_steps.admin_pages(admin, admin_email, screenshot)
+    webhooks_steps.manage(admin, screenshot)
 
     member_email = email("grace")
     invitation_url = team_steps.invite(admin, member_email, screenshot)

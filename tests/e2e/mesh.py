@@ -183,6 +183,15 @@ def mesh_env(var_dir: Path, database_url: str, redis_url: str, offset: int) -> d
             # A killed automation worker's workflow run is taken over within seconds.
             "TABLEMESH_WORKFLOW_LEASE_SECONDS": "3",
             "TABLEMESH_WORKFLOW_RETRY_DELAY": "0.2",
+            # Webhooks go only to the tests' receivers on 127.0.0.1 (never out of the
+            # machine, whatever URL the route fuzzer makes up), retried at once, and a
+            # killed worker's message is taken over within seconds.
+            "TABLEMESH_WEBHOOKS_ALLOWED_DESTINATIONS": "127.0.0.1/32",
+            "TABLEMESH_WEBHOOKS_ALLOWED_DESTINATIONS_ONLY": "true",
+            "TABLEMESH_WEBHOOKS_RETRY_SCHEDULE": "0,0.2,0.2,0.2,0.2",
+            "TABLEMESH_WEBHOOKS_TIMEOUT": "3",
+            "TABLEMESH_WEBHOOKS_LEASE_SECONDS": "1",
+            "TABLEMESH_WEBHOOKS_POLL_INTERVAL": "0.2",
             # Audit tree heads signed twice a second, so a test soon finds its entries signed.
             "TABLEMESH_AUDIT_SIGN_INTERVAL": "0.5",
         }

@@ -50,6 +50,9 @@ BACKGROUND = {
     "llm.budget_reservations",
     "platform.usage_daily",
     "platform.table_writes_daily",
+    # An endpoint's messages and attempts come from events, delivered in the background.
+    "webhooks.messages",
+    "webhooks.attempts",
     "audit.entries",
 }
 

@@ -29,13 +29,19 @@ def test_register_sets_up_everything(mesh: Mesh) -> None:
     account = mesh.register()
     user_id = account["principal"]["user_id"]
     headers = bearer(account["access_token"])
+    # The profile answers as soon as Register has: no waiting on the saga or the bus.
+    me = mesh.http.get("/api/v1/users/me", headers=headers)
+    assert me.status_code == 200 and me.json()["user"]["id"] == user_id, me.text
     saga = onboarding_of(mesh, headers)
     assert saga["state"] == "completed", saga
+    assert [s["name"] for s in saga["steps"]] == [
+        "create_workspace",
+        "create_sample_base",
+        "link_sample_base",
+        "send_welcome",
+    ]
     assert [s["state"] for s in saga["steps"]] == ["done"] * len(saga["steps"])
-    assert len(saga["steps"]) == 5
 
-    profile = mesh.http.get("/api/v1/users/me", headers=headers).json()["user"]
-    assert profile["id"] == user_id
     workspaces = mesh.http.get("/api/v1/workspaces", headers=headers).json()["workspaces"]
     assert len(workspaces) == 1 and workspaces[0]["owner_user_id"] == user_id
     grants = mesh.http.get(
@@ -46,6 +52,8 @@ def test_register_sets_up_everything(mesh: Mesh) -> None:
     ), grants
     bases = mesh.http.get("/api/v1/bases", headers=headers).json()["bases"]
     assert len(bases) == 1
+    linked = mesh.http.get(f"/api/v1/workspaces/{workspaces[0]['id']}/bases", headers=headers)
+    assert [b["base_id"] for b in linked.json()["linked_bases"]] == [bases[0]["id"]]
     notes = mesh.http.get("/api/v1/notifications", headers=headers).json()["notifications"]
     assert len(notes) == 1 and notes[0]["template"] == "welcome"
 

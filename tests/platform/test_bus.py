@@ -20,8 +20,7 @@ from services.platform.analytics_tables import usage_daily
 from services.platform.rollups import Rollups
 from services.platform.usage_queries import UsageQueries
 from services.runtime import events
-from services.runtime.subscriptions import Subscription
-from tests.event_bus import fresh_stream, scratch_schema
+from tests.event_bus import drain, fresh_stream, scratch_schema
 
 SCHEMA = "platform_bus_test"
 metadata = sa.MetaData(schema=SCHEMA)
@@ -46,12 +45,6 @@ def records_created(tenant: str, user: str, count: int) -> Event:
     )
     actor = Actor(kind=ActorKind.ACTOR_KIND_USER, id=user, role="member")
     return events.new_event("record.created", tenant, "airtable", actor=actor, records=payload)
-
-
-async def drain(sub: Subscription) -> None:
-    await sub.ensure_group()
-    while await sub.poll_once():
-        pass
 
 
 async def test_an_event_through_outbox_relay_and_group_shows_once(

@@ -18,7 +18,7 @@ from tablemesh.events.v1.events_pb2 import ActorKind, BaseChanged, Event
 
 from services.runtime import events, identity
 from services.runtime.subscriptions import MAX_DELIVERIES, Subscription, dead_letters
-from tests.event_bus import fresh_stream, scratch_schema
+from tests.event_bus import drain, fresh_stream, publish, scratch_schema
 
 SCHEMA = "events_test"
 metadata = sa.MetaData(schema=SCHEMA)
@@ -111,18 +111,6 @@ class Recorder:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("PostgreSQL is away")
-
-
-async def publish(redis: Redis, stream: str, *batch: Event) -> None:
-    for event in batch:
-        fields = {"id": event.id, "type": event.type, "event": events.to_json(event)}
-        await redis.xadd(stream, fields)  # type: ignore[arg-type]
-
-
-async def drain(sub: Subscription) -> None:
-    await sub.ensure_group()
-    while await sub.poll_once():
-        pass
 
 
 async def test_each_group_gets_each_event_once_of_its_types(redis: Redis, stream: str) -> None:

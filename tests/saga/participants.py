@@ -1,6 +1,6 @@
 """Real gRPC test participants for the saga engine: small in-memory servers speaking the
-participants' contracts (auth's IssueServiceToken, users, workspaces, permissions,
-airtable, notifications), each honouring request_id and able to inject faults.
+participants' contracts (auth's IssueServiceToken, workspaces, airtable, notifications),
+each honouring request_id (or idempotent by itself, as LinkBase) and able to inject faults.
 
 They are test participants for the orchestrator, not stand-ins for the real services;
 the end-to-end test in test_mesh.py runs onboarding against the real ones.
@@ -21,10 +21,6 @@ from tablemesh.auth.v1 import auth_service_pb2 as auth
 from tablemesh.auth.v1 import auth_service_pb2_grpc as auth_grpc
 from tablemesh.notifications.v1 import notifications_service_pb2 as note
 from tablemesh.notifications.v1 import notifications_service_pb2_grpc as note_grpc
-from tablemesh.permissions.v1 import permissions_service_pb2 as perm
-from tablemesh.permissions.v1 import permissions_service_pb2_grpc as perm_grpc
-from tablemesh.users.v1 import users_service_pb2 as users
-from tablemesh.users.v1 import users_service_pb2_grpc as users_grpc
 from tablemesh.workspaces.v1 import workspaces_service_pb2 as ws
 from tablemesh.workspaces.v1 import workspaces_service_pb2_grpc as ws_grpc
 
@@ -33,9 +29,11 @@ from tablemesh.workspaces.v1 import workspaces_service_pb2_grpc as ws_grpc
 class World:
     """Everything the participants hold, plus the faults to inject, by method name."""
 
-    profiles: dict[str, Any] = field(default_factory=dict)
     workspaces: dict[str, str] = field(default_factory=dict)  # request_id -> id (live)
-    grants: dict[str, str] = field(default_factory=dict)
+    # "workspace id/base id" -> workspace id (live links)
+    links: dict[str, str] = field(default_factory=dict)
+    # Every id made, ever -> the request_id that made it.
+    made: dict[str, str] = field(default_factory=dict)
     bases: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     # How many times each method applied an effect (a replay does not count).
@@ -73,7 +71,7 @@ class World:
     def live(self) -> dict[str, int]:
         return {
             "workspaces": len(self.workspaces),
-            "grants": len(self.grants),
+            "links": len(self.links),
             "bases": len(self.bases),
             "notes": len(self.notes),
         }
@@ -82,6 +80,7 @@ class World:
 def _create(world: World, store: dict[str, str], key: str, method: str) -> str:
     if key not in store:
         store[key] = uuid.uuid4().hex
+        world.made[store[key]] = key
         world.applied[method] += 1
     return store[key]
 
@@ -104,24 +103,6 @@ class Auth(auth_grpc.AuthServiceServicer):
         )
 
 
-class Users(users_grpc.UsersServiceServicer):
-    def __init__(self, world: World) -> None:
-        self.w = world
-
-    async def CreateUser(self, request: Any, context: Any) -> Any:
-        await self.w.enter("CreateUser", context)
-        if request.user.id in self.w.profiles:
-            await context.abort(grpc.StatusCode.ALREADY_EXISTS, "a user with this id exists")
-        self.w.profiles[request.user.id] = request.user
-        self.w.applied["CreateUser"] += 1
-        return users.CreateUserResponse(user=request.user)
-
-    async def GetUser(self, request: Any, context: Any) -> Any:
-        if request.user_id not in self.w.profiles:
-            await context.abort(grpc.StatusCode.NOT_FOUND, "no such user")
-        return users.GetUserResponse(user=self.w.profiles[request.user_id])
-
-
 class Workspaces(ws_grpc.WorkspacesServiceServicer):
     def __init__(self, world: World) -> None:
         self.w = world
@@ -139,22 +120,20 @@ class Workspaces(ws_grpc.WorkspacesServiceServicer):
         _delete(self.w.workspaces, request.workspace_id)
         return ws.DeleteWorkspaceResponse()
 
+    async def LinkBase(self, request: Any, context: Any) -> Any:
+        await self.w.enter("LinkBase", context)
+        key = f"{request.workspace_id}/{request.base_id}"
+        if key not in self.w.links:
+            self.w.links[key] = request.workspace_id
+            self.w.applied["LinkBase"] += 1
+        await self.w.leave("LinkBase")
+        return ws.LinkBaseResponse(linked_base=ws.LinkedBase(base_id=request.base_id))
 
-class Permissions(perm_grpc.PermissionsServiceServicer):
-    def __init__(self, world: World) -> None:
-        self.w = world
-
-    async def Grant(self, request: Any, context: Any) -> Any:
-        await self.w.enter("Grant", context)
-        grant_id = _create(self.w, self.w.grants, request.request_id, "Grant")
-        await self.w.leave("Grant")
-        return perm.GrantResponse(permission=perm.Permission(id=grant_id, role=request.role))
-
-    async def Revoke(self, request: Any, context: Any) -> Any:
-        await self.w.enter("Revoke", context)
-        _delete(self.w.grants, request.permission_id)
-        await self.w.leave("Revoke")
-        return perm.RevokeResponse()
+    async def UnlinkBase(self, request: Any, context: Any) -> Any:
+        await self.w.enter("UnlinkBase", context)
+        self.w.links.pop(f"{request.workspace_id}/{request.base_id}", None)
+        await self.w.leave("UnlinkBase")
+        return ws.UnlinkBaseResponse()
 
 
 class Airtable(air_grpc.AirtableServiceServicer):
@@ -197,9 +176,7 @@ async def serve(world: World) -> tuple[grpc.aio.Server, dict[str, str]]:
     env: dict[str, str] = {}
     adders = {
         "auth": (auth_grpc.add_AuthServiceServicer_to_server, Auth),
-        "users": (users_grpc.add_UsersServiceServicer_to_server, Users),
         "workspaces": (ws_grpc.add_WorkspacesServiceServicer_to_server, Workspaces),
-        "permissions": (perm_grpc.add_PermissionsServiceServicer_to_server, Permissions),
         "airtable": (air_grpc.add_AirtableServiceServicer_to_server, Airtable),
         "notifications": (note_grpc.add_NotificationsServiceServicer_to_server, Notifications),
     }

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,11 +15,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.saga import model as m
-from services.saga.app import SAGA_TYPES
-from services.saga.store import SagaStore, now
+from services.saga.store import SagaStore
 from tests.saga.conftest import subprocess_env
 from tests.saga.participants import World
-from tests.saga.test_engine import person
+from tests.saga.test_engine import unclaimed_saga
 
 # Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
 pytestmark = pytest.mark.realtime
@@ -41,23 +39,6 @@ def orchestrator(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
         proc.wait()
 
 
-async def unclaimed_saga(engine: AsyncEngine) -> str:
-    """A saga in the log that no process holds: the next claim loop takes it."""
-    definition = SAGA_TYPES["user_onboarding"]
-    saga = m.Saga(
-        id=str(uuid.uuid4()),
-        tenant_id=str(uuid.uuid4()),
-        type=definition.name,
-        state=m.RUNNING,
-        input=person(),
-        created_at=now(),
-        updated_at=now(),
-        steps=[m.Step(s.name, i) for i, s in enumerate(definition.steps)],
-    )
-    await SagaStore(engine).insert(saga, owner="nobody", lease=0.5)
-    return saga.id
-
-
 async def wait_finished(engine: AsyncEngine, saga_id: str, wait: float = 30) -> m.Saga:
     store = SagaStore(engine)
     for _ in range(int(wait / 0.1)):
@@ -71,8 +52,11 @@ async def wait_finished(engine: AsyncEngine, saga_id: str, wait: float = 30) -> 
 
 def mine(w: World, saga_id: str) -> dict[str, int]:
     """The live resources a saga's steps made, by their request_id (saga id + step)."""
-    stores = {"workspaces": w.workspaces, "grants": w.grants, "bases": w.bases, "notes": w.notes}
-    return {name: sum(saga_id in key for key in store) for name, store in stores.items()}
+    stores = {"workspaces": w.workspaces, "bases": w.bases, "notes": w.notes}
+    live = {name: sum(saga_id in key for key in store) for name, store in stores.items()}
+    # A link is keyed by its workspace, which the saga's request made.
+    live["links"] = sum(saga_id in w.made.get(ws, "") for ws in w.links.values())
+    return live
 
 
 async def kill_while_held(env: dict[str, str], w: World, method: str) -> None:
@@ -92,16 +76,16 @@ async def test_kill_after_the_call_before_the_log_write(
 ) -> None:
     w, participants = world
     env = subprocess_env(database_url, redis_url, participants)
-    saga_id = await unclaimed_saga(engine)
-    await kill_while_held(env, w, "Grant")  # Grant applied; its reply never logged
+    saga_id = await unclaimed_saga(SagaStore(engine))
+    await kill_while_held(env, w, "CreateBase")  # CreateBase applied; its reply never logged
     logged = await SagaStore(engine).get(saga_id)
-    assert logged is not None and logged.step("grant_owner").state == m.STEP_RUNNING
+    assert logged is not None and logged.step("create_sample_base").state == m.STEP_RUNNING
     with orchestrator(env):
         saga = await wait_finished(engine, saga_id)
     assert saga.state == m.COMPLETED, saga
-    assert saga.step("grant_owner").attempts == 2
+    assert saga.step("create_sample_base").attempts == 2
     # One resource per step of this saga (other tests' sagas may share the participants).
-    assert mine(w, saga_id) == {"workspaces": 1, "grants": 1, "bases": 1, "notes": 1}
+    assert mine(w, saga_id) == {"workspaces": 1, "links": 1, "bases": 1, "notes": 1}
 
 
 async def test_kill_in_the_middle_of_compensation(
@@ -114,15 +98,15 @@ async def test_kill_in_the_middle_of_compensation(
     w, participants = world
     env = subprocess_env(database_url, redis_url, participants)
     w.fail_always["Send"] = grpc.StatusCode.PERMISSION_DENIED
-    saga_id = await unclaimed_saga(engine)
-    await kill_while_held(env, w, "Revoke")  # the revoke happened; its log write did not
+    saga_id = await unclaimed_saga(SagaStore(engine))
+    await kill_while_held(env, w, "UnlinkBase")  # the unlink happened; its log write did not
     with orchestrator(env):
         saga = await wait_finished(engine, saga_id)
     assert saga.state == m.COMPENSATED, saga
-    assert [c for c in w.order if c.startswith("Delete") or c == "Revoke"] == [
+    assert [c for c in w.order if c.startswith(("Delete", "Unlink"))] == [
+        "UnlinkBase",
+        "UnlinkBase",
         "DeleteBase",
-        "Revoke",
-        "Revoke",
         "DeleteWorkspace",
     ]
-    assert mine(w, saga_id) == {"workspaces": 0, "grants": 0, "bases": 0, "notes": 0}
+    assert mine(w, saga_id) == {"workspaces": 0, "links": 0, "bases": 0, "notes": 0}

@@ -9,18 +9,18 @@ from typing import Any
 
 import grpc
 import pytest
-from tablemesh.users.v1 import users_service_pb2 as users_pb
 
 from services.runtime.errors import FailedPrecondition
 from services.runtime.identity import Caller
 from services.saga import model as m
-from services.saga.app import SagaApp
+from services.saga.app import SAGA_TYPES, SagaApp
+from services.saga.store import SagaStore, now
 from tests.saga.participants import World
 
 # Bounds real elapsed time, deadlines or leases: `make test` runs it before the meshes boot.
 pytestmark = pytest.mark.realtime
 
-UNDO_ORDER = ["DeleteNotification", "DeleteBase", "Revoke", "DeleteWorkspace"]
+UNDO_ORDER = ["DeleteNotification", "UnlinkBase", "DeleteBase", "DeleteWorkspace"]
 
 
 def person() -> dict[str, Any]:
@@ -46,6 +46,25 @@ async def finished(app: SagaApp, saga_id: str, wait: float = 15) -> m.Saga:
     raise AssertionError(f"saga {saga_id} did not finish: {saga}")
 
 
+async def unclaimed_saga(store: SagaStore, step_names: list[str] | None = None) -> str:
+    """An onboarding saga in the log that no process holds (of these steps, or of today's):
+    the next claim loop takes it."""
+    definition = SAGA_TYPES["user_onboarding"]
+    names = step_names or [s.name for s in definition.steps]
+    saga = m.Saga(
+        id=str(uuid.uuid4()),
+        tenant_id=str(uuid.uuid4()),
+        type=definition.name,
+        state=m.RUNNING,
+        input=person(),
+        created_at=now(),
+        updated_at=now(),
+        steps=[m.Step(name, i) for i, name in enumerate(names)],
+    )
+    await store.insert(saga, owner="nobody", lease=0.1)
+    return saga.id
+
+
 async def onboard(app: SagaApp, request_id: str = "") -> m.Saga:
     tenant = str(uuid.uuid4())
     saga = await app.sagas.start_for(tenant, "user_onboarding", person(), request_id)
@@ -58,25 +77,34 @@ async def test_happy_path_every_step_done_once(
     w, _ = world
     saga = await onboard(app, "evt-1")
     assert saga.state == m.COMPLETED, saga
-    assert [s.state for s in saga.steps] == [m.DONE] * 5
+    assert [s.name for s in saga.steps] == [
+        "create_workspace",
+        "create_sample_base",
+        "link_sample_base",
+        "send_welcome",
+    ]
+    assert [s.state for s in saga.steps] == [m.DONE] * 4
     assert all(s.attempts == 1 and s.finished_at for s in saga.steps)
     assert saga.step("create_sample_base").result["base_id"].startswith("app")  # type: ignore[index]
-    assert w.live() == {"workspaces": 1, "grants": 1, "bases": 1, "notes": 1}
+    assert w.live() == {"workspaces": 1, "links": 1, "bases": 1, "notes": 1}
     again = await app.sagas.start_for(saga.tenant_id, "user_onboarding", person(), "evt-1")
     assert again.id == saga.id  # the same request id starts nothing new
 
 
-async def test_existing_profile_is_kept_and_reused(
+async def test_a_saga_from_before_an_upgrade_skips_its_retired_steps(
     app: SagaApp, world: tuple[World, dict[str, str]]
 ) -> None:
-    w, _ = world
-    data = person()
-    # Registration made the profile already.
-    w.profiles[data["user_id"]] = users_pb.User(id=data["user_id"], email=data["email"])
-    saga = await app.sagas.start_for(str(uuid.uuid4()), "user_onboarding", data, "")
-    saga = await finished(app, saga.id)
-    assert saga.state == m.COMPLETED
-    assert saga.step("create_profile").result == {"user_id": data["user_id"], "created": False}
+    """A saga logged with the steps of the earlier onboarding (profile and owner grant
+    made by the saga) runs on: those steps are skipped, their work is done elsewhere."""
+    names = ["create_profile", "create_workspace", "grant_owner", "create_sample_base"]
+    saga = await finished(app, await unclaimed_saga(app.sagas.store, names))
+    assert saga.state == m.COMPLETED, saga
+    assert {s.name: s.state for s in saga.steps} == {
+        "create_profile": m.SKIPPED,
+        "create_workspace": m.DONE,
+        "grant_owner": m.SKIPPED,
+        "create_sample_base": m.DONE,
+    }
 
 
 async def test_transient_failures_are_retried(
@@ -94,12 +122,12 @@ async def test_lost_reply_is_replayed_without_a_second_effect(
     app: SagaApp, world: tuple[World, dict[str, str]]
 ) -> None:
     w, _ = world
-    w.hold["Grant"] = 1.0  # applied, but the reply outlives the 0.5 s call deadline
+    w.hold["CreateBase"] = 1.0  # applied, but the reply outlives the 0.5 s call deadline
     saga = await onboard(app)
     assert saga.state == m.COMPLETED
-    assert saga.step("grant_owner").attempts == 2
-    assert w.calls["Grant"] == 2 and w.applied["Grant"] == 1
-    assert w.live()["grants"] == 1
+    assert saga.step("create_sample_base").attempts == 2
+    assert w.calls["CreateBase"] == 2 and w.applied["CreateBase"] == 1
+    assert w.live()["bases"] == 1
 
 
 async def test_failure_for_good_compensates_in_reverse(
@@ -112,15 +140,14 @@ async def test_failure_for_good_compensates_in_reverse(
     assert "send_welcome" in saga.error and "INVALID_ARGUMENT" in saga.error
     states = {s.name: s.state for s in saga.steps}
     assert states == {
-        "create_profile": m.DONE,  # the account's profile is never deleted
         "create_workspace": m.STEP_COMPENSATED,
-        "grant_owner": m.STEP_COMPENSATED,
         "create_sample_base": m.STEP_COMPENSATED,
+        "link_sample_base": m.STEP_COMPENSATED,
         "send_welcome": m.FAILED,
     }
     undo = [c for c in w.order if c in UNDO_ORDER]
-    assert undo == ["DeleteBase", "Revoke", "DeleteWorkspace"]
-    assert w.live() == {"workspaces": 0, "grants": 0, "bases": 0, "notes": 0}
+    assert undo == ["UnlinkBase", "DeleteBase", "DeleteWorkspace"]
+    assert w.live() == {"workspaces": 0, "links": 0, "bases": 0, "notes": 0}
     assert w.calls["Send"] == 1  # not retried: INVALID_ARGUMENT is final
 
 
@@ -137,7 +164,7 @@ async def test_ambiguous_failure_is_undone_too(
     saga = await finished(app, started.id)
     assert saga.state == m.COMPENSATED
     assert saga.step("send_welcome").state == m.STEP_COMPENSATED
-    assert w.live() == {"workspaces": 0, "grants": 0, "bases": 0, "notes": 0}
+    assert w.live() == {"workspaces": 0, "links": 0, "bases": 0, "notes": 0}
 
 
 @pytest.mark.parametrize("code", [grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN])
@@ -153,21 +180,21 @@ async def test_a_participant_failing_partway_is_undone_not_retried(
     step = saga.step("create_sample_base")
     assert step.state == m.STEP_COMPENSATED and step.ambiguous and step.attempts == 1
     assert w.applied["CreateBase"] == 1 and w.calls["DeleteBase"] >= 1
-    assert w.live() == {"workspaces": 0, "grants": 0, "bases": 0, "notes": 0}
+    assert w.live() == {"workspaces": 0, "links": 0, "bases": 0, "notes": 0}
 
 
 async def test_compensation_that_keeps_failing_is_parked(
     app: SagaApp, world: tuple[World, dict[str, str]]
 ) -> None:
     w, _ = world
-    w.fail_always["CreateBase"] = grpc.StatusCode.FAILED_PRECONDITION
-    w.fail_always["Revoke"] = grpc.StatusCode.UNAVAILABLE
+    w.fail_always["Send"] = grpc.StatusCode.FAILED_PRECONDITION
+    w.fail_always["UnlinkBase"] = grpc.StatusCode.UNAVAILABLE
     saga = await onboard(app)
     assert saga.state == m.NEEDS_ATTENTION
-    assert saga.step("grant_owner").state == m.STEP_NEEDS_ATTENTION
-    assert saga.step("grant_owner").compensation_attempts == 3
-    assert saga.step("create_workspace").state == m.DONE  # not undone past the parked step
-    assert w.calls["DeleteWorkspace"] == 0
+    assert saga.step("link_sample_base").state == m.STEP_NEEDS_ATTENTION
+    assert saga.step("link_sample_base").compensation_attempts == 3
+    assert saga.step("create_sample_base").state == m.DONE  # not undone past the parked step
+    assert w.calls["DeleteBase"] == 0
 
 
 async def test_cancel_compensates_and_finished_sagas_refuse(
@@ -182,6 +209,6 @@ async def test_cancel_compensates_and_finished_sagas_refuse(
     assert cancelled.cancel_requested
     saga = await finished(app, started.id)
     assert saga.state == m.CANCELLED
-    assert w.live() == {"workspaces": 0, "grants": 0, "bases": 0, "notes": 0}
+    assert w.live() == {"workspaces": 0, "links": 0, "bases": 0, "notes": 0}
     with pytest.raises(FailedPrecondition):
         await app.sagas.cancel(admin(tenant), started.id)

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
-from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.runtime.db import migrate
 from services.runtime.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -17,19 +13,8 @@ from services.runtime.errors import (
     NotFound,
     PermissionDenied,
 )
-from services.runtime.identity import Caller, TokenRevocation
 from services.users.domain import Users
-from services.users.store import ProfileStore
-
-
-def caller(role: str, tenant: str, user_id: str | None = None) -> Caller:
-    return Caller(user_id or str(uuid.uuid4()), tenant, role, "x@example.com", "jti", 2**40, "t")
-
-
-@pytest.fixture(scope="module")
-async def users(database_url: str, engine: AsyncEngine, redis: Redis) -> AsyncIterator[Users]:
-    migrate("users", database_url)
-    yield Users(ProfileStore(engine, redis), TokenRevocation(redis, 900))
+from tests.users.conftest import caller
 
 
 async def new_user(users: Users, tenant: str, role: str = "member", **extra: str) -> str:
@@ -73,15 +58,15 @@ async def test_create_validates_every_field(users: Users) -> None:
     assert fields == {"user.email", "user.first_name", "user.role"}
 
 
-async def test_duplicate_email_and_idempotent_retry(users: Users) -> None:
+async def test_idempotent_retry_and_a_taken_id(users: Users) -> None:
     tenant = str(uuid.uuid4())
     service = caller("service", tenant)
     fields = {"email": f"{uuid.uuid4().hex[:8]}@Example.com", "first_name": "A", "last_name": "B"}
     first = await users.create(service, fields, "", "req-1")
     again = await users.create(service, fields, "", "req-1")
     assert again.id == first.id
-    with pytest.raises(AlreadyExists):
-        await users.create(service, {**fields, "email": fields["email"].upper()}, "", "req-2")
+    with pytest.raises(AlreadyExists, match="id already exists"):
+        await users.create(service, {**fields, "id": first.id}, "", "req-2")
 
 
 async def test_only_the_service_identity_creates_profiles(users: Users) -> None:

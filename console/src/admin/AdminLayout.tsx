@@ -7,6 +7,7 @@ const LINKS = [
   ["invitations", "Invitations"],
   ["api-keys", "API keys"],
   ["workspaces", "Workspaces"],
+  ["webhooks", "Webhooks"],
   ["sagas", "Onboarding sagas"],
   ["health", "Mesh health"],
   ["audit", "Audit log"],

@@ -30,6 +30,16 @@ describe("ApiClient", () => {
     expect((init.headers as Record<string, string>).authorization).toBe("Bearer tok");
   });
 
+  it("uploads a file as the raw body, its name in the query", async () => {
+    const { client, fetchFn } = setup(() => json({ file: { id: "f1" } }));
+    const file = new Blob(["a,b\n1,2\n"], { type: "text/csv" });
+    await expect(client.upload("/api/v1/files", file, { name: "a b.csv" })).resolves.toEqual({ file: { id: "f1" } });
+    const [path, init] = fetchFn.mock.calls[0];
+    expect(path).toBe("/api/v1/files?name=a+b.csv");
+    expect(init.body).toBe(file);
+    expect((init.headers as Record<string, string>)["content-type"]).toBe("application/octet-stream");
+  });
+
   it("answers a 401 with one refresh and one retry", async () => {
     const { client, session, fetchFn } = setup((path, init) => {
       if (path === REFRESH_PATH) return json({ access_token: "new", expires_in: 900 });

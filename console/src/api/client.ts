@@ -10,6 +10,8 @@ export type Query = Record<string, string | number | boolean | string[] | undefi
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
+  /** A body sent as it is (a file's bytes), not as JSON. */
+  rawBody?: Blob;
   /** Ask for a cookie session (sign-in, sign-up, invitation, refresh, sign-out). */
   cookieSession?: boolean;
   signal?: AbortSignal;
@@ -54,6 +56,17 @@ export class ApiClient {
     return (text ? JSON.parse(text) : {}) as T;
   }
 
+  /** A client-streaming upload: the bytes are the request body, sent as the browser reads
+   * them (the gateway streams them on to the service in chunks). */
+  upload<T>(path: string, file: Blob, query?: Query): Promise<T> {
+    return this.call<T>("POST", path, { query, rawBody: file });
+  }
+
+  /** Bytes the API returns as they are (a file's content), not JSON. */
+  async blob(path: string): Promise<Blob> {
+    return (await this.send("GET", path, {})).blob();
+  }
+
   /** A server-streaming method: each message as it arrives. */
   async *stream<T>(path: string, body: unknown, signal?: AbortSignal): AsyncGenerator<T> {
     const response = await this.send("POST", path, { body, signal });
@@ -86,7 +99,8 @@ export class ApiClient {
 
   private async once(method: string, path: string, options: RequestOptions): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json" };
-    if (options.body !== undefined) headers["content-type"] = "application/json";
+    if (options.rawBody !== undefined) headers["content-type"] = "application/octet-stream";
+    else if (options.body !== undefined) headers["content-type"] = "application/json";
     const token = this.session.token;
     if (token) headers.authorization = `Bearer ${token}`;
     if (options.cookieSession) headers[SESSION_HEADER] = "cookie";
@@ -95,7 +109,7 @@ export class ApiClient {
         method,
         headers,
         credentials: "same-origin",
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
         signal: options.signal,
       });
     } catch (error) {

@@ -122,9 +122,17 @@ export async function triggerWorkflow(id: string, input: Record<string, unknown>
   return (await api.post<{ execution: Execution }>(`${one(id)}:trigger`, body)).execution;
 }
 
+export interface ExecutionsPage {
+  executions?: Execution[];
+  next_page_token?: string;
+}
+
+/** A page of a workflow's runs, newest first. */
+export const listExecutionsPage = (id: string, pageToken = "", pageSize = 50) =>
+  api.get<ExecutionsPage>(runs(id), { page_size: pageSize, page_token: pageToken });
+
 export async function listExecutions(id: string, pageSize = 50): Promise<Execution[]> {
-  const reply = await api.get<{ executions?: Execution[] }>(runs(id), { page_size: pageSize });
-  return reply.executions ?? [];
+  return (await listExecutionsPage(id, "", pageSize)).executions ?? [];
 }
 
 export async function getExecution(id: string, executionId: string): Promise<Execution> {

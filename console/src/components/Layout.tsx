@@ -21,6 +21,7 @@ export function Layout() {
         <nav aria-label="Main">
           <NavLink to="/bases">Bases</NavLink>
           <NavLink to="/workflows">Workflows</NavLink>
+          <NavLink to="/files">Files</NavLink>
           <NavLink to="/assistant">Assistant</NavLink>
           <NavLink to="/usage">Usage</NavLink>
           {isAdmin(principal) && <NavLink to="/admin">Team &amp; admin</NavLink>}

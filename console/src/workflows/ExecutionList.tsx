@@ -1,7 +1,7 @@
-// A workflow's runs, newest first. While any has not ended, the list looks again every
-// second; once all have ended, it stops.
-import { useQuery } from "@tanstack/react-query";
-import { listExecutions } from "../api/workflows";
+// A workflow's runs, newest first, a page at a time (older ones on demand). While any has
+// not ended, the list looks again every second; once all have ended, it stops.
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { listExecutionsPage } from "../api/workflows";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { ExecutionItem } from "./ExecutionItem";
 import { isActive, POLL_MS } from "./format";
@@ -14,11 +14,15 @@ interface Props {
 }
 
 export function ExecutionList({ workflowId, openId, canRetry }: Props) {
-  const runs = useQuery({
+  const pages = useInfiniteQuery({
     queryKey: ["executions", workflowId],
-    queryFn: () => listExecutions(workflowId),
-    refetchInterval: (query) => (query.state.data?.some(isActive) ? POLL_MS : false),
+    queryFn: ({ pageParam }) => listExecutionsPage(workflowId, pageParam),
+    initialPageParam: "",
+    getNextPageParam: (last) => last.next_page_token || undefined,
+    refetchInterval: (query) =>
+      query.state.data?.pages.some((p) => (p.executions ?? []).some(isActive)) ? POLL_MS : false,
   });
+  const runs = { ...pages, data: pages.data?.pages.flatMap((p) => p.executions ?? []) };
   return (
     <section aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
@@ -36,6 +40,11 @@ export function ExecutionList({ workflowId, openId, canRetry }: Props) {
           />
         ))}
       </ul>
+      {pages.hasNextPage && (
+        <button type="button" className="secondary" onClick={() => pages.fetchNextPage()} disabled={pages.isFetching}>
+          Older runs
+        </button>
+      )}
     </section>
   );
 }

@@ -85,6 +85,7 @@ class Event(_message.Message):
     WORKSPACE_MEMBER_FIELD_NUMBER: _builtins.int
     SERVICE_TOKEN_FIELD_NUMBER: _builtins.int
     FAULT_RULES_FIELD_NUMBER: _builtins.int
+    WEBHOOK_ENDPOINT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """A UUID, unique per event: the same event delivered twice carries the same id."""
     type: _builtins.str
@@ -144,13 +145,13 @@ class Event(_message.Message):
 
     @_builtins.property
     def file(self) -> Global___FileUploaded:
-        """file.uploaded"""
+        """file.uploaded
+        Fields 40-59: security-relevant actions, all recorded by the audit service.
+        """
 
     @_builtins.property
     def sign_in(self) -> Global___SignInActivity:
-        """Fields 40-59: security-relevant actions, all recorded by the audit service.
-
-        auth.signed_in, auth.sign_in_failed, auth.signed_out, auth.refresh_reuse_detected,
+        """auth.signed_in, auth.sign_in_failed, auth.signed_out, auth.refresh_reuse_detected,
         auth.password_changed
         """
 
@@ -182,6 +183,12 @@ class Event(_message.Message):
     def fault_rules(self) -> Global___FaultRulesSet:
         """faults.set"""
 
+    @_builtins.property
+    def webhook_endpoint(self) -> Global___WebhookEndpointChanged:
+        """webhook.endpoint.created, webhook.endpoint.updated, webhook.endpoint.deleted,
+        webhook.endpoint.secret_rotated, webhook.endpoint.disabled (audited)
+        """
+
     def __init__(
         self,
         *,
@@ -210,12 +217,13 @@ class Event(_message.Message):
         workspace_member: Global___WorkspaceMemberChanged | None = ...,
         service_token: Global___ServiceTokenActivity | None = ...,
         fault_rules: Global___FaultRulesSet | None = ...,
+        webhook_endpoint: Global___WebhookEndpointChanged | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "api_key", b"api_key", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "fault_rules", b"fault_rules", "field", b"field", "file", b"file", "invitation", b"invitation", "payload", b"payload", "permission", b"permission", "records", b"records", "service_token", b"service_token", "sign_in", b"sign_in", "table", b"table", "time", b"time", "user_access", b"user_access", "user_registered", b"user_registered", "workspace_member", b"workspace_member"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "api_key", b"api_key", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "fault_rules", b"fault_rules", "field", b"field", "file", b"file", "invitation", b"invitation", "payload", b"payload", "permission", b"permission", "records", b"records", "service_token", b"service_token", "sign_in", b"sign_in", "table", b"table", "time", b"time", "user_access", b"user_access", "user_registered", b"user_registered", "webhook_endpoint", b"webhook_endpoint", "workspace_member", b"workspace_member"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "api_key", b"api_key", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "fault_rules", b"fault_rules", "field", b"field", "file", b"file", "id", b"id", "invitation", b"invitation", "payload", b"payload", "permission", b"permission", "records", b"records", "request_id", b"request_id", "service_token", b"service_token", "sign_in", b"sign_in", "source", b"source", "source_ip", b"source_ip", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_access", b"user_access", "user_agent", b"user_agent", "user_registered", b"user_registered", "workspace_member", b"workspace_member"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "api_key", b"api_key", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "fault_rules", b"fault_rules", "field", b"field", "file", b"file", "id", b"id", "invitation", b"invitation", "payload", b"payload", "permission", b"permission", "records", b"records", "request_id", b"request_id", "service_token", b"service_token", "sign_in", b"sign_in", "source", b"source", "source_ip", b"source_ip", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_access", b"user_access", "user_agent", b"user_agent", "user_registered", b"user_registered", "webhook_endpoint", b"webhook_endpoint", "workspace_member", b"workspace_member"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field", "chat_turn", "execution", "file", "sign_in", "invitation", "api_key", "user_access", "permission", "workspace_member", "service_token", "fault_rules"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field", "chat_turn", "execution", "file", "sign_in", "invitation", "api_key", "user_access", "permission", "workspace_member", "service_token", "fault_rules", "webhook_endpoint"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
@@ -614,6 +622,55 @@ class FileUploaded(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FileUploaded: _TypeAlias = FileUploaded  # noqa: Y015
+
+@_typing.final
+class WebhookEndpointChanged(_message.Message):
+    """WebhookEndpointChanged: a tenant's webhook endpoint was created, changed, deleted, given a
+    new secret, or disabled by the mesh (it answered 410 Gone or kept failing). Never
+    carries a secret.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENDPOINT_ID_FIELD_NUMBER: _builtins.int
+    URL_FIELD_NUMBER: _builtins.int
+    EVENT_TYPES_FIELD_NUMBER: _builtins.int
+    ENABLED_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELDS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    endpoint_id: _builtins.str
+    """The endpoint's id."""
+    url: _builtins.str
+    """Its URL (after the change)."""
+    enabled: _builtins.bool
+    """Whether it is enabled (after the change)."""
+    reason: _builtins.str
+    """For webhook.endpoint.disabled: why ("gone" or "failing")."""
+    @_builtins.property
+    def event_types(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The event types it receives (after the change)."""
+
+    @_builtins.property
+    def changed_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """For webhook.endpoint.updated: the fields the change set."""
+
+    def __init__(
+        self,
+        *,
+        endpoint_id: _builtins.str = ...,
+        url: _builtins.str = ...,
+        event_types: _abc.Iterable[_builtins.str] | None = ...,
+        enabled: _builtins.bool = ...,
+        changed_fields: _abc.Iterable[_builtins.str] | None = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["changed_fields", b"changed_fields", "enabled", b"enabled", "endpoint_id", b"endpoint_id", "event_types", b"event_types", "reason", b"reason", "url", b"url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WebhookEndpointChanged: _TypeAlias = WebhookEndpointChanged  # noqa: Y015
 
 @_typing.final
 class SignInActivity(_message.Message):
