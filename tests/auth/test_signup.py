@@ -90,7 +90,11 @@ async def test_the_account_stands_when_users_is_away(
     assert [p.user_id for p in profiles.created] == [session.principal.user_id]
     assert await _count(engine, credentials, credentials.c.email == email) == 1
     async with engine.connect() as conn:
-        body = await conn.execute(sa.select(outbox.c.body).where(outbox.c.body.contains(email)))
+        body = await conn.execute(
+            sa.select(outbox.c.body).where(
+                outbox.c.body.contains(email), outbox.c.type == "user.registered"
+            )
+        )
         event = events.from_json(body.scalar_one())
     assert (event.user_registered.user_id, event.user_registered.email) == (
         session.principal.user_id,

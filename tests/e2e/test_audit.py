@@ -65,12 +65,31 @@ def tenant(mesh: Mesh) -> dict[str, Any]:
         headers={**bearer(token), **headers},
     )
     assert patched.status_code == 200, patched.text
-    wanted = {"auth.signed_in", "auth.sign_in_failed", "user.role_changed", "invitation.accepted"}
+    hook = mesh.http.post(
+        "/api/v1/webhooks/endpoints",
+        json={"url": "http://127.0.0.1:9/", "event_types": ["record.created"], "enabled": True},
+        headers={**bearer(token), **headers},
+    )
+    assert hook.status_code == 200, hook.text
+    wanted = {
+        "auth.signed_in",
+        "auth.sign_in_failed",
+        "user.role_changed",
+        "invitation.accepted",
+        "webhook.endpoint.created",
+    }
     eventually(lambda: wanted <= set(actions(mesh, token)), "the tenant's audit entries")
-    return {"token": token, "admin": admin, "member": member, "member_id": member_id}
+    endpoint_id = hook.json()["endpoint"]["id"]
+    return {
+        "token": token,
+        "admin": admin,
+        "member": member,
+        "member_id": member_id,
+        "endpoint_id": endpoint_id,
+    }
 
 
-def test_the_admin_sees_sign_ins_a_failed_one_and_a_role_change(
+def test_the_admin_sees_sign_ins_a_failed_one_a_role_change_and_a_webhook(
     mesh: Mesh, tenant: dict[str, Any]
 ) -> None:
     found = entries(mesh, tenant["token"], page_size=100)["entries"]
@@ -94,6 +113,11 @@ def test_the_admin_sees_sign_ins_a_failed_one_and_a_role_change(
     assert changed["details"]["previous_role"] == "member"
     assert changed["details"]["role"] == "viewer"
     assert changed["source_ip"] and changed["user_agent"] == AGENT
+    made = by_action["webhook.endpoint.created"][0]
+    assert made["resource"] == f"webhook_endpoint:{tenant['endpoint_id']}"
+    assert made["actor"]["id"] == admin_id and made["outcome"] == "success"
+    assert made["source_ip"] and made["user_agent"] == AGENT
+    assert made["details"]["url"] == "http://127.0.0.1:9/"
     # Another tenant's entries never show.
     assert {e["tenant_id"] for e in found} == {tenant["admin"]["principal"]["tenant_id"]}
 
