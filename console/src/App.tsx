@@ -2,6 +2,7 @@
 import { Navigate, Route, Routes } from "react-router";
 import { AdminLayout } from "./admin/AdminLayout";
 import { ApiKeysPage } from "./admin/ApiKeysPage";
+import { AuditPage } from "./admin/AuditPage";
 import { HealthPage } from "./admin/HealthPage";
 import { InvitationsPage } from "./admin/InvitationsPage";
 import { SagasPage } from "./admin/SagasPage";
@@ -59,6 +60,7 @@ export function App() {
           <Route path="webhooks" element={<WebhooksPage />} />
           <Route path="sagas" element={<SagasPage />} />
           <Route path="health" element={<HealthPage />} />
+          <Route path="audit" element={<AuditPage />} />
         </Route>
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.auth import audit_events
 from services.auth.listing import newest_first
 from services.auth.sessions import Session, Sessions
-from services.auth.store import api_keys, credential_by_id, digest
+from services.auth.store import api_keys, credential_by_id, digest, emit
 from services.runtime.clock import now
 from services.runtime.errors import NotFound, PermissionDenied, Unauthenticated, Violations, invalid
 from services.runtime.identity import Caller
@@ -98,6 +99,7 @@ class ApiKeys:
                 row = (
                     await conn.execute(api_keys.insert().values(**values).returning(api_keys))
                 ).one()
+                await emit(conn, audit_events.api_key("api_key.created", caller.tenant_id, row))
         except IntegrityError as exc:
             if request_id and (earlier := await self._by_request(caller, request_id)):
                 return earlier, ""  # a concurrent retry won the race
@@ -127,14 +129,17 @@ class ApiKeys:
         where = sa.and_(K.id == api_key_id, K.tenant_id == caller.tenant_id)
         if not (caller.is_admin or caller.is_service):
             where = sa.and_(where, K.user_id == caller.user_id)
+        stamp = now()
         async with self._engine.begin() as conn:
             update = (
                 api_keys.update()
                 .where(where)
-                .values(revoked_at=sa.func.coalesce(K.revoked_at, now()))
+                .values(revoked_at=sa.func.coalesce(K.revoked_at, stamp))
                 .returning(api_keys)
             )
             row = (await conn.execute(update)).first()
+            if row is not None and row.revoked_at == stamp:  # revoked now, not before
+                await emit(conn, audit_events.api_key("api_key.revoked", caller.tenant_id, row))
         if row is None:
             raise NotFound(f"API key {api_key_id} not found", reason="API_KEY_NOT_FOUND")
         return _from_row(row)

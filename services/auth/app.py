@@ -22,9 +22,11 @@ from services.auth.service_auth import ServiceAuth
 from services.auth.sessions import Sessions
 from services.auth.signin import Signin
 from services.auth.signup import Signup
+from services.auth.store import outbox
 from services.auth.throttle import LoginThrottle, ServiceTokenThrottle, SignInRate
 from services.auth.tokens import AccessTokens
 from services.runtime.config import Settings
+from services.runtime.event_spool import EventSpool
 from services.runtime.identity import TokenRevocation
 
 
@@ -39,6 +41,8 @@ class Auth:
     signin: Signin
     api_keys: ApiKeys
     invitations: Invitations
+    # Announces attempts that changed nothing (failed sign-ins, service tokens); main runs it.
+    spool: EventSpool
 
 
 def build(
@@ -53,11 +57,17 @@ def build(
     passwords = Passwords(cfg)
     sessions = Sessions(access, RefreshTokens(engine, cfg.refresh_token_ttl), profiles(access))
     invitations = Invitations(engine)
+    spool = EventSpool(engine, outbox)
     return Auth(
         keys=keys,
         access=access,
         service_auth=ServiceAuth(
-            engine, access, ServiceTokenThrottle.from_settings(redis, cfg), secret, sessions.admit
+            engine,
+            access,
+            ServiceTokenThrottle.from_settings(redis, cfg),
+            secret,
+            sessions.admit,
+            spool,
         ),
         sign_in_rate=SignInRate.from_settings(redis, cfg),
         sessions=sessions,
@@ -69,7 +79,9 @@ def build(
             sessions,
             LoginThrottle.from_settings(redis, cfg),
             TokenRevocation(redis, cfg.access_token_ttl),
+            spool,
         ),
         api_keys=ApiKeys(engine, sessions),
         invitations=invitations,
+        spool=spool,
     )

@@ -12,22 +12,13 @@ and per-name throttles hold whatever address is counted.
 
 from __future__ import annotations
 
+from services.runtime.origin import peer_host
 from services.runtime.wire import Ctx
 
 EXTERNAL_ADDRESS = "x-envoy-external-address"
 FORWARDED_FOR = "x-forwarded-for"
 # Longer values are cut: an address is never this long, and a key must stay small.
 MAX_LENGTH = 100
-
-
-def peer_host(peer: str) -> str:
-    """'ipv4:1.2.3.4:5678' -> '1.2.3.4'; 'ipv6:[::1]:5678' -> '::1'; else as given."""
-    kind, _, rest = peer.partition(":")
-    if kind == "ipv6" and rest.startswith("["):
-        return rest[1:].partition("]")[0]
-    if kind == "ipv4":
-        return rest.rpartition(":")[0] or rest
-    return peer
 
 
 def client_address(context: Ctx) -> str:

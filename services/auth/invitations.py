@@ -22,8 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.auth import audit_events
 from services.auth.listing import newest_first
-from services.auth.store import credential_by_email, digest, invitations
+from services.auth.store import credential_by_email, digest, emit, invitations
 from services.runtime.clock import now
 from services.runtime.errors import AlreadyExists, FailedPrecondition, NotFound, Violations
 from services.runtime.identity import ROLES, Caller
@@ -119,6 +120,8 @@ class Invitations:
                 row = (
                     await conn.execute(invitations.insert().values(**values).returning(invitations))
                 ).one()
+                made = audit_events.invitation("invitation.created", caller.tenant_id, row)
+                await emit(conn, made)
         except IntegrityError as exc:  # the tenant in a service token does not exist
             raise FailedPrecondition("the tenant does not exist", reason="TENANT_UNKNOWN") from exc
         return _from_row(row), token
@@ -158,6 +161,8 @@ class Invitations:
                 return current  # revoking twice changes nothing
             update = invitations.update().where(where).values(revoked_at=now())
             row = (await conn.execute(update.returning(invitations))).one()
+            revoked = audit_events.invitation("invitation.revoked", caller.tenant_id, row)
+            await emit(conn, revoked)
         return _from_row(row)
 
     async def peek(self, token: str) -> Invitation:
@@ -187,3 +192,9 @@ class Invitations:
             .where(INV.id == row.id)
             .values(accepted_at=now(), accepted_user_id=user_id)
         )
+        # The new account accepts: it is the actor (the call carries no token yet).
+        actor = audit_events.user_actor(user_id, row.role)
+        accepted = audit_events.invitation(
+            "invitation.accepted", row.tenant_id, row, user_id, actor=actor
+        )
+        await emit(conn, accepted)

@@ -29,6 +29,8 @@ async def register(server: grpc.aio.Server, deps: Deps) -> None:
     )
     # Publishes user.registered (and other outbox events) to the mesh's event stream.
     deps.run_in_background(events.relay(deps.db, deps.redis, outbox))
+    # Writes the events of failed sign-ins and service tokens, off their requests' path.
+    deps.run_in_background(auth.spool.run())
 
 
 def main() -> None:

@@ -14,8 +14,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tablemesh.events.v1.events_pb2 import Event
 
-from services.auth.store import digest, refresh_tokens
+from services.auth import audit_events
+from services.auth.store import digest, emit, refresh_tokens
 from services.runtime.clock import now
 from services.runtime.errors import Unauthenticated
 
@@ -36,10 +38,14 @@ class RefreshTokens:
         self._engine = engine
         self._ttl = ttl
 
-    async def issue(self, user_id: str, tenant_id: str) -> str:
-        """The first token of a new family (a new session)."""
+    async def issue(self, user_id: str, tenant_id: str, *announce: Event) -> str:
+        """The first token of a new family (a new session), announced by `announce` in the
+        same transaction."""
         async with self._engine.begin() as conn:
-            return await self._insert(conn, user_id, tenant_id, str(uuid.uuid4()))
+            token = await self._insert(conn, user_id, tenant_id, str(uuid.uuid4()))
+            for event in announce:
+                await emit(conn, event)
+            return token
 
     async def _insert(
         self, conn: AsyncConnection, user_id: str, tenant_id: str, family_id: str
@@ -72,6 +78,15 @@ class RefreshTokens:
                 )
             if row.rotated_at is not None:
                 await self._revoke(conn, T.family_id == row.family_id)
+                reused = audit_events.sign_in(
+                    "auth.refresh_reuse_detected",
+                    row.tenant_id,
+                    row.user_id,
+                    "",
+                    "refresh_token",
+                    reason="REFRESH_REUSED",
+                )
+                await emit(conn, reused)
             elif row.expires_at <= now():
                 raise Unauthenticated(
                     "the refresh token has expired; sign in again", reason="REFRESH_EXPIRED"
@@ -95,9 +110,11 @@ class RefreshTokens:
             row = (await conn.execute(query)).first()
         return (row.family_id, row.user_id) if row else None
 
-    async def revoke_family(self, family_id: str) -> None:
+    async def revoke_family(self, family_id: str, *announce: Event) -> None:
         async with self._engine.begin() as conn:
             await self._revoke(conn, T.family_id == family_id)
+            for event in announce:
+                await emit(conn, event)
 
     async def revoke_user(self, user_id: str, conn: AsyncConnection | None = None) -> None:
         """Ends every session of a user (after a password change)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tablemesh.events.v1.events_pb2 import Event
+
 from services.auth.profiles import Profiles
 from services.auth.refresh import RefreshTokens
 from services.auth.store import Credential
@@ -48,7 +50,8 @@ class Sessions:
             status.role or credential.role,
         )
 
-    async def start(self, who: Principal) -> Session:
-        """A new session: an access token and the first refresh token of a new family."""
-        refresh_token = await self.refresh.issue(who.user_id, who.tenant_id)
+    async def start(self, who: Principal, *announce: Event) -> Session:
+        """A new session: an access token and the first refresh token of a new family
+        (written with the events that announce it)."""
+        refresh_token = await self.refresh.issue(who.user_id, who.tenant_id, *announce)
         return Session(who, await self.access.sign(who), refresh_token)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tablemesh.events.v1.events_pb2 import UserRegistered
 
+from services.auth import audit_events
 from services.auth.invitations import Invitations
 from services.auth.passwords import Passwords, check_password
 from services.auth.profiles import NewProfile, Profiles
@@ -137,7 +138,11 @@ class Signup:
             raise
         profile = NewProfile(who.user_id, who.tenant_id, who.email, first, last, who.role)
         await make_profile_now(self._sessions.profiles, profile)
-        return await self._sessions.start(who)
+        # The new account's first session is its first sign-in (audited like a login).
+        signed_in = audit_events.sign_in(
+            "auth.signed_in", who.tenant_id, who.user_id, who.email, via, who.role
+        )
+        return await self._sessions.start(who, signed_in)
 
 
 async def make_profile_now(profiles: Profiles, profile: NewProfile) -> None:

@@ -1,4 +1,4 @@
-"""The `tablemesh` command: up, status, down, logs, trace, gateway, mcp-stdio."""
+"""The `tablemesh` command: up, status, down, logs, trace, gateway, mcp-stdio, faults, audit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import typer
 from rich.console import Console
 
-from services.launcher import background, faults_cli, report, secret, trace_view
+from services.launcher import audit_cli, background, faults_cli, report, secret, trace_view
 from services.launcher import state as statefile
 from services.launcher.layout import layout
 from services.launcher.logs import follow, tail
@@ -23,6 +23,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Run the tabl
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 app.add_typer(faults_cli.app, name="faults")
+app.add_typer(audit_cli.app, name="audit")
 
 
 # Runs before every command: settings (read lazily) then always find a service secret,

@@ -7,6 +7,7 @@ services only act on them when the mesh runs with TABLEMESH_FAULT_INJECTION=true
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,8 @@ async def _apply(rules: list[dict[str, Any]] | None) -> str | None:
     redis = create_redis(_redis_url())
     try:
         if rules is not None:
-            await set_rules(redis, rules)
+            # The operator's login name stands for who set them in the audit log.
+            await set_rules(redis, rules, actor=f"operator:{getpass.getuser()}")
         raw = await redis.get(RULES_KEY)
         return str(raw) if raw else None
     finally:

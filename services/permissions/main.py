@@ -11,13 +11,16 @@ from tablemesh.permissions.v1 import permissions_service_pb2_grpc as pb_grpc
 
 from services.permissions.domain import Permissions
 from services.permissions.servicer import PermissionsServicer
-from services.permissions.store import PermissionStore
+from services.permissions.store import PermissionStore, outbox
+from services.runtime import events
 from services.runtime.server import Deps, run
 
 
 def register(server: grpc.aio.Server, deps: Deps) -> None:
     permissions = Permissions(PermissionStore(deps.db))
     pb_grpc.add_PermissionsServiceServicer_to_server(PermissionsServicer(permissions), server)
+    # Grants and revocations go to the bus (the audit log records them).
+    deps.run_in_background(events.relay(deps.db, deps.redis, outbox))
 
 
 def main() -> None:

@@ -9,8 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tablemesh.events.v1.events_pb2 import Event, PermissionChanged
 
 from services.permissions.model import Permission
+from services.runtime import events
 
 metadata = sa.MetaData(schema="permissions")
 UUID = postgresql.UUID(as_uuid=False)
@@ -34,6 +36,18 @@ grant_requests = sa.Table(
     sa.Column("entry_id", UUID),
 )
 FIELDS = [f.name for f in fields(Permission)]
+# Grants and revocations announce themselves in their transaction (the audit log).
+outbox = events.outbox_table(metadata)
+
+
+def changed_event(type_: str, entry: Any) -> Event:
+    changed = PermissionChanged(
+        resource=entry.resource,
+        subject=entry.subject,
+        relation=entry.role or entry.action,
+        effect=entry.effect,
+    )
+    return events.new_event(type_, str(entry.tenant_id), "permissions", permission=changed)
 
 
 def _entry(row: Any) -> Permission:
@@ -115,6 +129,7 @@ class PermissionStore:
         if row is None:
             values = {name: getattr(new, name) for name in FIELDS}
             await conn.execute(entries.insert().values(**values))
+            await events.emit(conn, outbox, changed_event("permission.granted", new))
             return new
         existing = _entry(row)
         if existing.role == new.role:
@@ -127,6 +142,7 @@ class PermissionStore:
                 .returning(*entries.c)
             )
         ).one()
+        await events.emit(conn, outbox, changed_event("permission.granted", changed))
         return _entry(changed)
 
     async def revoke(self, tenant_id: str, entry_id: str, when: datetime) -> None:
@@ -134,18 +150,23 @@ class PermissionStore:
             entries.update()
             .where(_live(tenant_id), entries.c.id == entry_id)
             .values(revoked_at=when, updated_at=when)
+            .returning(*entries.c)
         )
         async with self._engine.begin() as conn:
-            await conn.execute(query)
+            gone = (await conn.execute(query)).all()
+            await events.emit(conn, outbox, *(changed_event("permission.revoked", r) for r in gone))
 
     async def revoke_resource(self, tenant_id: str, resource: str, when: datetime) -> int:
         query = (
             entries.update()
             .where(_live(tenant_id), entries.c.resource == resource)
             .values(revoked_at=when, updated_at=when)
+            .returning(*entries.c)
         )
         async with self._engine.begin() as conn:
-            return int((await conn.execute(query)).rowcount)
+            gone = (await conn.execute(query)).all()
+            await events.emit(conn, outbox, *(changed_event("permission.revoked", r) for r in gone))
+        return len(gone)
 
     async def page(
         self,

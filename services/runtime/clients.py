@@ -19,7 +19,7 @@ import structlog
 from google.protobuf import descriptor_pool
 from opentelemetry import trace
 
-from services.runtime import method_policy, registry, tracing
+from services.runtime import method_policy, origin, registry, tracing
 from services.runtime.identity import maybe_caller
 
 DEFAULT_TIMEOUT = 5.0
@@ -78,6 +78,7 @@ def outgoing_metadata(token: str | None = None) -> list[tuple[str, str]]:
     request_id = structlog.contextvars.get_contextvars().get("request_id")
     if request_id:
         metadata.append(("x-request-id", str(request_id)))
+    metadata.extend(origin.outgoing())
     carrier: dict[str, str] = {}
     tracing.inject(carrier)
     metadata.extend(carrier.items())

@@ -255,6 +255,16 @@ class Settings(VarSettings):
     # Seconds between a worker's looks for due messages (an event in the same process
     # wakes it at once).
     webhooks_poll_interval: float = var(1.0, ge=0.05, le=600)
+    # --- The audit log (the audit service) ---
+    # The Ed25519 key that signs the audit log's tree heads: 32 random bytes, base64 (no
+    # default: `tablemesh up` keeps one in var/audit-signing-key). The audit service
+    # refuses to start without it, and `tablemesh audit verify` checks heads with it.
+    audit_signing_key: Secret | None = var(None)
+    # Days an audit entry keeps its details; older entries keep only their hash and
+    # sequence (what verification needs), and are still counted in the tree.
+    audit_retention_days: float = var(365.0, gt=0, le=36500)
+    # Seconds between signed tree heads (a head is signed only when the log grew).
+    audit_sign_interval: float = var(5.0, ge=0.1, le=86400)
     # Lets services inject the faults in Redis key tablemesh:faults (chaos drills, tests);
     # never switch it on in production.
     fault_injection: bool = var(False)

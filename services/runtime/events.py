@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tablemesh.events.v1.events_pb2 import Actor, ActorKind, Event
 
-from services.runtime import clock, logs
+from services.runtime import clock, logs, origin
 from services.runtime.background import poll_forever
 from services.runtime.identity import maybe_caller
 from services.runtime.pg_listen import Listener, notify
@@ -93,6 +93,7 @@ def new_event(
     """An event of the current request (its actor and request id unless given), with one
     payload field set, e.g. `new_event("base.created", t, "airtable", base=BaseChanged(...))`."""
     request_id = structlog.contextvars.get_contextvars().get("request_id", "")
+    came_from = origin.current()
     event = Event(
         id=str(uuid.uuid4()),
         type=type_,
@@ -100,6 +101,8 @@ def new_event(
         actor=actor if actor is not None else current_actor(),
         source=source,
         request_id=request_id,
+        source_ip=came_from.source_ip,
+        user_agent=came_from.user_agent,
         **payload,
     )
     event.time.FromDatetime(clock.now())

@@ -80,11 +80,31 @@ def parse_rules(raw: str) -> list[Rule]:
     return rules
 
 
-async def set_rules(redis: Redis, rules: list[dict[str, Any]]) -> None:
-    """Replaces the mesh's fault rules (after checking them) and forgets who saw `once`."""
+async def set_rules(
+    redis: Redis, rules: list[dict[str, Any]], actor: str = "", stream: str = ""
+) -> None:
+    """Replaces the mesh's fault rules (after checking them) and forgets who saw `once`.
+
+    The rules and the `faults.set` event announcing them (the audit log records it) are
+    written in one Redis transaction (MULTI/EXEC): the rules live in Redis, not in any
+    service's database, so the event goes straight onto the stream instead of an outbox.
+    It belongs to no tenant: fault rules are the mesh operator's. `stream` is the mesh's
+    event stream unless a test names its own."""
     raw = json.dumps(rules)
     parse_rules(raw)
-    await redis.set(RULES_KEY, raw)
+    # Imported here: the events module pulls SQLAlchemy, which the rules' readers need not.
+    from tablemesh.events.v1.events_pb2 import Actor, ActorKind, FaultRulesSet
+
+    from services.runtime import events
+
+    who = Actor(kind=ActorKind.ACTOR_KIND_SERVICE, id=actor or "operator", role="operator")
+    payload = FaultRulesSet(key=RULES_KEY, rule_count=len(rules), rules=raw)
+    event = events.new_event("faults.set", "", "launcher", actor=who, fault_rules=payload)
+    fields = {"id": event.id, "type": event.type, "event": events.to_json(event)}
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(RULES_KEY, raw)
+        pipe.xadd(stream or events.STREAM, fields, maxlen=events.STREAM_MAXLEN, approximate=True)  # type: ignore[arg-type]
+        await pipe.execute()
     async for key in redis.scan_iter(match=f"{SEEN_PREFIX}*", count=500):
         await redis.delete(key)
 

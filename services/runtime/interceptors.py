@@ -20,7 +20,7 @@ import grpc
 import structlog
 from grpc_status import rpc_status
 
-from services.runtime import failures, logs, metrics, path_ids, registry, tracing
+from services.runtime import failures, logs, metrics, origin, path_ids, registry, tracing
 from services.runtime.call_counter import GATEWAY_HEADER, calls
 from services.runtime.clients import incoming_deadline
 from services.runtime.errors import DomainError, Unauthenticated, invalid
@@ -142,6 +142,7 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
             limit = MAX_CHARS["request_id"]
             raise invalid("x-request-id", f"must be at most {limit} characters")
         structlog.contextvars.bind_contextvars(request_id=request_id, method=method)
+        origin.set_current(origin.of_metadata(metadata, context.peer() or ""))
         token = bearer_token(metadata)
         caller = None
         if not registry.is_public(method):
@@ -265,3 +266,4 @@ class MeshInterceptor(grpc.aio.ServerInterceptor):
         )
         structlog.contextvars.unbind_contextvars("request_id", "method", "user_id", "tenant_id")
         set_caller(None)
+        origin.set_current(origin.NOWHERE)

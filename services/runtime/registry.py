@@ -81,6 +81,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("permissions", 8012, ("tablemesh.permissions.v1.PermissionsService",)),
     ServiceSpec("notifications", 8013, ("tablemesh.notifications.v1.NotificationsService",)),
     ServiceSpec("webhooks", 8014, ("tablemesh.webhooks.v1.WebhooksService",)),
+    ServiceSpec("audit", 8015, ("tablemesh.audit.v1.AuditService",)),
 )
 
 BY_NAME = {spec.name: spec for spec in SERVICES}

@@ -10,7 +10,9 @@ import re
 import uuid
 from typing import Any
 
-from services.runtime import pagination
+from tablemesh.events.v1.events_pb2 import Event, UserAccessChanged
+
+from services.runtime import events, pagination
 from services.runtime.clock import now
 from services.runtime.errors import FailedPrecondition, NotFound, PermissionDenied, Violations
 from services.runtime.identity import Caller, TokenRevocation
@@ -55,6 +57,24 @@ def loses_access(before: Profile, changes: dict[str, Any]) -> bool:
         return True
     new_role = changes.get("role", before.role)
     return ROLE_RANK.get(new_role, 0) < ROLE_RANK.get(before.role, 0)
+
+
+def access_event(type_: str, profile: Profile, previous_role: str) -> Event:
+    changed = UserAccessChanged(
+        user_id=profile.id, email=profile.email, previous_role=previous_role, role=profile.role
+    )
+    return events.new_event(type_, profile.tenant_id, "users", user_access=changed)
+
+
+def access_events(before: Profile, after: Profile) -> list[Event]:
+    """What an update changed of the user's access: role, or active or not."""
+    found = []
+    if after.role != before.role:
+        found.append(access_event("user.role_changed", after, before.role))
+    if after.is_active != before.is_active:
+        kind = "user.reactivated" if after.is_active else "user.deactivated"
+        found.append(access_event(kind, after, before.role))
+    return found
 
 
 class Users:
@@ -188,7 +208,9 @@ class Users:
             if name in changes:
                 changes[name] = str(changes[name]).strip()
         changes["updated_at"] = now()
-        updated = await self.store.update(target.id, changes)
+        updated = await self.store.update(
+            target.id, changes, lambda after: access_events(target, after)
+        )
         assert updated is not None
         # After the change: a token refreshed in between still has the old grant.
         if loses_access(target, changes):
@@ -202,7 +224,9 @@ class Users:
             raise FailedPrecondition("you cannot delete your own account", reason="SELF_DELETE")
         stamp = now()
         deleted = await self.store.update(
-            target.id, {"deleted_at": stamp, "is_active": False, "updated_at": stamp}
+            target.id,
+            {"deleted_at": stamp, "is_active": False, "updated_at": stamp},
+            lambda after: [access_event("user.deleted", after, target.role)],
         )
         assert deleted is not None
         await self.revocation.revoke_user(target.id)

@@ -9,13 +9,14 @@ import services.runtime.no_rich  # noqa: F401
 import grpc
 from tablemesh.users.v1 import users_service_pb2_grpc as pb_grpc
 
+from services.runtime import events
 from services.runtime.identity import TokenRevocation
 from services.runtime.server import Deps, run
 from services.runtime.subscriptions import consumer_name
 from services.users import registrations
 from services.users.domain import Users
 from services.users.servicer import UsersServicer
-from services.users.store import ProfileStore
+from services.users.store import ProfileStore, outbox
 
 
 def register(server: grpc.aio.Server, deps: Deps) -> None:
@@ -25,6 +26,8 @@ def register(server: grpc.aio.Server, deps: Deps) -> None:
     # The profiles of accounts auth registered (see registrations.py).
     made = registrations.subscription(deps.redis, users, consumer_name("users"))
     deps.run_in_background(made.run())
+    # Role changes, deactivations and deletions go to the bus (the audit log records them).
+    deps.run_in_background(events.relay(deps.db, deps.redis, outbox))
 
 
 def main() -> None:

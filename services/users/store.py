@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -12,10 +13,15 @@ from redis.asyncio import Redis
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tablemesh.events.v1.events_pb2 import Event
 
+from services.runtime import events
 from services.runtime.errors import AlreadyExists
 from services.runtime.tracked_cache import MISSING, TrackedCache
 from services.users.model import ListQuery, Profile, Stats
+
+# The events a change announces, from the profile as it is after it.
+Announce = Callable[[Profile], list[Event]]
 
 metadata = sa.MetaData(schema="users")
 profiles = sa.Table(
@@ -48,6 +54,8 @@ profiles = sa.Table(
 PROFILE_FIELDS = [f.name for f in fields(Profile)]
 CACHE_TTL = 300
 CACHE_PREFIX = "users:profile:"
+# Events written with the change they announce (role changes, deactivation, deletion).
+outbox = events.outbox_table(metadata)
 
 
 def _row_to_profile(row: Any) -> Profile:
@@ -218,7 +226,11 @@ class ProfileStore:
             raise AlreadyExists("a user with this id already exists", reason="USER_EXISTS") from exc
         return profile
 
-    async def update(self, user_id: str, changes: dict[str, Any]) -> Profile | None:
+    async def update(
+        self, user_id: str, changes: dict[str, Any], announce: Announce | None = None
+    ) -> Profile | None:
+        """Applies the changes; `announce` makes the events of the updated profile, which
+        are written in the same transaction."""
         query = (
             profiles.update()
             .where(profiles.c.id == user_id)
@@ -227,6 +239,8 @@ class ProfileStore:
         )
         async with self._engine.begin() as conn:
             row = (await conn.execute(query)).first()
+            if row is not None and announce is not None:
+                await events.emit(conn, outbox, *announce(_row_to_profile(row)))
         await self.forget(user_id)
         return _row_to_profile(row) if row else None
 

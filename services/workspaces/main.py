@@ -9,6 +9,7 @@ import services.runtime.no_rich  # noqa: F401
 import grpc
 from tablemesh.workspaces.v1 import workspaces_service_pb2_grpc as pb_grpc
 
+from services.runtime import events
 from services.runtime.server import Deps, run
 from services.runtime.service_identity import ServiceTokens
 from services.workspaces.access import Access
@@ -16,7 +17,7 @@ from services.workspaces.domain import Workspaces
 from services.workspaces.lookups import Lookups
 from services.workspaces.members import Bases, Members
 from services.workspaces.servicer import WorkspacesServicer
-from services.workspaces.store import WorkspaceStore
+from services.workspaces.store import WorkspaceStore, outbox
 
 
 def register(server: grpc.aio.Server, deps: Deps) -> None:
@@ -29,6 +30,8 @@ def register(server: grpc.aio.Server, deps: Deps) -> None:
         workspaces, Members(workspaces, lookups), Bases(workspaces, store, lookups)
     )
     pb_grpc.add_WorkspacesServiceServicer_to_server(servicer, server)
+    # Member changes go to the bus (the audit log records them).
+    deps.run_in_background(events.relay(deps.db, deps.redis, outbox))
 
 
 def main() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from services.runtime import clock, pagination
+from tablemesh.events.v1.events_pb2 import WorkspaceMemberChanged
+
+from services.runtime import clock, events, pagination
 from services.runtime.errors import FailedPrecondition, NotFound, Violations, invalid
 from services.runtime.identity import Caller
 from services.runtime.validation import check_uuid
@@ -43,7 +45,11 @@ class Members:
         v.raise_if_any()
         workspace = await self.workspaces.authorize(caller, workspace_id, "admin")
         await self.lookups.require_user(user_id)
-        return await self.access.grant(workspace.id, user_id, role, request_id)
+        before = await self.access.member(workspace.id, user_id)
+        added = await self.access.grant(workspace.id, user_id, role, request_id)
+        if before is None or before.role != added.role:
+            await self._announce(caller, "member_added", workspace.id, user_id, role, before)
+        return added
 
     async def list_page(
         self, caller: Caller, workspace_id: str, requested_size: int, page_token: str
@@ -91,7 +97,9 @@ class Members:
             return member
         if role != "owner":
             await self._keep_an_owner(workspace.id, member)
-        return await self.access.grant(workspace.id, user_id, role, "")
+        changed = await self.access.grant(workspace.id, user_id, role, "")
+        await self._announce(caller, "member_changed", workspace.id, user_id, role, member)
+        return changed
 
     async def remove(self, caller: Caller, workspace_id: str, user_id: str) -> None:
         v = Violations()
@@ -103,6 +111,28 @@ class Members:
             return
         await self._keep_an_owner(workspace.id, member)
         await self.access.revoke(member.permission_id)
+        await self._announce(caller, "member_removed", workspace.id, user_id, "", member)
+
+    async def _announce(
+        self,
+        caller: Caller,
+        what: str,
+        workspace_id: str,
+        user_id: str,
+        role: str,
+        before: Member | None,
+    ) -> None:
+        changed = WorkspaceMemberChanged(
+            workspace_id=workspace_id,
+            user_id=user_id,
+            role=role,
+            previous_role=before.role if before else "",
+        )
+        await self.workspaces.store.announce(
+            events.new_event(
+                f"workspace.{what}", caller.tenant_id, "workspaces", workspace_member=changed
+            )
+        )
 
 
 class Bases:

@@ -9,7 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tablemesh.events.v1.events_pb2 import Event
 
+from services.runtime import events
 from services.workspaces.model import LinkedBase, Workspace
 
 metadata = sa.MetaData(schema="workspaces")
@@ -52,9 +54,17 @@ def _after(columns: tuple[Any, Any], after: Key) -> sa.ColumnElement[bool]:
     return sa.tuple_(*columns) > bound
 
 
+# Member changes: made in the permissions service, announced here once it accepted them.
+outbox = events.outbox_table(metadata)
+
+
 class WorkspaceStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    async def announce(self, *announced: Event) -> None:
+        """Events of changes made outside this schema (members live in permissions)."""
+        await events.emit_alone(self._engine, outbox, *announced)
 
     async def get(self, tenant_id: str, workspace_id: str) -> Workspace | None:
         """The tenant's workspace by id, deleted ones included."""

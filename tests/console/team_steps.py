@@ -4,6 +4,7 @@ browser, a member's password, sign-out, and another tenant who sees none of it."
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Page, expect
 
@@ -147,3 +148,26 @@ def sees_only_own_tenant(other: Page, others: list[str]) -> None:
     expect(other.locator("table.list tbody tr")).to_have_count(1)
     for address in others:
         expect(other.get_by_text(address)).to_have_count(0)
+
+
+def audit_log(admin: Page, member_email: str, screenshot: Screenshot) -> None:
+    """The admin's audit log shows the member's role change (recorded from the event bus
+    moments after it, so the page is reloaded until it is there), and filters by action."""
+    admin.get_by_role("navigation", name="Team and admin").get_by_role(
+        "link", name="Audit log"
+    ).click()
+    expect(admin.get_by_role("heading", name="Audit log")).to_be_visible()
+    admin.get_by_label("Action").fill("user.role_changed")
+    admin.get_by_role("button", name="Apply filters").click()
+    rows = admin.get_by_role("row").filter(has_text="user.role_changed")
+    deadline = time.monotonic() + 30
+    while rows.count() == 0 and time.monotonic() < deadline:
+        admin.get_by_label("Action").fill("user.")
+        admin.get_by_role("button", name="Apply filters").click()
+        admin.get_by_label("Action").fill("user.role_changed")
+        admin.get_by_role("button", name="Apply filters").click()
+        admin.wait_for_timeout(300)
+    expect(rows.first).to_be_visible()
+    expect(rows.first).to_contain_text("success")
+    expect(admin.get_by_role("row").filter(has_text="auth.signed_in")).to_have_count(0)
+    screenshot("admin-audit", admin)

@@ -55,6 +55,7 @@ def test_main_pages_have_no_serious_accessibility_violations(new_context: NewCon
         ("/admin/webhooks", page.get_by_label("Endpoint URL")),
         ("/admin/sagas", page.get_by_text("user_onboarding for")),
         ("/admin/health", page.get_by_role("cell", name="airtable")),
+        ("/admin/audit", page.get_by_role("cell", name="auth.signed_in")),
     ]:
         page.goto(path)
         expect(ready.first).to_be_visible()

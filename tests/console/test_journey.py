@@ -107,6 +107,7 @@ def test_console_journey(
     team_steps.change_password(member, member_email, screenshot)
     usage_steps.own_usage(member, screenshot)
     team_steps.manage_member(admin, member_email, screenshot)
+    team_steps.audit_log(admin, member_email, screenshot)
     usage_steps.team_usage(admin, screenshot)
     workflows_steps.viewer_reads_only(member, screenshot)  # manage_member made them a viewer
     team_steps.sign_out(admin, admin_email, screenshot)

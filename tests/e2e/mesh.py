@@ -192,6 +192,8 @@ def mesh_env(var_dir: Path, database_url: str, redis_url: str, offset: int) -> d
             "TABLEMESH_WEBHOOKS_TIMEOUT": "3",
             "TABLEMESH_WEBHOOKS_LEASE_SECONDS": "1",
             "TABLEMESH_WEBHOOKS_POLL_INTERVAL": "0.2",
+            # Audit tree heads signed twice a second, so a test soon finds its entries signed.
+            "TABLEMESH_AUDIT_SIGN_INTERVAL": "0.5",
         }
     )
     return env

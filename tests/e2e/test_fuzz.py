@@ -41,7 +41,8 @@ EXAMPLES_PER_ROUTE = 10
 # delivery, saga progress, budget holds expiring, the analytics' rollups of events and API
 # calls, which count every request, refused ones too): they would tell of work the refused
 # request did not do. Sagas are counted, not hashed. A client's own figures
-# (platform.client_daily) are written by the request itself, and are checked.
+# (platform.client_daily) are written by the request itself, and are checked. The audit
+# log records sign-ins and refusals from the event bus, after the request answered.
 COUNTED_ONLY = {"saga.sagas"}
 BACKGROUND = {
     "notifications.outbox",
@@ -52,6 +53,7 @@ BACKGROUND = {
     # An endpoint's messages and attempts come from events, delivered in the background.
     "webhooks.messages",
     "webhooks.attempts",
+    "audit.entries",
 }
 
 schema = schemathesis.openapi.from_dict(build())

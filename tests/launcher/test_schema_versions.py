@@ -28,7 +28,7 @@ def new_database(database_url: str) -> Iterator[str]:
 
 def test_the_newest_revision_is_the_one_nothing_builds_on() -> None:
     assert heads("airtable") == {"airtable_0003"}
-    assert heads("users") == {"users_0001"}
+    assert heads("users") == {"users_0003"}
 
 
 async def test_only_schemas_at_their_newest_revision_count(new_database: str) -> None:

@@ -10,6 +10,7 @@ const LINKS = [
   ["webhooks", "Webhooks"],
   ["sagas", "Onboarding sagas"],
   ["health", "Mesh health"],
+  ["audit", "Audit log"],
 ] as const;
 
 export function AdminLayout() {

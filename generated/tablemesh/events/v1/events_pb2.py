@@ -24,39 +24,76 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from tablemesh.events.v1 import audited_pb2 as tablemesh_dot_events_dot_v1_dot_audited__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n tablemesh/events/v1/events.proto\x12\x13tablemesh.events.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x05\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12)\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x1a.tablemesh.events.v1.Actor\x12(\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12>\n\x0fuser_registered\x18\n \x01(\x0b\x32#.tablemesh.events.v1.UserRegisteredH\x00\x12\x36\n\x07records\x18\x0b \x01(\x0b\x32#.tablemesh.events.v1.RecordsChangedH\x00\x12\x30\n\x04\x62\x61se\x18\x0c \x01(\x0b\x32 .tablemesh.events.v1.BaseChangedH\x00\x12\x32\n\x05table\x18\r \x01(\x0b\x32!.tablemesh.events.v1.TableChangedH\x00\x12\x32\n\x05\x66ield\x18\x0e \x01(\x0b\x32!.tablemesh.events.v1.FieldChangedH\x00\x12;\n\tchat_turn\x18\x14 \x01(\x0b\x32&.tablemesh.events.v1.ChatTurnCompletedH\x00\x12;\n\texecution\x18\x1e \x01(\x0b\x32&.tablemesh.events.v1.ExecutionFinishedH\x00\x12\x31\n\x04\x66ile\x18\x1f \x01(\x0b\x32!.tablemesh.events.v1.FileUploadedH\x00\x12G\n\x10webhook_endpoint\x18< \x01(\x0b\x32+.tablemesh.events.v1.WebhookEndpointChangedH\x00\x42\t\n\x07payload\"O\n\x05\x41\x63tor\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.tablemesh.events.v1.ActorKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"r\n\x0eUserRegistered\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x12\n\nfirst_name\x18\x04 \x01(\t\x12\x11\n\tlast_name\x18\x05 \x01(\t\x12\x0b\n\x03via\x18\x06 \x01(\t\"|\n\x0eRecordsChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x12\n\ntable_name\x18\x03 \x01(\t\x12\x33\n\x07records\x18\x04 \x03(\x0b\x32\".tablemesh.events.v1.ChangedRecord\"\x8e\x01\n\rChangedRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x30\n\x0fprevious_fields\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x16\n\x0e\x63hanged_fields\x18\x04 \x03(\t\",\n\x0b\x42\x61seChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"?\n\x0cTableChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"_\n\x0c\x46ieldChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x10\n\x08\x66ield_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0c\n\x04type\x18\x05 \x01(\t\"\xe3\x01\n\x11\x43hatTurnCompleted\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x15\n\rgen_ai_system\x18\x02 \x01(\t\x12\x1c\n\x14gen_ai_request_model\x18\x03 \x01(\t\x12\x1d\n\x15gen_ai_response_model\x18\x04 \x01(\t\x12\x14\n\x0cinput_tokens\x18\x05 \x01(\x03\x12\x15\n\routput_tokens\x18\x06 \x01(\x03\x12\x10\n\x08\x63ost_usd\x18\x07 \x01(\x01\x12\x13\n\x0bmodel_calls\x18\x08 \x01(\x05\x12\x12\n\ntool_calls\x18\t \x01(\x05\"\x8a\x01\n\x11\x45xecutionFinished\x12\x13\n\x0bworkflow_id\x18\x01 \x01(\t\x12\x15\n\rworkflow_name\x18\x02 \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x14\n\x0ctrigger_type\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"z\n\x0c\x46ileUploaded\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\textension\x18\x03 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t\x12\x12\n\nsize_bytes\x18\x05 \x01(\x03\x12\x0e\n\x06sha256\x18\x06 \x01(\t\"\x88\x01\n\x16WebhookEndpointChanged\x12\x13\n\x0b\x65ndpoint_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x03 \x03(\t\x12\x0f\n\x07\x65nabled\x18\x04 \x01(\x08\x12\x16\n\x0e\x63hanged_fields\x18\x05 \x03(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t*n\n\tActorKind\x12\x1a\n\x16\x41\x43TOR_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41\x43TOR_KIND_USER\x10\x01\x12\x16\n\x12\x41\x43TOR_KIND_SERVICE\x10\x02\x12\x18\n\x14\x41\x43TOR_KIND_ANONYMOUS\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n tablemesh/events/v1/events.proto\x12\x13tablemesh.events.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!tablemesh/events/v1/audited.proto\"\xad\r\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12)\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x1a.tablemesh.events.v1.Actor\x12(\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12\x11\n\tsource_ip\x18\x08 \x01(\t\x12\x12\n\nuser_agent\x18\t \x01(\t\x12>\n\x0fuser_registered\x18\n \x01(\x0b\x32#.tablemesh.events.v1.UserRegisteredH\x00\x12\x36\n\x07records\x18\x0b \x01(\x0b\x32#.tablemesh.events.v1.RecordsChangedH\x00\x12S\n\x04\x62\x61se\x18\x0c \x01(\x0b\x32 .tablemesh.events.v1.BaseChangedB!\xc2\xe9\x18\x1d\n\x0c\x62\x61se.deleted\x12\x04\x62\x61se\x1a\x07\x62\x61se_idH\x00\x12\x32\n\x05table\x18\r \x01(\x0b\x32!.tablemesh.events.v1.TableChangedH\x00\x12\x32\n\x05\x66ield\x18\x0e \x01(\x0b\x32!.tablemesh.events.v1.FieldChangedH\x00\x12;\n\tchat_turn\x18\x14 \x01(\x0b\x32&.tablemesh.events.v1.ChatTurnCompletedH\x00\x12;\n\texecution\x18\x1e \x01(\x0b\x32&.tablemesh.events.v1.ExecutionFinishedH\x00\x12\x31\n\x04\x66ile\x18\x1f \x01(\x0b\x32!.tablemesh.events.v1.FileUploadedH\x00\x12\x84\x01\n\x07sign_in\x18( \x01(\x0b\x32#.tablemesh.events.v1.SignInActivityBL\xc2\xe9\x18H\n\x05\x61uth.\x12\x04user\x1a\x07user_id\"\x13\x61uth.sign_in_failed\"\x1b\x61uth.refresh_reuse_detectedH\x00\x12j\n\ninvitation\x18) \x01(\x0b\x32&.tablemesh.events.v1.InvitationChangedB,\xc2\xe9\x18(\n\x0binvitation.\x12\ninvitation\x1a\rinvitation_idH\x00\x12V\n\x07\x61pi_key\x18* \x01(\x0b\x32\".tablemesh.events.v1.ApiKeyChangedB\x1f\xc2\xe9\x18\x1b\n\x08\x61pi_key.\x12\x07\x61pi_key\x1a\x06key_idH\x00\x12Y\n\x0buser_access\x18+ \x01(\x0b\x32&.tablemesh.events.v1.UserAccessChangedB\x1a\xc2\xe9\x18\x16\n\x05user.\x12\x04user\x1a\x07user_idH\x00\x12\x65\n\npermission\x18, \x01(\x0b\x32&.tablemesh.events.v1.PermissionChangedB\'\xc2\xe9\x18#\n\x0bpermission.\x12\npermission\x1a\x08resourceH\x00\x12y\n\x10workspace_member\x18- \x01(\x0b\x32+.tablemesh.events.v1.WorkspaceMemberChangedB0\xc2\xe9\x18,\n\x11workspace.member_\x12\tworkspace\x1a\x0cworkspace_idH\x00\x12\x81\x01\n\rservice_token\x18. \x01(\x0b\x32).tablemesh.events.v1.ServiceTokenActivityB=\xc2\xe9\x18\x39\n\x0eservice_token.\x12\x07service\x1a\x07service\"\x15service_token.refusedH\x00\x12]\n\x0b\x66\x61ult_rules\x18/ \x01(\x0b\x32\".tablemesh.events.v1.FaultRulesSetB\"\xc2\xe9\x18\x1e\n\nfaults.set\x12\x0b\x66\x61ult_rules\x1a\x03keyH\x00\x12\x7f\n\x10webhook_endpoint\x18< \x01(\x0b\x32+.tablemesh.events.v1.WebhookEndpointChangedB6\xc2\xe9\x18\x32\n\x11webhook.endpoint.\x12\x10webhook_endpoint\x1a\x0b\x65ndpoint_idH\x00\x42\t\n\x07payload\"O\n\x05\x41\x63tor\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.tablemesh.events.v1.ActorKind\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"r\n\x0eUserRegistered\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x12\n\nfirst_name\x18\x04 \x01(\t\x12\x11\n\tlast_name\x18\x05 \x01(\t\x12\x0b\n\x03via\x18\x06 \x01(\t\"|\n\x0eRecordsChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x12\n\ntable_name\x18\x03 \x01(\t\x12\x33\n\x07records\x18\x04 \x03(\x0b\x32\".tablemesh.events.v1.ChangedRecord\"\x8e\x01\n\rChangedRecord\x12\n\n\x02id\x18\x01 \x01(\t\x12\'\n\x06\x66ields\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x30\n\x0fprevious_fields\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x16\n\x0e\x63hanged_fields\x18\x04 \x03(\t\",\n\x0b\x42\x61seChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"?\n\x0cTableChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"_\n\x0c\x46ieldChanged\x12\x0f\n\x07\x62\x61se_id\x18\x01 \x01(\t\x12\x10\n\x08table_id\x18\x02 \x01(\t\x12\x10\n\x08\x66ield_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0c\n\x04type\x18\x05 \x01(\t\"\xe3\x01\n\x11\x43hatTurnCompleted\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x15\n\rgen_ai_system\x18\x02 \x01(\t\x12\x1c\n\x14gen_ai_request_model\x18\x03 \x01(\t\x12\x1d\n\x15gen_ai_response_model\x18\x04 \x01(\t\x12\x14\n\x0cinput_tokens\x18\x05 \x01(\x03\x12\x15\n\routput_tokens\x18\x06 \x01(\x03\x12\x10\n\x08\x63ost_usd\x18\x07 \x01(\x01\x12\x13\n\x0bmodel_calls\x18\x08 \x01(\x05\x12\x12\n\ntool_calls\x18\t \x01(\x05\"\x8a\x01\n\x11\x45xecutionFinished\x12\x13\n\x0bworkflow_id\x18\x01 \x01(\t\x12\x15\n\rworkflow_name\x18\x02 \x01(\t\x12\x14\n\x0c\x65xecution_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x14\n\x0ctrigger_type\x18\x05 \x01(\t\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"z\n\x0c\x46ileUploaded\x12\x0f\n\x07\x66ile_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\textension\x18\x03 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x04 \x01(\t\x12\x12\n\nsize_bytes\x18\x05 \x01(\x03\x12\x0e\n\x06sha256\x18\x06 \x01(\t\"\x88\x01\n\x16WebhookEndpointChanged\x12\x13\n\x0b\x65ndpoint_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x03 \x03(\t\x12\x0f\n\x07\x65nabled\x18\x04 \x01(\x08\x12\x16\n\x0e\x63hanged_fields\x18\x05 \x03(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\"P\n\x0eSignInActivity\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0e\n\x06method\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"X\n\x11InvitationChanged\x12\x15\n\rinvitation_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x0f\n\x07user_id\x18\x04 \x01(\t\"V\n\rApiKeyChanged\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x0e\n\x06prefix\x18\x03 \x01(\t\x12\x0f\n\x07user_id\x18\x04 \x01(\t\"X\n\x11UserAccessChanged\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x15\n\rprevious_role\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\"X\n\x11PermissionChanged\x12\x10\n\x08resource\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x10\n\x08relation\x18\x03 \x01(\t\x12\x0e\n\x06\x65\x66\x66\x65\x63t\x18\x04 \x01(\t\"d\n\x16WorkspaceMemberChanged\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x15\n\rprevious_role\x18\x04 \x01(\t\"M\n\x14ServiceTokenActivity\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x14\n\x0con_behalf_of\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"?\n\rFaultRulesSet\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x12\n\nrule_count\x18\x02 \x01(\x05\x12\r\n\x05rules\x18\x03 \x01(\t*n\n\tActorKind\x12\x1a\n\x16\x41\x43TOR_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41\x43TOR_KIND_USER\x10\x01\x12\x16\n\x12\x41\x43TOR_KIND_SERVICE\x10\x02\x12\x18\n\x14\x41\x43TOR_KIND_ANONYMOUS\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tablemesh.events.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ACTORKIND']._serialized_start=2137
-  _globals['_ACTORKIND']._serialized_end=2247
-  _globals['_EVENT']._serialized_start=121
-  _globals['_EVENT']._serialized_end=825
-  _globals['_ACTOR']._serialized_start=827
-  _globals['_ACTOR']._serialized_end=906
-  _globals['_USERREGISTERED']._serialized_start=908
-  _globals['_USERREGISTERED']._serialized_end=1022
-  _globals['_RECORDSCHANGED']._serialized_start=1024
-  _globals['_RECORDSCHANGED']._serialized_end=1148
-  _globals['_CHANGEDRECORD']._serialized_start=1151
-  _globals['_CHANGEDRECORD']._serialized_end=1293
-  _globals['_BASECHANGED']._serialized_start=1295
-  _globals['_BASECHANGED']._serialized_end=1339
-  _globals['_TABLECHANGED']._serialized_start=1341
-  _globals['_TABLECHANGED']._serialized_end=1404
-  _globals['_FIELDCHANGED']._serialized_start=1406
-  _globals['_FIELDCHANGED']._serialized_end=1501
-  _globals['_CHATTURNCOMPLETED']._serialized_start=1504
-  _globals['_CHATTURNCOMPLETED']._serialized_end=1731
-  _globals['_EXECUTIONFINISHED']._serialized_start=1734
-  _globals['_EXECUTIONFINISHED']._serialized_end=1872
-  _globals['_FILEUPLOADED']._serialized_start=1874
-  _globals['_FILEUPLOADED']._serialized_end=1996
-  _globals['_WEBHOOKENDPOINTCHANGED']._serialized_start=1999
-  _globals['_WEBHOOKENDPOINTCHANGED']._serialized_end=2135
+  _globals['_EVENT'].fields_by_name['base']._loaded_options = None
+  _globals['_EVENT'].fields_by_name['base']._serialized_options = b'\302\351\030\035\n\014base.deleted\022\004base\032\007base_id'
+  _globals['_EVENT'].fields_by_name['sign_in']._loaded_options = None
+  _globals['_EVENT'].fields_by_name['sign_in']._serialized_options = b'\302\351\030H\n\005auth.\022\004user\032\007user_id\"\023auth.sign_in_failed\"\033auth.refresh_reuse_detected'
+  _globals['_EVENT'].fields_by_name['invitation']._loaded_options = None
+  _globals['_EVENT'].fields_by_name['invitation']._serialized_options = b'\302\351\030(\n\013invitation.\022\ninvitation\032\rinvitation_id'
+  _globals['_EVENT'].fields_by_name['api_key']._loaded_options = None
+  _globals['_EVENT'].fields_by_name['api_key']._serialized_options = b'\302\351\030\033\n\010api_key.\022\007api_key\032\006key_id'
+  _globals['_EVENT'].fields_by_name['user_access']._loaded_options = None
+  _globals['_EVENT'].fields_by_name['user_access']._serialized_options = b'\302\351\030\026\n\005user.\022\004user\032\007user_id'
+  _globals['_EVENT'].fields_by_name['permission']._loaded_options = None
+  _globals['_EVENT'].fields_by_name['permission']._serialized_options = b'\302\351\030#\n\013permission.\022\npermission\032\010resource'
+  _globals['_EVENT'].fields_by_name['workspace_member']._loaded_options = None
+  _globals['_EVENT'].fields_by_name['workspace_member']._serialized_options = b'\302\351\030,\n\021workspace.member_\022\tworkspace\032\014workspace_id'
+  _globals['_EVENT'].fields_by_name['service_token']._loaded_options = None
+  _globals['_EVENT'].fields_by_name['service_token']._serialized_options = b'\302\351\0309\n\016service_token.\022\007service\032\007service\"\025service_token.refused'
+  _globals['_EVENT'].fields_by_name['fault_rules']._loaded_options = None
+  _globals['_EVENT'].fields_by_name['fault_rules']._serialized_options = b'\302\351\030\036\n\nfaults.set\022\013fault_rules\032\003key'
+  _globals['_EVENT'].fields_by_name['webhook_endpoint']._loaded_options = None
+  _globals['_EVENT'].fields_by_name['webhook_endpoint']._serialized_options = b'\302\351\0302\n\021webhook.endpoint.\022\020webhook_endpoint\032\013endpoint_id'
+  _globals['_ACTORKIND']._serialized_start=3863
+  _globals['_ACTORKIND']._serialized_end=3973
+  _globals['_EVENT']._serialized_start=156
+  _globals['_EVENT']._serialized_end=1865
+  _globals['_ACTOR']._serialized_start=1867
+  _globals['_ACTOR']._serialized_end=1946
+  _globals['_USERREGISTERED']._serialized_start=1948
+  _globals['_USERREGISTERED']._serialized_end=2062
+  _globals['_RECORDSCHANGED']._serialized_start=2064
+  _globals['_RECORDSCHANGED']._serialized_end=2188
+  _globals['_CHANGEDRECORD']._serialized_start=2191
+  _globals['_CHANGEDRECORD']._serialized_end=2333
+  _globals['_BASECHANGED']._serialized_start=2335
+  _globals['_BASECHANGED']._serialized_end=2379
+  _globals['_TABLECHANGED']._serialized_start=2381
+  _globals['_TABLECHANGED']._serialized_end=2444
+  _globals['_FIELDCHANGED']._serialized_start=2446
+  _globals['_FIELDCHANGED']._serialized_end=2541
+  _globals['_CHATTURNCOMPLETED']._serialized_start=2544
+  _globals['_CHATTURNCOMPLETED']._serialized_end=2771
+  _globals['_EXECUTIONFINISHED']._serialized_start=2774
+  _globals['_EXECUTIONFINISHED']._serialized_end=2912
+  _globals['_FILEUPLOADED']._serialized_start=2914
+  _globals['_FILEUPLOADED']._serialized_end=3036
+  _globals['_WEBHOOKENDPOINTCHANGED']._serialized_start=3039
+  _globals['_WEBHOOKENDPOINTCHANGED']._serialized_end=3175
+  _globals['_SIGNINACTIVITY']._serialized_start=3177
+  _globals['_SIGNINACTIVITY']._serialized_end=3257
+  _globals['_INVITATIONCHANGED']._serialized_start=3259
+  _globals['_INVITATIONCHANGED']._serialized_end=3347
+  _globals['_APIKEYCHANGED']._serialized_start=3349
+  _globals['_APIKEYCHANGED']._serialized_end=3435
+  _globals['_USERACCESSCHANGED']._serialized_start=3437
+  _globals['_USERACCESSCHANGED']._serialized_end=3525
+  _globals['_PERMISSIONCHANGED']._serialized_start=3527
+  _globals['_PERMISSIONCHANGED']._serialized_end=3615
+  _globals['_WORKSPACEMEMBERCHANGED']._serialized_start=3617
+  _globals['_WORKSPACEMEMBERCHANGED']._serialized_end=3717
+  _globals['_SERVICETOKENACTIVITY']._serialized_start=3719
+  _globals['_SERVICETOKENACTIVITY']._serialized_end=3796
+  _globals['_FAULTRULESSET']._serialized_start=3798
+  _globals['_FAULTRULESSET']._serialized_end=3861
 # @@protoc_insertion_point(module_scope)

@@ -67,6 +67,8 @@ class Event(_message.Message):
     TIME_FIELD_NUMBER: _builtins.int
     SOURCE_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    SOURCE_IP_FIELD_NUMBER: _builtins.int
+    USER_AGENT_FIELD_NUMBER: _builtins.int
     USER_REGISTERED_FIELD_NUMBER: _builtins.int
     RECORDS_FIELD_NUMBER: _builtins.int
     BASE_FIELD_NUMBER: _builtins.int
@@ -75,6 +77,14 @@ class Event(_message.Message):
     CHAT_TURN_FIELD_NUMBER: _builtins.int
     EXECUTION_FIELD_NUMBER: _builtins.int
     FILE_FIELD_NUMBER: _builtins.int
+    SIGN_IN_FIELD_NUMBER: _builtins.int
+    INVITATION_FIELD_NUMBER: _builtins.int
+    API_KEY_FIELD_NUMBER: _builtins.int
+    USER_ACCESS_FIELD_NUMBER: _builtins.int
+    PERMISSION_FIELD_NUMBER: _builtins.int
+    WORKSPACE_MEMBER_FIELD_NUMBER: _builtins.int
+    SERVICE_TOKEN_FIELD_NUMBER: _builtins.int
+    FAULT_RULES_FIELD_NUMBER: _builtins.int
     WEBHOOK_ENDPOINT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """A UUID, unique per event: the same event delivered twice carries the same id."""
@@ -91,6 +101,12 @@ class Event(_message.Message):
     """The request that made the change, when there was one: ties the event to the access
     log and the trace of that request.
     """
+    source_ip: _builtins.str
+    """The address the request came from, as the gateway saw it (x-envoy-external-address,
+    else the last x-forwarded-for entry, else the gRPC peer); empty without a request.
+    """
+    user_agent: _builtins.str
+    """The client's User-Agent header, when the request had one."""
     @_builtins.property
     def actor(self) -> Global___Actor:
         """Who caused the change."""
@@ -109,7 +125,7 @@ class Event(_message.Message):
 
     @_builtins.property
     def base(self) -> Global___BaseChanged:
-        """base.created, base.deleted"""
+        """base.created, base.deleted (audited: base.deleted)"""
 
     @_builtins.property
     def table(self) -> Global___TableChanged:
@@ -129,12 +145,48 @@ class Event(_message.Message):
 
     @_builtins.property
     def file(self) -> Global___FileUploaded:
-        """file.uploaded"""
+        """file.uploaded
+        Fields 40-59: security-relevant actions, all recorded by the audit service.
+        """
+
+    @_builtins.property
+    def sign_in(self) -> Global___SignInActivity:
+        """auth.signed_in, auth.sign_in_failed, auth.signed_out, auth.refresh_reuse_detected,
+        auth.password_changed
+        """
+
+    @_builtins.property
+    def invitation(self) -> Global___InvitationChanged:
+        """invitation.created, invitation.accepted, invitation.revoked"""
+
+    @_builtins.property
+    def api_key(self) -> Global___ApiKeyChanged:
+        """api_key.created, api_key.revoked"""
+
+    @_builtins.property
+    def user_access(self) -> Global___UserAccessChanged:
+        """user.role_changed, user.deactivated, user.reactivated, user.deleted"""
+
+    @_builtins.property
+    def permission(self) -> Global___PermissionChanged:
+        """permission.granted, permission.revoked"""
+
+    @_builtins.property
+    def workspace_member(self) -> Global___WorkspaceMemberChanged:
+        """workspace.member_added, workspace.member_changed, workspace.member_removed"""
+
+    @_builtins.property
+    def service_token(self) -> Global___ServiceTokenActivity:
+        """service_token.issued, service_token.refused"""
+
+    @_builtins.property
+    def fault_rules(self) -> Global___FaultRulesSet:
+        """faults.set"""
 
     @_builtins.property
     def webhook_endpoint(self) -> Global___WebhookEndpointChanged:
         """webhook.endpoint.created, webhook.endpoint.updated, webhook.endpoint.deleted,
-        webhook.endpoint.secret_rotated, webhook.endpoint.disabled
+        webhook.endpoint.secret_rotated, webhook.endpoint.disabled (audited)
         """
 
     def __init__(
@@ -147,6 +199,8 @@ class Event(_message.Message):
         time: _timestamp_pb2.Timestamp | None = ...,
         source: _builtins.str = ...,
         request_id: _builtins.str = ...,
+        source_ip: _builtins.str = ...,
+        user_agent: _builtins.str = ...,
         user_registered: Global___UserRegistered | None = ...,
         records: Global___RecordsChanged | None = ...,
         base: Global___BaseChanged | None = ...,
@@ -155,13 +209,21 @@ class Event(_message.Message):
         chat_turn: Global___ChatTurnCompleted | None = ...,
         execution: Global___ExecutionFinished | None = ...,
         file: Global___FileUploaded | None = ...,
+        sign_in: Global___SignInActivity | None = ...,
+        invitation: Global___InvitationChanged | None = ...,
+        api_key: Global___ApiKeyChanged | None = ...,
+        user_access: Global___UserAccessChanged | None = ...,
+        permission: Global___PermissionChanged | None = ...,
+        workspace_member: Global___WorkspaceMemberChanged | None = ...,
+        service_token: Global___ServiceTokenActivity | None = ...,
+        fault_rules: Global___FaultRulesSet | None = ...,
         webhook_endpoint: Global___WebhookEndpointChanged | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "field", b"field", "file", b"file", "payload", b"payload", "records", b"records", "table", b"table", "time", b"time", "user_registered", b"user_registered", "webhook_endpoint", b"webhook_endpoint"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "api_key", b"api_key", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "fault_rules", b"fault_rules", "field", b"field", "file", b"file", "invitation", b"invitation", "payload", b"payload", "permission", b"permission", "records", b"records", "service_token", b"service_token", "sign_in", b"sign_in", "table", b"table", "time", b"time", "user_access", b"user_access", "user_registered", b"user_registered", "webhook_endpoint", b"webhook_endpoint", "workspace_member", b"workspace_member"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "field", b"field", "file", b"file", "id", b"id", "payload", b"payload", "records", b"records", "request_id", b"request_id", "source", b"source", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_registered", b"user_registered", "webhook_endpoint", b"webhook_endpoint"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "api_key", b"api_key", "base", b"base", "chat_turn", b"chat_turn", "execution", b"execution", "fault_rules", b"fault_rules", "field", b"field", "file", b"file", "id", b"id", "invitation", b"invitation", "payload", b"payload", "permission", b"permission", "records", b"records", "request_id", b"request_id", "service_token", b"service_token", "sign_in", b"sign_in", "source", b"source", "source_ip", b"source_ip", "table", b"table", "tenant_id", b"tenant_id", "time", b"time", "type", b"type", "user_access", b"user_access", "user_agent", b"user_agent", "user_registered", b"user_registered", "webhook_endpoint", b"webhook_endpoint", "workspace_member", b"workspace_member"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field", "chat_turn", "execution", "file", "webhook_endpoint"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["user_registered", "records", "base", "table", "field", "chat_turn", "execution", "file", "sign_in", "invitation", "api_key", "user_access", "permission", "workspace_member", "service_token", "fault_rules", "webhook_endpoint"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
@@ -609,3 +671,271 @@ class WebhookEndpointChanged(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___WebhookEndpointChanged: _TypeAlias = WebhookEndpointChanged  # noqa: Y015
+
+@_typing.final
+class SignInActivity(_message.Message):
+    """SignInActivity: a sign-in, a failed one, a sign-out, a password change, or a refresh
+    token presented again after it was rotated (two parties hold one session: it is ended).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    """The account's user id (empty for a failed sign-in with an unknown address)."""
+    email: _builtins.str
+    """The address signed in with (lower-cased)."""
+    method: _builtins.str
+    """How: "password", "api_key" or "refresh_token"."""
+    reason: _builtins.str
+    """Why it failed, for a failure: the error's reason (INVALID_CREDENTIALS, ...)."""
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        email: _builtins.str = ...,
+        method: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "method", b"method", "reason", b"reason", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SignInActivity: _TypeAlias = SignInActivity  # noqa: Y015
+
+@_typing.final
+class InvitationChanged(_message.Message):
+    """InvitationChanged: an invitation was made, accepted or revoked."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INVITATION_ID_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    invitation_id: _builtins.str
+    """The invitation's id."""
+    email: _builtins.str
+    """The invited address."""
+    role: _builtins.str
+    """The role it grants."""
+    user_id: _builtins.str
+    """For invitation.accepted: the new account's user id."""
+    def __init__(
+        self,
+        *,
+        invitation_id: _builtins.str = ...,
+        email: _builtins.str = ...,
+        role: _builtins.str = ...,
+        user_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "invitation_id", b"invitation_id", "role", b"role", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InvitationChanged: _TypeAlias = InvitationChanged  # noqa: Y015
+
+@_typing.final
+class ApiKeyChanged(_message.Message):
+    """ApiKeyChanged: an API key was created or revoked (never its secret)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_ID_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    PREFIX_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    key_id: _builtins.str
+    """The key's id."""
+    display_name: _builtins.str
+    """Its display name."""
+    prefix: _builtins.str
+    """Its first characters, shown in clear to tell keys apart."""
+    user_id: _builtins.str
+    """The key's owner."""
+    def __init__(
+        self,
+        *,
+        key_id: _builtins.str = ...,
+        display_name: _builtins.str = ...,
+        prefix: _builtins.str = ...,
+        user_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["display_name", b"display_name", "key_id", b"key_id", "prefix", b"prefix", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiKeyChanged: _TypeAlias = ApiKeyChanged  # noqa: Y015
+
+@_typing.final
+class UserAccessChanged(_message.Message):
+    """UserAccessChanged: a user's role or standing in the tenant changed."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    PREVIOUS_ROLE_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    """The user's id."""
+    email: _builtins.str
+    """The user's address."""
+    previous_role: _builtins.str
+    """The role before the change (role changes)."""
+    role: _builtins.str
+    """The role after it."""
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        email: _builtins.str = ...,
+        previous_role: _builtins.str = ...,
+        role: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "previous_role", b"previous_role", "role", b"role", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UserAccessChanged: _TypeAlias = UserAccessChanged  # noqa: Y015
+
+@_typing.final
+class PermissionChanged(_message.Message):
+    """PermissionChanged: an explicit permission entry was granted or revoked."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    RELATION_FIELD_NUMBER: _builtins.int
+    EFFECT_FIELD_NUMBER: _builtins.int
+    resource: _builtins.str
+    """The resource it is about, for example "base:app123" or "workspace:<id>"."""
+    subject: _builtins.str
+    """Who it is for: a user id."""
+    relation: _builtins.str
+    """The role or action granted or revoked."""
+    effect: _builtins.str
+    """"allow" or "deny"."""
+    def __init__(
+        self,
+        *,
+        resource: _builtins.str = ...,
+        subject: _builtins.str = ...,
+        relation: _builtins.str = ...,
+        effect: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["effect", b"effect", "relation", b"relation", "resource", b"resource", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PermissionChanged: _TypeAlias = PermissionChanged  # noqa: Y015
+
+@_typing.final
+class WorkspaceMemberChanged(_message.Message):
+    """WorkspaceMemberChanged: someone was added to a workspace, had their role changed, or
+    was removed.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    PREVIOUS_ROLE_FIELD_NUMBER: _builtins.int
+    workspace_id: _builtins.str
+    """The workspace's id."""
+    user_id: _builtins.str
+    """The member's user id."""
+    role: _builtins.str
+    """The member's role after the change (empty once removed)."""
+    previous_role: _builtins.str
+    """The role before it (empty when added)."""
+    def __init__(
+        self,
+        *,
+        workspace_id: _builtins.str = ...,
+        user_id: _builtins.str = ...,
+        role: _builtins.str = ...,
+        previous_role: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["previous_role", b"previous_role", "role", b"role", "user_id", b"user_id", "workspace_id", b"workspace_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WorkspaceMemberChanged: _TypeAlias = WorkspaceMemberChanged  # noqa: Y015
+
+@_typing.final
+class ServiceTokenActivity(_message.Message):
+    """ServiceTokenActivity: a service token was issued to a mesh service, or refused."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERVICE_FIELD_NUMBER: _builtins.int
+    ON_BEHALF_OF_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    service: _builtins.str
+    """The service that asked ("automation")."""
+    on_behalf_of: _builtins.str
+    """The user it acts for, for a token on a user's behalf."""
+    reason: _builtins.str
+    """Why it was refused, for a refusal."""
+    def __init__(
+        self,
+        *,
+        service: _builtins.str = ...,
+        on_behalf_of: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["on_behalf_of", b"on_behalf_of", "reason", b"reason", "service", b"service"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServiceTokenActivity: _TypeAlias = ServiceTokenActivity  # noqa: Y015
+
+@_typing.final
+class FaultRulesSet(_message.Message):
+    """FaultRulesSet: the mesh's fault-injection rules were replaced (`tablemesh faults set`)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_FIELD_NUMBER: _builtins.int
+    RULE_COUNT_FIELD_NUMBER: _builtins.int
+    RULES_FIELD_NUMBER: _builtins.int
+    key: _builtins.str
+    """The Redis key the rules live in ("tablemesh:faults")."""
+    rule_count: _builtins.int
+    """How many rules were set (0: cleared)."""
+    rules: _builtins.str
+    """The rules, as JSON."""
+    def __init__(
+        self,
+        *,
+        key: _builtins.str = ...,
+        rule_count: _builtins.int = ...,
+        rules: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "rule_count", b"rule_count", "rules", b"rules"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FaultRulesSet: _TypeAlias = FaultRulesSet  # noqa: Y015
