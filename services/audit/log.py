@@ -72,6 +72,7 @@ def _row(record: Record, leaf: bytes, stamp: object) -> dict[str, object]:
         "user_agent": record.user_agent,
         "request_id": record.request_id,
         "details": record.details,
+        "dropped_digest": record.dropped_digest(),
         "leaf_hash": leaf,
         "pruned": False,
         "recorded_at": stamp,
@@ -104,8 +105,9 @@ async def sign_head(engine: AsyncEngine, key: Ed25519PrivateKey) -> int | None:
 
 async def prune(engine: AsyncEngine, retention_days: float) -> int:
     """Drops the details, actor, addresses and resource of entries older than the
-    retention period. Their leaf hash, sequence, tenant, time, action and outcome stay: the
-    tree is still recomputed from the stored hashes, and the signed heads still cover it."""
+    retention period. Their sequence, tenant, time, action, outcome and the digest of what
+    was dropped stay, so each pruned entry is still checked against its leaf hash, and the
+    signed heads still cover the tree."""
     cutoff = now() - timedelta(days=retention_days)
     async with engine.begin() as conn:
         done = await conn.execute(

@@ -1,13 +1,18 @@
 """An audit entry as it is hashed: the fields an admin reads, in one canonical form.
 
-The leaf of the Merkle tree is SHA-256(0x00 || canonical bytes), where the canonical bytes
-are the entry's fields (its sequence number included, so moving an entry changes its hash)
-as JSON with sorted keys and no spaces. `details` is kept as that same JSON text in the
-database, so the bytes hashed at append time can be rebuilt exactly from the stored row.
+The leaf of the Merkle tree is SHA-256(0x00 || canonical bytes). The canonical bytes are
+the fields an entry keeps for ever (its sequence number included, so moving an entry
+changes its hash; tenant, time, actor kind, action, outcome) plus `dropped`: the SHA-256
+of the fields retention drops (who exactly, the resource, addresses, request id, details),
+all as JSON with sorted keys and no spaces. The digest is stored beside the entry, so a
+pruned entry is still rebuilt and checked from what it keeps: editing its tenant, time,
+action or outcome changes its hash, pruned or not. `details` is kept as the same JSON
+text in the database, so the bytes hashed at append time can be rebuilt from the row.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -25,6 +30,8 @@ ACTOR_KINDS = {
     ActorKind.ACTOR_KIND_ANONYMOUS: "anonymous",
 }
 OUTCOMES = ("success", "failure")
+# What retention drops from an entry (log.prune); the rest stays for ever.
+DROPPED = ("actor_id", "actor_role", "resource", "source_ip", "user_agent", "request_id", "details")
 
 
 @dataclass(frozen=True)
@@ -44,13 +51,20 @@ class Record:
     details: str
     seq: int = -1
 
-    def canonical(self) -> bytes:
-        fields: dict[str, Any] = asdict(self)
-        fields["time"] = self.time.astimezone(UTC).isoformat()
-        return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+    def dropped_digest(self) -> str:
+        """The SHA-256 (hex) of the fields retention drops."""
+        dropped = {name: getattr(self, name) for name in DROPPED}
+        return hashlib.sha256(canonical_json(dropped).encode()).hexdigest()
 
-    def leaf_hash(self) -> bytes:
-        return merkle.leaf_hash(self.canonical())
+    def canonical(self, dropped_digest: str | None = None) -> bytes:
+        """The hashed bytes; a pruned entry passes its stored digest of what it lost."""
+        fields: dict[str, Any] = {k: v for k, v in asdict(self).items() if k not in DROPPED}
+        fields["time"] = self.time.astimezone(UTC).isoformat()
+        fields["dropped"] = dropped_digest or self.dropped_digest()
+        return canonical_json(fields).encode()
+
+    def leaf_hash(self, dropped_digest: str | None = None) -> bytes:
+        return merkle.leaf_hash(self.canonical(dropped_digest))
 
     def at(self, seq: int) -> Record:
         return replace(self, seq=seq)
@@ -83,7 +97,8 @@ def from_event(event: Event, rule: Rule) -> Record:
 
 
 def from_row(row: Any) -> Record:
-    """The record a stored row says (pruned rows cannot be rebuilt: their leaf hash stands)."""
+    """The record a stored row says (a pruned row's dropped fields are empty: its stored
+    dropped_digest stands for them)."""
     return Record(
         event_id=str(row.event_id),
         tenant_id=row.tenant_id,

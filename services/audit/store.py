@@ -26,6 +26,8 @@ entries = sa.Table(
     sa.Column("user_agent", sa.Text, nullable=False),
     sa.Column("request_id", sa.Text, nullable=False),
     sa.Column("details", sa.Text),
+    # The SHA-256 (hex) of the fields retention drops, part of the leaf (record.py).
+    sa.Column("dropped_digest", sa.Text, nullable=False),
     sa.Column("leaf_hash", sa.LargeBinary, nullable=False),
     sa.Column("pruned", sa.Boolean, nullable=False),
     sa.Column("recorded_at", WHEN, nullable=False),

@@ -2,7 +2,7 @@
 
 What it recomputes, from the stored rows alone:
 - every entry's leaf hash from its fields (a changed entry no longer matches its hash; a
-  pruned entry keeps only its hash, which the signed roots still bind);
+  pruned entry from what it keeps and the stored digest of what it lost);
 - the sequence 0, 1, 2, ... without gaps (a removed entry leaves a gap, an inserted or
   moved one a hash that no longer matches, since the sequence is hashed too);
 - the log head's size and frontier against the recomputed tree;
@@ -48,7 +48,10 @@ def leaves_of(rows: Sequence[Any], report: Report) -> list[bytes]:
             )
             return leaves
         stored = bytes(row.leaf_hash)
-        if not row.pruned and from_row(row).leaf_hash() != stored:
+        record = from_row(row)
+        if record.leaf_hash(row.dropped_digest) != stored or (
+            not row.pruned and record.dropped_digest() != row.dropped_digest
+        ):
             report.problems.append(f"entry {row.seq} was changed: its fields no longer hash to it")
         leaves.append(stored)
     return leaves

@@ -149,7 +149,8 @@ async def test_an_inserted_entry_is_found(signed_log: AsyncEngine, key: Ed25519P
         signed_log,
         "INSERT INTO audit.entries SELECT 4, gen_random_uuid(), tenant_id, time, actor_kind,"
         " actor_id, actor_role, action, resource, outcome, source_ip, user_agent, request_id,"
-        " details, leaf_hash, pruned, recorded_at FROM audit.entries WHERE seq = 3",
+        " details, dropped_digest, leaf_hash, pruned, recorded_at FROM audit.entries"
+        " WHERE seq = 3",
     )
     report = await check(signed_log, key)
     assert "entry 4 was changed: its fields no longer hash to it" in report.problems
@@ -170,13 +171,24 @@ async def test_reordered_entries_are_found(signed_log: AsyncEngine, key: Ed25519
 async def test_pruned_entries_keep_the_log_verifiable(
     signed_log: AsyncEngine, key: Ed25519PrivateKey
 ) -> None:
-    await sql(
-        signed_log, "UPDATE audit.entries SET time = now() - interval '400 days' WHERE seq < 3"
-    )
-    assert await log.prune(signed_log, 365) == 3
+    assert await log.prune(signed_log, 0) == 8  # a retention of 0 days: all of them
     async with signed_log.connect() as conn:
         rows = await reading.all_entries(conn)
-    assert [r.pruned for r in rows[:4]] == [True, True, True, False]
+    assert all(r.pruned for r in rows)
     assert rows[0].details is None and rows[0].source_ip == ""
     report = await check(signed_log, key)
     assert report.ok, report.problems
+
+
+async def test_what_a_pruned_entry_keeps_is_still_checked(
+    signed_log: AsyncEngine, key: Ed25519PrivateKey
+) -> None:
+    await log.prune(signed_log, 0)
+    flip = "CASE WHEN outcome = 'success' THEN 'failure' ELSE 'success' END"
+    await sql(signed_log, f"UPDATE audit.entries SET outcome = {flip} WHERE seq = 2")
+    await sql(signed_log, "UPDATE audit.entries SET action = 'auth.signed_out' WHERE seq = 5")
+    report = await check(signed_log, key)
+    assert report.problems[:2] == [
+        "entry 2 was changed: its fields no longer hash to it",
+        "entry 5 was changed: its fields no longer hash to it",
+    ]

@@ -36,6 +36,8 @@ def upgrade() -> None:
         sa.Column("request_id", sa.Text, nullable=False),
         # The payload as canonical JSON text (hashed as stored); NULL once pruned.
         sa.Column("details", sa.Text),
+        # The SHA-256 (hex) of the fields retention drops, part of the leaf hash.
+        sa.Column("dropped_digest", sa.Text, nullable=False),
         sa.Column("leaf_hash", sa.LargeBinary, nullable=False),
         sa.Column("pruned", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("recorded_at", WHEN, nullable=False),
