@@ -19,6 +19,8 @@ async def check_endpoint(ep: m.Endpoint, allowed: destinations.Allowed, prefix: 
     else:
         try:
             await destinations.check(ep.url, allowed)
+        except destinations.Unresolved:
+            pass  # a well-formed URL whose name has no address yet: each delivery checks
         except destinations.Refused as exc:
             v.add(f"{prefix}.url", str(exc))
     if len(ep.description) > DESCRIPTION_MAX:

@@ -134,6 +134,11 @@ def split(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
 
 
+class Unresolved(Refused):
+    """The host has no address (now): a delivery fails and is retried; a registration
+    accepts it, since the name may get its address later and every delivery checks."""
+
+
 async def resolve(host: str, port: int) -> list[IP]:
     """The host's addresses (an address literal is its own)."""
     try:
@@ -146,10 +151,10 @@ async def resolve(host: str, port: int) -> list[IP]:
             loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), RESOLVE_TIMEOUT
         )
     except (OSError, TimeoutError, UnicodeError):
-        raise Refused(f"the host {host} could not be resolved") from None
+        raise Unresolved(f"the host {host} could not be resolved") from None
     addresses = list(dict.fromkeys(ipaddress.ip_address(str(f[4][0]).split("%")[0]) for f in found))
     if not addresses:
-        raise Refused(f"the host {host} could not be resolved")
+        raise Unresolved(f"the host {host} could not be resolved")
     return addresses
 
 

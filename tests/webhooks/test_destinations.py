@@ -7,7 +7,10 @@ import ipaddress
 
 import pytest
 
+from services.runtime.errors import InvalidArgument
 from services.webhooks import destinations
+from services.webhooks import model as m
+from services.webhooks.checks import check_endpoint
 from services.webhooks.destinations import Refused, check, forbidden, parse_allowed
 from services.webhooks.sender import Sender
 from tests.webhooks.receiver import Receiver, receiving
@@ -131,3 +134,24 @@ async def test_the_connection_goes_to_the_checked_address(monkeypatch: pytest.Mo
     assert outcome.ok, outcome
     assert calls == ["hooks.example"]
     assert receiver.received[0].headers["host"] == f"hooks.example:{receiver.port}"
+
+
+async def test_a_name_without_an_address_is_registered_and_its_delivery_fails() -> None:
+    """Its DNS may come later; a name resolving to loopback is refused at registration."""
+    url = "https://hooks.tablemesh.invalid/in"  # .invalid never resolves (RFC 2606)
+    endpoint = m.Endpoint(id="", tenant_id="", url=url, event_types=["record.created"])
+    await check_endpoint(endpoint, NOTHING, "endpoint")  # accepted
+    with pytest.raises(InvalidArgument, match="loopback"):
+        await check_endpoint(
+            m.Endpoint(
+                id="", tenant_id="", url="http://localhost:9/", event_types=["record.created"]
+            ),
+            NOTHING,
+            "endpoint",
+        )
+    sender = Sender(NOTHING, 5.0, 16)
+    try:
+        outcome = await sender.send(url, {}, "{}")
+    finally:
+        await sender.close()
+    assert outcome.status == 0 and "could not be resolved" in outcome.error
