@@ -20,6 +20,7 @@ from services.webhooks.endpoint_store import EndpointStore
 from services.webhooks.fanout import GROUP, FanOut
 from services.webhooks.message_store import MessageStore
 from services.webhooks.sender import Sender
+from services.webhooks.wakeups import Wakeups
 
 
 @dataclass
@@ -28,7 +29,7 @@ class WebhooksApp:
     workers: list[Worker]
     subscription: Subscription
     sender: Sender
-    wake: asyncio.Event
+    wake: Wakeups
 
     async def run(self) -> None:
         """Everything besides the API, until cancelled."""
@@ -49,7 +50,7 @@ def delivery_settings(cfg: Settings) -> delivery.Settings:
 
 
 def build(engine: AsyncEngine, redis: Redis, cfg: Settings, disabled: Disabled) -> WebhooksApp:
-    wake = asyncio.Event()
+    wake = Wakeups(cfg.webhooks_concurrency)
     endpoints, messages = EndpointStore(engine), MessageStore(engine)
     sealer = signing.Sealer(webhook_secret_encryption_key(cfg.service_secret.get_secret_value()))
     allowed = destinations.parse_allowed(

@@ -5,7 +5,6 @@ with the endpoint's secret(s), sends it, and records the attempt and what comes 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from services.webhooks import schedule, signing
 from services.webhooks.endpoint_store import EndpointStore
 from services.webhooks.message_store import MessageStore, Result
 from services.webhooks.sender import Outcome, Sender
+from services.webhooks.wakeups import Wakeups
 
 log = logs.get("webhooks.delivery")
 # Told when the mesh disabled an endpoint (its creator is notified).
@@ -110,11 +110,10 @@ class Worker:
             await self.disabled(off)
         return True
 
-    async def run(self, wake: asyncio.Event) -> None:
+    async def run(self, wake: Wakeups) -> None:
         """Delivers until cancelled: while messages are due, then after the poll interval
-        or as soon as an event fanned out in this process sets `wake`."""
+        or as soon as a message made in this process is hinted to this worker."""
         while True:
-            wake.clear()  # before looking: an event fanned out meanwhile sets it again
             try:
                 while await self.one():
                     pass
@@ -122,5 +121,4 @@ class Worker:
                 raise
             except Exception as exc:  # noqa: BLE001 - PostgreSQL briefly away
                 log.warning("webhook delivery failed", error=str(exc), kind=type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self.cfg.poll_interval)
+            await wake.wait(self.cfg.poll_interval)

@@ -4,7 +4,6 @@ come from the caller, never from the request."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import uuid
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from services.webhooks import model as m
 from services.webhooks.checks import FIELDS, check_endpoint
 from services.webhooks.endpoint_store import EndpointStore
 from services.webhooks.message_store import MessageStore
+from services.webhooks.wakeups import Wakeups
 
 RECOVER_MAX = timedelta(days=30)
 STATUSES = (m.PENDING, m.SUCCEEDED, m.FAILED)
@@ -47,7 +47,7 @@ class Webhooks:
         sealer: signing.Sealer,
         allowed: destinations.Allowed,
         overlap: timedelta,
-        wake: asyncio.Event,
+        wake: Wakeups,
     ) -> None:
         self.endpoints = endpoints
         self.messages = messages

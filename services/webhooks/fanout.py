@@ -4,20 +4,17 @@ a message is unique per (endpoint, event), so a repeated event adds nothing."""
 
 from __future__ import annotations
 
-import asyncio
-
 from tablemesh.events.v1.events_pb2 import Event
 
 from services.webhooks.endpoint_store import EndpointStore
 from services.webhooks.message_store import MessageStore
+from services.webhooks.wakeups import Wakeups
 
 GROUP = "webhooks"
 
 
 class FanOut:
-    def __init__(
-        self, endpoints: EndpointStore, messages: MessageStore, wake: asyncio.Event
-    ) -> None:
+    def __init__(self, endpoints: EndpointStore, messages: MessageStore, wake: Wakeups) -> None:
         self.endpoints = endpoints
         self.messages = messages
         self.wake = wake
@@ -26,5 +23,5 @@ class FanOut:
         if not event.tenant_id or not event.type:
             return
         found = await self.endpoints.subscribed(event.tenant_id, event.type)
-        if await self.messages.fan_out(event, [e.id for e in found if e.enabled]):
-            self.wake.set()
+        if made := await self.messages.fan_out(event, [e.id for e in found if e.enabled]):
+            self.wake.set(made)
