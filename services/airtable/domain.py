@@ -8,6 +8,7 @@ comes from the caller, never from the request.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from services.airtable import checks
@@ -26,6 +27,7 @@ from services.formula import FormulaError, UnknownField, compile_formula
 from services.runtime import pagination
 from services.runtime.errors import AlreadyExists, NotFound, PermissionDenied, Violations, invalid
 from services.runtime.identity import Caller
+from services.runtime.keyset import Key
 
 DEFAULT_TABLE = TableSpec("Table 1", "", [Field("", "Name", "singleLineText")])
 
@@ -50,11 +52,10 @@ class Airtable:
     async def list_bases(
         self, caller: Caller, page_size: int, page_token: str
     ) -> tuple[list[Base], str]:
-        size = pagination.page_size(page_size)
-        fp = pagination.fingerprint(what="bases")
-        after = pagination.decode_token(page_token, fp)
-        found, last = await self.backend.list_bases(caller.tenant_id, size, after)
-        return found, pagination.encode_token(last, fp) if last else ""
+        def fetch(size: int, after: Key | None) -> Awaitable[tuple[list[Base], Key | None]]:
+            return self.backend.list_bases(caller.tenant_id, size, after)
+
+        return await pagination.paged(fetch, page_size, page_token, what="bases")
 
     async def create_base(
         self, caller: Caller, name: str, specs: list[TableSpec], request_id: str

@@ -11,13 +11,17 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from services.runtime.errors import invalid
 from services.runtime.secret_keys import page_token_key
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+T = TypeVar("T")
+# A store's page: (size, the key after which to start or None) -> (rows, the last key or None).
+Fetch = Callable[[int, list[Any] | None], Awaitable[tuple[list[T], list[Any] | None]]]
 
 
 def page_size(requested: int, *, default: int = DEFAULT_PAGE_SIZE, cap: int = MAX_PAGE_SIZE) -> int:
@@ -61,3 +65,14 @@ def decode_token(token: str, filters_fp: str) -> list[Any] | None:
     if not isinstance(key, list):
         raise invalid("page_token", "is not a token this service issued")
     return key
+
+
+async def paged(
+    fetch: Fetch[T], requested_size: int, token: str, **filters: Any
+) -> tuple[list[T], str]:
+    """One page of a List method over a keyset store: the page size checked, the token read
+    back against the filters it was issued for, and the next page's token ("" at the end)."""
+    size = page_size(requested_size)
+    fp = fingerprint(**filters)
+    found, last = await fetch(size, decode_token(token, fp))
+    return found, encode_token(last, fp) if last else ""

@@ -6,7 +6,7 @@ import uuid
 
 from email_validator import EmailNotValidError, validate_email
 
-from services.runtime.errors import Violations
+from services.runtime.errors import Violations, invalid
 
 
 def check_email(violations: Violations, field: str, value: str) -> str:
@@ -48,3 +48,14 @@ def is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def check_update_mask(mask: list[str], fields: tuple[str, ...] | list[str]) -> None:
+    """AIP-134: an update names the fields it changes, each one the resource may change."""
+    if not mask:
+        raise invalid("update_mask", "must name at least one field")
+    unknown = [p for p in mask if p not in fields]
+    if unknown:
+        raise invalid(
+            "update_mask", f"unknown field {unknown[0][:40]!r}; one of {', '.join(fields)}"
+        )

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
 from services.runtime import clock, pagination
 from services.runtime.errors import NotFound, PermissionDenied, invalid
 from services.runtime.identity import Caller
-from services.runtime.validation import is_uuid
+from services.runtime.keyset import Key
+from services.runtime.validation import check_update_mask, is_uuid
 from services.webhooks import destinations, event_types, signing
 from services.webhooks import model as m
 from services.webhooks.checks import FIELDS, check_endpoint
@@ -86,22 +88,15 @@ class Webhooks:
         self, caller: Caller, page_size: int, token: str
     ) -> tuple[list[m.Endpoint], str]:
         _admin(caller)
-        size = pagination.page_size(page_size)
-        fp = pagination.fingerprint(what="webhook-endpoints")
-        found, last = await self.endpoints.page(
-            caller.tenant_id, size, pagination.decode_token(token, fp)
-        )
-        return found, pagination.encode_token(last, fp) if last else ""
+
+        def fetch(size: int, after: Key | None) -> Awaitable[tuple[list[m.Endpoint], Key | None]]:
+            return self.endpoints.page(caller.tenant_id, size, after)
+
+        return await pagination.paged(fetch, page_size, token, what="webhook-endpoints")
 
     async def update(self, caller: Caller, changes: m.Endpoint, mask: list[str]) -> m.Endpoint:
         _admin(caller)
-        if not mask:
-            raise invalid("update_mask", "must name at least one field")
-        unknown = [p for p in mask if p not in FIELDS]
-        if unknown:
-            raise invalid(
-                "update_mask", f"unknown field {unknown[0][:40]!r}; one of {', '.join(FIELDS)}"
-            )
+        check_update_mask(mask, FIELDS)
         ep = await self.get(caller, changes.id)
         for name in mask:
             setattr(ep, name, getattr(changes, name))
@@ -128,12 +123,12 @@ class Webhooks:
         self, caller: Caller, endpoint_id: str, status: str, page_size: int, token: str
     ) -> tuple[list[m.Message], str]:
         ep = await self.get(caller, endpoint_id)
-        size = pagination.page_size(page_size)
-        fp = pagination.fingerprint(what="webhook-messages", e=ep.id, s=status)
-        found, last = await self.messages.page(
-            ep.id, status, size, pagination.decode_token(token, fp)
-        )
-        return found, pagination.encode_token(last, fp) if last else ""
+
+        def fetch(size: int, after: Key | None) -> Awaitable[tuple[list[m.Message], Key | None]]:
+            return self.messages.page(ep.id, status, size, after)
+
+        filters = {"what": "webhook-messages", "e": ep.id, "s": status}
+        return await pagination.paged(fetch, page_size, token, **filters)
 
     async def attempts(self, caller: Caller, endpoint_id: str, msg_id: str) -> list[m.Attempt]:
         ep = await self.get(caller, endpoint_id)

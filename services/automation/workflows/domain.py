@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 import json
 import uuid
+from collections.abc import Awaitable
 from typing import Any, Protocol
 
 from services.automation.workflows import model as m
@@ -25,7 +26,8 @@ from services.runtime.errors import (
     invalid,
 )
 from services.runtime.identity import Caller
-from services.runtime.validation import is_uuid
+from services.runtime.keyset import Key
+from services.runtime.validation import check_update_mask, is_uuid
 
 REQUEST_ID_MAX = 200
 INPUT_MAX_BYTES = 64 * 1024
@@ -110,22 +112,14 @@ class Workflows:
     async def list_page(
         self, caller: Caller, page_size: int, token: str
     ) -> tuple[list[m.Workflow], str]:
-        size = pagination.page_size(page_size)
-        fp = pagination.fingerprint(what="workflows")
-        found, last = await self.store.page(
-            caller.tenant_id, size, pagination.decode_token(token, fp)
-        )
-        return found, pagination.encode_token(last, fp) if last else ""
+        def fetch(size: int, after: Key | None) -> Awaitable[tuple[list[m.Workflow], Key | None]]:
+            return self.store.page(caller.tenant_id, size, after)
+
+        return await pagination.paged(fetch, page_size, token, what="workflows")
 
     async def update(self, caller: Caller, changes: m.Workflow, mask: list[str]) -> m.Workflow:
         _writer(caller)
-        if not mask:
-            raise invalid("update_mask", "must name at least one field")
-        unknown = [p for p in mask if p not in FIELDS]
-        if unknown:
-            raise invalid(
-                "update_mask", f"unknown field {unknown[0][:40]!r}; one of {', '.join(FIELDS)}"
-            )
+        check_update_mask(mask, FIELDS)
         wf = await self.get(caller, changes.id)
         _owner_or_admin(caller, wf)
         for name in mask:
@@ -174,12 +168,11 @@ class Workflows:
         self, caller: Caller, workflow_id: str, page_size: int, token: str
     ) -> tuple[list[m.Execution], str]:
         wf = await self.get(caller, workflow_id)
-        size = pagination.page_size(page_size)
-        fp = pagination.fingerprint(what="executions", w=wf.id)
-        found, last = await self.runs.page(
-            caller.tenant_id, wf.id, size, pagination.decode_token(token, fp)
-        )
-        return found, pagination.encode_token(last, fp) if last else ""
+
+        def fetch(size: int, after: Key | None) -> Awaitable[tuple[list[m.Execution], Key | None]]:
+            return self.runs.page(caller.tenant_id, wf.id, size, after)
+
+        return await pagination.paged(fetch, page_size, token, what="executions", w=wf.id)
 
     async def retry(
         self, caller: Caller, workflow_id: str, execution_id: str, from_start: bool
