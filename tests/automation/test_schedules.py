@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -32,7 +33,8 @@ def schedule(catch_up: str = m.LATEST) -> m.Trigger:
 async def ticks_of(store: WorkflowStore, workflow_id: str) -> list[str]:
     query = sa.select(executions.c.trigger_data).where(executions.c.workflow_id == workflow_id)
     async with store.engine.connect() as conn:
-        return sorted(row.trigger_data["tick"] for row in (await conn.execute(query)).all())
+        ticks = [row.trigger_data["tick"] for row in (await conn.execute(query)).all()]
+    return sorted(ticks, key=datetime.fromisoformat)
 
 
 async def due_now(store: WorkflowStore, wf: m.Workflow, late: timedelta) -> None:
@@ -56,7 +58,12 @@ async def test_two_workers_start_each_tick_once(
     assert len(await ticks_of(store, wf.id)) == 1
     clock.advance(5 * 60)
     await asyncio.gather(fire_due(store), fire_due(store))
-    first, second = (datetime.fromisoformat(t) for t in await ticks_of(store, wf.id))
+    ticks = await ticks_of(store, wf.id)
+    paris = [
+        datetime.fromisoformat(t).astimezone(ZoneInfo("Europe/Paris")).isoformat() for t in ticks
+    ]
+    assert ticks == paris  # in the schedule's time zone, both: the text is the tick's key
+    first, second = (datetime.fromisoformat(t) for t in ticks)
     assert second == next_tick(wf.trigger.settings, first) <= runtime_clock.now()
 
 

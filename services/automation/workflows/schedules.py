@@ -35,8 +35,7 @@ log = logs.get("workflows.schedules")
 
 def next_tick(settings: dict[str, str], after: datetime) -> datetime:
     """The schedule's first tick strictly after `after`."""
-    zone = ZoneInfo(settings.get("time_zone") or "UTC")
-    return next(CronSim(settings["cron"], after.astimezone(zone)))
+    return next(CronSim(settings["cron"], after.astimezone(zone_of(settings))))
 
 
 def first_tick(wf: m.Workflow) -> datetime | None:
@@ -46,9 +45,15 @@ def first_tick(wf: m.Workflow) -> datetime | None:
     return next_tick(wf.trigger.settings, clock.now())
 
 
+def zone_of(settings: dict[str, str]) -> ZoneInfo:
+    return ZoneInfo(settings.get("time_zone") or "UTC")
+
+
 def latest_due(settings: dict[str, str], due: datetime, now: datetime) -> datetime:
-    """The last tick at or before `now`, starting from the due one."""
-    latest, tick = due, due
+    """The last tick at or before `now`, starting from the due one; always in the
+    schedule's time zone (the stored due time comes back in UTC), since its text is the
+    tick's idempotency key and what a run's trigger data shows."""
+    latest = tick = due.astimezone(zone_of(settings))
     for _ in range(10_000):  # a minutely schedule missed for a week at most
         tick = next_tick(settings, tick)
         if tick > now:
