@@ -173,7 +173,7 @@ def test_main_boots_and_serves_health(database_url: str, redis_url: str, tmp_pat
     try:
         channel = grpc.insecure_channel(f"127.0.0.1:{8002 + offset('airtable')}")
         health = health_pb2_grpc.HealthStub(channel)
-        for _ in range(150):
+        for _ in range(600):  # 60 s: boots take 15 s and more on a busy machine
             try:
                 request = health_pb2.HealthCheckRequest(
                     service="tablemesh.airtable.v1.AirtableService"

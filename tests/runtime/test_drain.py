@@ -48,7 +48,7 @@ def start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         stderr=subprocess.STDOUT,
     )
     health = health_pb2_grpc.HealthStub(grpc.insecure_channel(target()))
-    for _ in range(150):
+    for _ in range(600):  # 60 s: a busy 2-core machine boots a service in 15 s and more
         try:
             if health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == SERVING:
                 return proc
