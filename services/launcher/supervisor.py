@@ -48,6 +48,7 @@ class Worker:
         on_change: Callable[[], None],
     ) -> None:
         self.spec = spec
+        self.index = index
         self.label = spec.name if spec.instances == 1 else f"{spec.name}[{index}]"
         self.backoff = backoff
         self.notify = notify
@@ -73,7 +74,7 @@ class Worker:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
-                env=dict(self.spec.env or os.environ),
+                env={**(self.spec.env or os.environ), "TABLEMESH_WORKER_INDEX": str(self.index)},
                 start_new_session=True,
             )
         self.on_change()

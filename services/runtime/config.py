@@ -108,6 +108,10 @@ class Settings(VarSettings):
     port_offset: int = var(0)
     # Worker processes per service, sharing the port with SO_REUSEPORT.
     workers: int = var(1, ge=1, le=32)
+    # Which of them this process is (0, 1, ...): set by the launcher for each worker. The
+    # first one LISTENs for its service's events (one connection per service, not per
+    # process); the others relay at their poll.
+    worker_index: int = var(0, ge=0, le=31)
     # debug, info, warning or error.
     log_level: Literal["debug", "info", "warning", "error"] = var("info")
     # Seconds in-flight calls get to finish after SIGTERM.

@@ -30,6 +30,7 @@ from tablemesh.events.v1.events_pb2 import Actor, ActorKind, Event
 
 from services.runtime import clock, logs, origin
 from services.runtime.background import poll_forever
+from services.runtime.config import settings
 from services.runtime.identity import maybe_caller
 from services.runtime.pg_listen import Listener, notify
 
@@ -200,6 +201,9 @@ async def relay(
             await prune(engine, outbox)
         return await publish_batch(engine, redis, outbox, stream=stream) == BATCH
 
+    if settings().worker_index != 0:  # the service's first worker listens for all of them
+        await poll_forever(one_pass, interval, "event relay")
+        return
     listener = Listener(engine, channel(outbox))
     try:
         await poll_forever(one_pass, interval, "event relay", listener)

@@ -119,6 +119,20 @@ async def test_instances_run_side_by_side(tmp_path: Path) -> None:
     assert changes[-1] == {}
 
 
+async def test_each_instance_knows_its_index(tmp_path: Path) -> None:
+    """Worker 0 of a service is the one that LISTENs for its events (services.runtime.events)."""
+    says = "import os, time; print('index', os.environ['TABLEMESH_WORKER_INDEX'], flush=True); "
+    child = (sys.executable, "-c", says + "time.sleep(60)")
+    sup = fast([])
+    log = tmp_path / "w.log"
+    await sup.start(ProcessSpec("webhooks", child, log, instances=2))
+    try:
+        await eventually(lambda: len(log.read_text().splitlines()) == 2)
+        assert sorted(log.read_text().splitlines()) == ["index 0", "index 1"]
+    finally:
+        await sup.stop(grace=5)
+
+
 def test_children_die_with_a_killed_supervisor(tmp_path: Path) -> None:
     """The orphan guard: a SIGKILLed launcher must not leave services holding ports."""
     pid_file = tmp_path / "child.pid"
