@@ -85,10 +85,14 @@ async def test_user_registered_flows_from_outbox_to_one_saga(
     event = events.new_event("user.registered", tenant, "auth", user_registered=registered)
     async with engine.begin() as conn:
         await emit(conn, event)
-    assert await events.publish_batch(engine, redis, outbox) >= 1
-    async with engine.connect() as conn:
+    # This relay publishes it, or one of an auth service running in this session got there
+    # first (it LISTENs for the commit); FOR UPDATE waits for that one's commit.
+    await events.publish_batch(engine, redis, outbox)
+    async with engine.begin() as conn:
         stamped = await conn.execute(
-            sa.select(outbox.c.published_at).where(outbox.c.event_id == event.id)
+            sa.select(outbox.c.published_at)
+            .where(outbox.c.event_id == event.id)
+            .with_for_update()
         )
         assert stamped.scalar_one() is not None
     # Published twice (a relay crash before its commit): still one saga.
