@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test test-console test-slow test-unit test-realtime test-rest test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas bench-automation bench-webhooks clean wrk h2load console chromium
+.PHONY: up down status test test-console test-slow test-unit test-realtime test-rest test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas bench-automation bench-webhooks bench-tables clean wrk h2load console chromium
 
 # llama-cpp-python is source only on PyPI: built once here (about 3 minutes on 2 cores;
 # portable, not tuned to this CPU) and then taken from pip's wheel cache in seconds.
@@ -145,6 +145,11 @@ bench-automation: $(STAMP)
 # Webhooks: deliveries per second to a local receiver, and an event's delay to delivery.
 bench-webhooks: $(STAMP)
 	$(BIN)/python -m bench.webhooks
+
+# Tables of 1,000, 10,000 and 100,000 records: import rate, a one-match filter and the
+# first sorted page through Envoy (p50), and reads during the imports.
+bench-tables: $(STAMP)
+	$(BIN)/python -m bench.tables
 
 clean:
 	rm -rf $(VENV) var console/dist console/node_modules

@@ -107,6 +107,7 @@ class LocalBackend(LocalRecords):
         async with self._engine.begin() as conn:
             base = await self._check_base(conn, tenant_id, base_id)
             in_base = sa.select(tables.c.id).where(tables.c.base_id == base_id)
+            table_ids = list((await conn.execute(in_base)).scalars())
             await conn.execute(records.delete().where(records.c.table_id.in_(in_base)))
             await conn.execute(
                 record_requests.delete().where(record_requests.c.table_id.in_(in_base))
@@ -114,6 +115,8 @@ class LocalBackend(LocalRecords):
             await conn.execute(tables.delete().where(tables.c.base_id == base_id))
             await conn.execute(bases.update().where(bases.c.id == base_id).values(deleted_at=now()))
             await events.emit(conn, outbox, changes.base_changed("base.deleted", tenant_id, base))
+        # Their sort indexes go too, without blocking writers (DROP INDEX CONCURRENTLY).
+        self.indexes.drop_later(table_ids)
 
     async def get_schema(self, tenant_id: str, base_id: str) -> list[Table]:
         async with self._engine.connect() as conn:

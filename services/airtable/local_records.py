@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.airtable import changes
+from services.airtable.field_indexes import FieldIndexes
 from services.airtable.local_schema import outbox, records, row_to_record, tables
 from services.airtable.model import Record, RecordQuery, Table, Write, new_id
-from services.airtable.records_query import run_query
+from services.airtable.records_page import RecordPages
 from services.runtime import clock, events
 from services.runtime.errors import NotFound
 
@@ -30,16 +31,33 @@ def merged(old: dict[str, Any], new: dict[str, Any], replace: bool) -> dict[str,
     return result
 
 
+# Records Python checks at most for a formula part SQL cannot compute (README: settings).
+DEFAULT_SCAN_LIMIT = 10_000
+
+
 class LocalRecords:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        scan_limit: int = DEFAULT_SCAN_LIMIT,
+        indexes: FieldIndexes | None = None,
+    ) -> None:
         self._engine = engine
+        self.indexes = indexes or FieldIndexes(engine, per_table=4, min_records=1000, uses=2)
+        self._pages = RecordPages(engine, scan_limit, self.indexes)
 
     def _scope(self, tenant_id: str, table: Table) -> sa.ColumnElement[bool]:
         return sa.and_(records.c.table_id == table.id, records.c.tenant_id == tenant_id)
 
-    async def _lock_table(self, conn: AsyncConnection, tenant_id: str, table_id: str) -> Any:
+    async def _lock_table(
+        self, conn: AsyncConnection, tenant_id: str, table_id: str, *, shared: bool = False
+    ) -> Any:
         query = sa.select(tables).where(tables.c.id == table_id, tables.c.tenant_id == tenant_id)
-        row = (await conn.execute(query.with_for_update())).first()
+        locked = (
+            query.with_for_update(key_share=True, read=True) if shared else query.with_for_update()
+        )
+        row = (await conn.execute(locked)).first()
         if row is None:
             raise NotFound(f"table {table_id} not found", reason="TABLE_NOT_FOUND")
         return row
@@ -71,14 +89,7 @@ class LocalRecords:
     async def list_records(
         self, tenant_id: str, base_id: str, table: Table, query: RecordQuery
     ) -> tuple[list[Record], Any]:
-        select = (
-            sa.select(records)
-            .where(self._scope(tenant_id, table))
-            .order_by(records.c.created_at, records.c.batch_index, records.c.id)
-        )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(select)).all()
-        return run_query([row_to_record(r) for r in rows], table, query)
+        return await self._pages.page(self._scope(tenant_id, table), table, query)
 
     async def get_record(
         self, tenant_id: str, base_id: str, table: Table, record_id: str
@@ -113,10 +124,17 @@ class LocalRecords:
         stamp = clock.now()
         created = [Record(new_id("rec"), merged({}, w.fields, True), stamp) for w in writes]
         async with self._engine.begin() as conn:
-            # Locking the table row serializes writers, so a retried request id is seen.
-            await self._lock_table(conn, tenant_id, table.id)
-            if request_id and (seen := await self._by_request(tenant_id, table, request_id)):
-                return seen
+            if request_id or any(w.new_choices for w in writes):
+                # Locking the table row serializes writers with a request id, so that a
+                # retry sees the first one's records (and those adding select choices,
+                # which update the row: two sharers upgrading would deadlock).
+                await self._lock_table(conn, tenant_id, table.id)
+                if request_id and (seen := await self._by_request(tenant_id, table, request_id)):
+                    return seen
+            else:
+                # Other writers only share the row (KEY SHARE, as their foreign keys take
+                # anyway): a bulk import's calls write side by side.
+                await self._lock_table(conn, tenant_id, table.id, shared=True)
             await self._add_choices(conn, tenant_id, table.id, writes)
             await conn.execute(
                 records.insert(),

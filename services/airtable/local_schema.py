@@ -50,6 +50,17 @@ records = sa.Table(
     sa.Column("batch_index", sa.Integer),
     sa.Column("created_at", stamp),
 )
+# The expression indexes made on demand (field_indexes.py).
+field_indexes = sa.Table(
+    "field_indexes",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("table_id", sa.Text),
+    sa.Column("field", sa.Text),
+    sa.Column("descending", sa.Boolean),
+    sa.Column("state", sa.Text),
+    sa.Column("created_at", stamp),
+)
 linked_bases = sa.Table(
     "linked_bases",
     metadata,

@@ -12,6 +12,7 @@ from tablemesh.airtable.v1 import airtable_service_pb2_grpc as pb_grpc
 from services.airtable.backend import Backend
 from services.airtable.cache import CachedBackend
 from services.airtable.domain import Airtable
+from services.airtable.field_indexes import FieldIndexes
 from services.airtable.local_backend import LocalBackend
 from services.airtable.local_schema import outbox
 from services.airtable.servicer import AirtableServicer
@@ -29,7 +30,16 @@ def build_backend(deps: Deps) -> Backend:
         deps.on_stop.append(remote.close)
         backend = remote
     else:
-        backend = LocalBackend(deps.db)
+        settings = deps.settings
+        indexes = FieldIndexes(
+            deps.db,
+            per_table=settings.airtable_sort_indexes_per_table,
+            min_records=settings.airtable_sort_index_min_records,
+            uses=settings.airtable_sort_index_uses,
+        )
+        backend = LocalBackend(
+            deps.db, scan_limit=settings.airtable_formula_scan_limit, indexes=indexes
+        )
     return CachedBackend(backend, deps.redis)
 
 

@@ -1,8 +1,8 @@
-"""Filter, sort, select and page a table's records in Python (the local backend's query).
+"""Sort and select records in Python: the reference the SQL path is held to.
 
-The whole table is read and filtered here, which is fine for the team-sized tables this
-backend is for; the formula never becomes SQL. A push-down of simple comparisons to JSONB
-predicates would be the next step if tables grow large.
+The local backend filters, sorts and pages in PostgreSQL (records_sql.py); these are the
+semantics it must keep (tests/airtable/test_formula_sql.py compares the two), and the
+test fake of Airtable's API sorts with them.
 """
 
 from __future__ import annotations
@@ -46,14 +46,3 @@ def select(record: Record, names: tuple[str, ...]) -> Record:
         return record
     fields = {name: record.fields[name] for name in names if name in record.fields}
     return Record(record.id, fields, record.created_at)
-
-
-def run_query(records: list[Record], table: Table, query: RecordQuery) -> tuple[list[Record], Any]:
-    """One page of the records that match, in order, and the next page's offset."""
-    formula = query.formula
-    found = [r for r in records if formula.matches(r.fields)] if formula else list(records)
-    found = sort_records(found, table, query)
-    start = int(query.cursor or 0)
-    end = start + query.page_size
-    page = [select(r, query.fields) for r in found[start:end]]
-    return page, end if end < len(found) else None

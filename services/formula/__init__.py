@@ -1,5 +1,7 @@
-"""Airtable's formula language (a parsed subset), evaluated in Python; never SQL. Shared by
-the airtable service (filter_by_formula) and automation (workflow conditions and triggers).
+"""Airtable's formula language (a parsed subset), evaluated in Python. Shared by the
+airtable service (filter_by_formula) and automation (workflow conditions and triggers).
+The airtable service's local backend compiles the parsed formula to SQL
+(services/airtable/formula_sql.py); this evaluator is the reference it is tested against.
 
 `compile_formula(text, fields)` checks the formula against the table's fields (name ->
 Airtable type) and returns a `Formula`; a bad formula raises FormulaError (where, and what

@@ -155,6 +155,15 @@ class Settings(VarSettings):
     airtable_workspace_id: str = var("")
     # Requests per second per base to Airtable (its documented limit is 5).
     airtable_requests_per_second: float = var(5.0, gt=0, le=100)
+    # The local backend: most records a filter may have Python check one by one, for the
+    # formula parts SQL cannot compute (VALUE, TODAY, NOW, DATETIME_DIFF...); a filter
+    # needing more is refused (INVALID_ARGUMENT) rather than read a large table.
+    airtable_formula_scan_limit: int = var(10_000, ge=0, le=1_000_000)
+    # Sort indexes made on demand: at most this many per table, for tables of at least
+    # min_records records, once a field was sorted by `uses` times by one process.
+    airtable_sort_indexes_per_table: int = var(4, ge=0, le=32)
+    airtable_sort_index_min_records: int = var(1000, ge=1, le=100_000_000)
+    airtable_sort_index_uses: int = var(2, ge=1, le=1000)
     # The model provider: "local" (the mesh's own model service, the default), "openai"
     # (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp server, Gemini's
     # compatible endpoint), "gemini" (Gemini's native API) or "none" (chat answers

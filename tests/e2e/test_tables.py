@@ -157,3 +157,59 @@ def test_formula_arithmetic_keeps_its_plus(mesh: Mesh, project: dict[str, Any]) 
     )
     assert reply.status_code == 200, reply.text
     assert [r["fields"]["Name"] for r in reply.json()["records"]] == ["Atlas"]
+
+
+def test_fifty_records_in_keyset_pages_and_the_python_bound(mesh: Mesh) -> None:
+    """Pages follow their tokens in the sorted order, each record once; a filter whose
+    part has no SQL form is refused past the mesh's bound of 40 records, and passes once
+    narrowed by a part that has one."""
+    headers = bearer(mesh.register()["access_token"])
+    made = mesh.http.post(
+        "/api/v1/bases",
+        headers=headers,
+        json={"name": "Fifty", "tables": [{"name": "T", "fields": FIELDS}]},
+    )
+    assert made.status_code == 200, made.text
+    base, table = made.json()["base"]["id"], made.json()["tables"][0]["id"]
+    path = f"/api/v1/bases/{base}/tables/{table}/records"
+    for start in range(0, 50, 10):
+        batch = [
+            {"fields": {"Name": f"n{i:02d}", "Hours": i % 7, "Status": ["Done", "Open"][i % 2]}}
+            for i in range(start, start + 10)
+        ]
+        assert mesh.http.post(path, headers=headers, json={"records": batch}).status_code == 200
+    seen: list[tuple[float, str]] = []
+    tokens = [""]
+    while True:
+        query: dict[str, Any] = {
+            "sort": ["Hours desc", "Name"],
+            "page_size": 7,
+            "page_token": tokens[-1],
+        }
+        reply = mesh.http.get(path, headers=headers, params=query)
+        assert reply.status_code == 200, reply.text
+        seen += [(r["fields"]["Hours"], r["fields"]["Name"]) for r in reply.json()["records"]]
+        if not reply.json().get("next_page_token"):
+            break
+        tokens.append(reply.json()["next_page_token"])
+    assert len(tokens) == 8
+    assert seen == sorted(((i % 7, f"n{i:02d}") for i in range(50)), key=lambda p: (-p[0], p[1]))
+    # A token is for its own query only, and cannot be forged.
+    other = mesh.http.get(path, headers=headers, params={"sort": "Name", "page_token": tokens[1]})
+    assert other.status_code == 400 and "page_token" in other.json()["message"]
+    refused = mesh.http.get(
+        path, headers=headers, params={"filter_by_formula": "VALUE({Name} & '') = 0"}
+    )
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["message"].startswith(
+        "filter_by_formula: VALUE() is checked record by record, and this filter would check "
+        "more than 40 records"
+    )
+    narrowed = mesh.http.get(
+        path,
+        headers=headers,
+        params={"filter_by_formula": "AND({Status} = 'Done', VALUE('' & {Hours}) = 3)"},
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    names = [r["fields"]["Name"] for r in narrowed.json()["records"]]
+    assert names == [f"n{i:02d}" for i in range(50) if i % 2 == 0 and i % 7 == 3]
