@@ -306,10 +306,17 @@ class CreateBaseRequest(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     TABLES_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    WORKSPACE_ID_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """The base's name, 1 to 100 characters."""
     request_id: _builtins.str
     """An idempotency key: a retry with the same id returns the first base."""
+    workspace_id: _builtins.str
+    """The workspace the base belongs to (its id). Its members may then use the base as
+    their workspace role allows; the caller must be an owner or admin of it. Required
+    unless the caller is a tenant admin: a base in no workspace is seen by tenant admins
+    only.
+    """
     @_builtins.property
     def tables(self) -> _containers.RepeatedCompositeFieldContainer[Global___TableSpec]:
         """Tables to create with it."""
@@ -320,10 +327,11 @@ class CreateBaseRequest(_message.Message):
         name: _builtins.str = ...,
         tables: _abc.Iterable[Global___TableSpec] | None = ...,
         request_id: _builtins.str = ...,
+        workspace_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "request_id", b"request_id", "tables", b"tables"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "request_id", b"request_id", "tables", b"tables", "workspace_id", b"workspace_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

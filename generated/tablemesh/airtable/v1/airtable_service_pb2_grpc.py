@@ -101,7 +101,8 @@ class AirtableServiceServicer:
     """
 
     def ListBases(self, request, context):
-        """ListBases lists the bases the caller's tenant can use.
+        """ListBases lists the bases the caller may read: for tenant admins every base of the
+        tenant, for other users the bases of the workspaces they belong to.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

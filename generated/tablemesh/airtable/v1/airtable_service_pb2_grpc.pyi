@@ -37,7 +37,9 @@ class AirtableServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> AirtableServiceAsyncStub: ...
     ListBases: _grpc.UnaryUnaryMultiCallable[_airtable_service_pb2.ListBasesRequest, _airtable_service_pb2.ListBasesResponse]
-    """ListBases lists the bases the caller's tenant can use."""
+    """ListBases lists the bases the caller may read: for tenant admins every base of the
+    tenant, for other users the bases of the workspaces they belong to.
+    """
     CreateBase: _grpc.UnaryUnaryMultiCallable[_airtable_service_pb2.CreateBaseRequest, _airtable_service_pb2.CreateBaseResponse]
     """CreateBase creates a base, optionally with its first tables."""
     DeleteBase: _grpc.UnaryUnaryMultiCallable[_airtable_service_pb2.DeleteBaseRequest, _airtable_service_pb2.DeleteBaseResponse]
@@ -75,7 +77,9 @@ class AirtableServiceAsyncStub(AirtableServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     ListBases: _aio.UnaryUnaryMultiCallable[_airtable_service_pb2.ListBasesRequest, _airtable_service_pb2.ListBasesResponse]  # type: ignore[assignment]
-    """ListBases lists the bases the caller's tenant can use."""
+    """ListBases lists the bases the caller may read: for tenant admins every base of the
+    tenant, for other users the bases of the workspaces they belong to.
+    """
     CreateBase: _aio.UnaryUnaryMultiCallable[_airtable_service_pb2.CreateBaseRequest, _airtable_service_pb2.CreateBaseResponse]  # type: ignore[assignment]
     """CreateBase creates a base, optionally with its first tables."""
     DeleteBase: _aio.UnaryUnaryMultiCallable[_airtable_service_pb2.DeleteBaseRequest, _airtable_service_pb2.DeleteBaseResponse]  # type: ignore[assignment]
@@ -116,7 +120,9 @@ class AirtableServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _airtable_service_pb2.ListBasesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_airtable_service_pb2.ListBasesResponse, _abc.Awaitable[_airtable_service_pb2.ListBasesResponse]]:
-        """ListBases lists the bases the caller's tenant can use."""
+        """ListBases lists the bases the caller may read: for tenant admins every base of the
+        tenant, for other users the bases of the workspaces they belong to.
+        """
 
     @_abc_1.abstractmethod
     def CreateBase(

@@ -409,3 +409,111 @@ class RevokeResourcePermissionsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RevokeResourcePermissionsResponse: _TypeAlias = RevokeResourcePermissionsResponse  # noqa: Y015
+
+@_typing.final
+class SetResourceParentRequest(_message.Message):
+    """SetResourceParentRequest names a child and its new parent."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCE_FIELD_NUMBER: _builtins.int
+    PARENT_FIELD_NUMBER: _builtins.int
+    resource: _builtins.str
+    """The child, as "<type>:<id>", for example "base:appAbCdEfGh123456"."""
+    parent: _builtins.str
+    """The parent, as "<type>:<id>", for example "workspace:3f2a..."; empty to remove the
+    child's parent.
+    """
+    def __init__(
+        self,
+        *,
+        resource: _builtins.str = ...,
+        parent: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["parent", b"parent", "resource", b"resource"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetResourceParentRequest: _TypeAlias = SetResourceParentRequest  # noqa: Y015
+
+@_typing.final
+class SetResourceParentResponse(_message.Message):
+    """SetResourceParentResponse says what the child's parent was before."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PREVIOUS_PARENT_FIELD_NUMBER: _builtins.int
+    previous_parent: _builtins.str
+    """The parent the child had before this call; empty when it had none."""
+    def __init__(
+        self,
+        *,
+        previous_parent: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["previous_parent", b"previous_parent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetResourceParentResponse: _TypeAlias = SetResourceParentResponse  # noqa: Y015
+
+@_typing.final
+class LookupResourcesRequest(_message.Message):
+    """LookupResourcesRequest asks which resources of a type a subject may act on."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    RESOURCE_TYPE_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    subject: _builtins.str
+    """The user (a user id, a UUID)."""
+    resource_type: _builtins.str
+    """The type of resource: workspace, base or tenant."""
+    action: _builtins.str
+    """The action: read, write, admin or delete."""
+    def __init__(
+        self,
+        *,
+        subject: _builtins.str = ...,
+        resource_type: _builtins.str = ...,
+        action: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "resource_type", b"resource_type", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LookupResourcesRequest: _TypeAlias = LookupResourcesRequest  # noqa: Y015
+
+@_typing.final
+class LookupResourcesResponse(_message.Message):
+    """LookupResourcesResponse lists them."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESOURCES_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    truncated: _builtins.bool
+    """True when there were more than the 1,000 listed."""
+    @_builtins.property
+    def resources(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The resources, as "<type>:<id>", in no particular order; at most 1,000."""
+
+    def __init__(
+        self,
+        *,
+        resources: _abc.Iterable[_builtins.str] | None = ...,
+        truncated: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resources", b"resources", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LookupResourcesResponse: _TypeAlias = LookupResourcesResponse  # noqa: Y015

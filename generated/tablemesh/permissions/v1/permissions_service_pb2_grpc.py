@@ -74,6 +74,16 @@ class PermissionsServiceStub:
                 request_serializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.RevokeResourcePermissionsRequest.SerializeToString,
                 response_deserializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.RevokeResourcePermissionsResponse.FromString,
                 _registered_method=True)
+        self.SetResourceParent = channel.unary_unary(
+                '/tablemesh.permissions.v1.PermissionsService/SetResourceParent',
+                request_serializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.SetResourceParentRequest.SerializeToString,
+                response_deserializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.SetResourceParentResponse.FromString,
+                _registered_method=True)
+        self.LookupResources = channel.unary_unary(
+                '/tablemesh.permissions.v1.PermissionsService/LookupResources',
+                request_serializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.LookupResourcesRequest.SerializeToString,
+                response_deserializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.LookupResourcesResponse.FromString,
+                _registered_method=True)
 
 
 class PermissionsServiceServicer:
@@ -140,6 +150,27 @@ class PermissionsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetResourceParent(self, request, context):
+        """SetResourceParent places a resource inside another: a base inside the workspace it
+        belongs to. A role held on the parent then holds on the child too (a role held on the
+        child itself comes first; deny entries on either refuse). A resource has at most one
+        parent: setting another replaces it, and an empty parent takes the child out. Internal:
+        the workspaces service calls it when a base is linked or unlinked. Safe to repeat.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LookupResources(self, request, context):
+        """LookupResources lists the resources of one type that a subject may perform an action
+        on: those it holds a role on and those inside a parent it holds a role on, less those
+        a deny entry refuses. Users may look up only themselves; tenant admins and services
+        anyone. Used by other services, for example to list the bases a member may read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PermissionsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -172,6 +203,16 @@ def add_PermissionsServiceServicer_to_server(servicer, server):
                     servicer.RevokeResourcePermissions,
                     request_deserializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.RevokeResourcePermissionsRequest.FromString,
                     response_serializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.RevokeResourcePermissionsResponse.SerializeToString,
+            ),
+            'SetResourceParent': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetResourceParent,
+                    request_deserializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.SetResourceParentRequest.FromString,
+                    response_serializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.SetResourceParentResponse.SerializeToString,
+            ),
+            'LookupResources': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupResources,
+                    request_deserializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.LookupResourcesRequest.FromString,
+                    response_serializer=tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.LookupResourcesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -346,6 +387,60 @@ class PermissionsService:
             '/tablemesh.permissions.v1.PermissionsService/RevokeResourcePermissions',
             tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.RevokeResourcePermissionsRequest.SerializeToString,
             tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.RevokeResourcePermissionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetResourceParent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tablemesh.permissions.v1.PermissionsService/SetResourceParent',
+            tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.SetResourceParentRequest.SerializeToString,
+            tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.SetResourceParentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LookupResources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tablemesh.permissions.v1.PermissionsService/LookupResources',
+            tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.LookupResourcesRequest.SerializeToString,
+            tablemesh_dot_permissions_dot_v1_dot_permissions__service__pb2.LookupResourcesResponse.FromString,
             options,
             channel_credentials,
             insecure,

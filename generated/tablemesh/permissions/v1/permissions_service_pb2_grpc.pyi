@@ -69,6 +69,19 @@ class PermissionsServiceStub:
     """RevokeResourcePermissions withdraws every entry on a resource, for example when a
     workspace is deleted. Internal: services only. Safe to repeat.
     """
+    SetResourceParent: _grpc.UnaryUnaryMultiCallable[_permissions_service_pb2.SetResourceParentRequest, _permissions_service_pb2.SetResourceParentResponse]
+    """SetResourceParent places a resource inside another: a base inside the workspace it
+    belongs to. A role held on the parent then holds on the child too (a role held on the
+    child itself comes first; deny entries on either refuse). A resource has at most one
+    parent: setting another replaces it, and an empty parent takes the child out. Internal:
+    the workspaces service calls it when a base is linked or unlinked. Safe to repeat.
+    """
+    LookupResources: _grpc.UnaryUnaryMultiCallable[_permissions_service_pb2.LookupResourcesRequest, _permissions_service_pb2.LookupResourcesResponse]
+    """LookupResources lists the resources of one type that a subject may perform an action
+    on: those it holds a role on and those inside a parent it holds a role on, less those
+    a deny entry refuses. Users may look up only themselves; tenant admins and services
+    anyone. Used by other services, for example to list the bases a member may read.
+    """
 
 @_typing.type_check_only
 class PermissionsServiceAsyncStub(PermissionsServiceStub):
@@ -110,6 +123,19 @@ class PermissionsServiceAsyncStub(PermissionsServiceStub):
     RevokeResourcePermissions: _aio.UnaryUnaryMultiCallable[_permissions_service_pb2.RevokeResourcePermissionsRequest, _permissions_service_pb2.RevokeResourcePermissionsResponse]  # type: ignore[assignment]
     """RevokeResourcePermissions withdraws every entry on a resource, for example when a
     workspace is deleted. Internal: services only. Safe to repeat.
+    """
+    SetResourceParent: _aio.UnaryUnaryMultiCallable[_permissions_service_pb2.SetResourceParentRequest, _permissions_service_pb2.SetResourceParentResponse]  # type: ignore[assignment]
+    """SetResourceParent places a resource inside another: a base inside the workspace it
+    belongs to. A role held on the parent then holds on the child too (a role held on the
+    child itself comes first; deny entries on either refuse). A resource has at most one
+    parent: setting another replaces it, and an empty parent takes the child out. Internal:
+    the workspaces service calls it when a base is linked or unlinked. Safe to repeat.
+    """
+    LookupResources: _aio.UnaryUnaryMultiCallable[_permissions_service_pb2.LookupResourcesRequest, _permissions_service_pb2.LookupResourcesResponse]  # type: ignore[assignment]
+    """LookupResources lists the resources of one type that a subject may perform an action
+    on: those it holds a role on and those inside a parent it holds a role on, less those
+    a deny entry refuses. Users may look up only themselves; tenant admins and services
+    anyone. Used by other services, for example to list the bases a member may read.
     """
 
 class PermissionsServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -185,6 +211,31 @@ class PermissionsServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_permissions_service_pb2.RevokeResourcePermissionsResponse, _abc.Awaitable[_permissions_service_pb2.RevokeResourcePermissionsResponse]]:
         """RevokeResourcePermissions withdraws every entry on a resource, for example when a
         workspace is deleted. Internal: services only. Safe to repeat.
+        """
+
+    @_abc_1.abstractmethod
+    def SetResourceParent(
+        self,
+        request: _permissions_service_pb2.SetResourceParentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_permissions_service_pb2.SetResourceParentResponse, _abc.Awaitable[_permissions_service_pb2.SetResourceParentResponse]]:
+        """SetResourceParent places a resource inside another: a base inside the workspace it
+        belongs to. A role held on the parent then holds on the child too (a role held on the
+        child itself comes first; deny entries on either refuse). A resource has at most one
+        parent: setting another replaces it, and an empty parent takes the child out. Internal:
+        the workspaces service calls it when a base is linked or unlinked. Safe to repeat.
+        """
+
+    @_abc_1.abstractmethod
+    def LookupResources(
+        self,
+        request: _permissions_service_pb2.LookupResourcesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_permissions_service_pb2.LookupResourcesResponse, _abc.Awaitable[_permissions_service_pb2.LookupResourcesResponse]]:
+        """LookupResources lists the resources of one type that a subject may perform an action
+        on: those it holds a role on and those inside a parent it holds a role on, less those
+        a deny entry refuses. Users may look up only themselves; tenant admins and services
+        anyone. Used by other services, for example to list the bases a member may read.
         """
 
 def add_PermissionsServiceServicer_to_server(servicer: PermissionsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
