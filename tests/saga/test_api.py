@@ -90,9 +90,7 @@ async def test_user_registered_flows_from_outbox_to_one_saga(
     await events.publish_batch(engine, redis, outbox)
     async with engine.begin() as conn:
         stamped = await conn.execute(
-            sa.select(outbox.c.published_at)
-            .where(outbox.c.event_id == event.id)
-            .with_for_update()
+            sa.select(outbox.c.published_at).where(outbox.c.event_id == event.id).with_for_update()
         )
         assert stamped.scalar_one() is not None
     # Published twice (a relay crash before its commit): still one saga.
