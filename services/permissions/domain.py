@@ -31,7 +31,7 @@ MAX_BATCH = 100
 MAX_REQUEST_ID = 200
 
 
-def _privileged(caller: Caller) -> bool:
+def privileged(caller: Caller) -> bool:
     return caller.is_admin or caller.is_service
 
 
@@ -40,10 +40,12 @@ class Permissions:
         self.store = store
 
     async def _decide(self, caller: Caller, subject: str, resource: str, action: str) -> Decision:
+        # The subject's entries on the resource and on its parent (a base's workspace).
         found = await self.store.live_entries(caller.tenant_id, subject, resource)
-        decision = decide(found, action)
+        decision = decide(found, resource, action)
         # A tenant admin may act on the tenant's resources; a resource is known to be the
-        # tenant's once it has had entries here (ids alone say nothing about their tenant).
+        # tenant's once it has had entries here or a service placed it in or under another
+        # (ids alone say nothing about their tenant).
         if (
             not decision.allowed
             and subject == caller.user_id
@@ -63,7 +65,7 @@ class Permissions:
         return await self._answer(caller, subject, resource, action)
 
     async def _answer(self, caller: Caller, subject: str, resource: str, action: str) -> Decision:
-        if subject != caller.user_id and not _privileged(caller):
+        if subject != caller.user_id and not privileged(caller):
             raise PermissionDenied(
                 "only admins and services may check other users' permissions",
                 reason="ADMIN_REQUIRED",
@@ -88,7 +90,7 @@ class Permissions:
     async def _require_manager(self, caller: Caller, resource: str, role: str) -> None:
         """Tenant admins and services manage everything; owners and admins of a resource
         manage its entries, but only owners hand out or take away the owner role."""
-        if _privileged(caller):
+        if privileged(caller):
             return
         held = await self._decide(caller, caller.user_id, resource, "admin")
         if not held.allowed:
@@ -151,7 +153,7 @@ class Permissions:
         v = Violations()
         check_resource(v, "resource", resource)
         v.raise_if_any()
-        if not _privileged(caller):
+        if not privileged(caller):
             held = await self._decide(caller, caller.user_id, resource, "delete")
             if not held.allowed:
                 raise PermissionDenied(
@@ -183,7 +185,7 @@ class Permissions:
         if resource_type and resource_type not in RESOURCE_TYPES:
             v.add("resource_type", f"must be one of {', '.join(RESOURCE_TYPES)}")
         v.raise_if_any()
-        if not _privileged(caller) and subject != caller.user_id:
+        if not privileged(caller) and subject != caller.user_id:
             if not resource:
                 raise invalid(
                     "subject", "must be your own user id, unless resource names one you may read"
