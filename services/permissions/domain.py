@@ -3,11 +3,16 @@
 Tenant rule: every lookup is scoped to the caller's tenant, so a question about another
 tenant's resource finds no entries and is answered "not allowed"; another tenant's entry
 ids are unknown (revoking one is a no-op, as for any unknown id).
+
+Every committed change that can change a decision bumps the tenant's permission epoch
+(services.runtime.access_epoch), so services that cache decisions drop them.
 """
 
 from __future__ import annotations
 
 import uuid
+
+from redis.asyncio import Redis
 
 from services.permissions.model import (
     ALL_ACTIONS,
@@ -21,7 +26,7 @@ from services.permissions.model import (
     decide,
 )
 from services.permissions.store import PermissionStore
-from services.runtime import pagination
+from services.runtime import access_epoch, pagination
 from services.runtime.clock import now
 from services.runtime.errors import PermissionDenied, Violations, invalid
 from services.runtime.identity import Caller
@@ -36,8 +41,9 @@ def privileged(caller: Caller) -> bool:
 
 
 class Permissions:
-    def __init__(self, store: PermissionStore) -> None:
+    def __init__(self, store: PermissionStore, redis: Redis) -> None:
         self.store = store
+        self.redis = redis
 
     async def _decide(self, caller: Caller, subject: str, resource: str, action: str) -> Decision:
         # The subject's entries on the resource and on its parent (a base's workspace).
@@ -137,7 +143,9 @@ class Permissions:
             created_at=stamp,
             updated_at=stamp,
         )
-        return await self.store.grant(entry, request_id)
+        granted = await self.store.grant(entry, request_id)
+        await access_epoch.bump(self.redis, caller.tenant_id)
+        return granted
 
     async def revoke(self, caller: Caller, permission_id: str) -> None:
         v = Violations()
@@ -148,6 +156,7 @@ class Permissions:
             return  # already gone: a repeated revoke (a compensation) succeeds
         await self._require_manager(caller, entry.resource, entry.role)
         await self.store.revoke(caller.tenant_id, permission_id, now())
+        await access_epoch.bump(self.redis, caller.tenant_id)
 
     async def revoke_resource(self, caller: Caller, resource: str) -> int:
         v = Violations()
@@ -160,7 +169,9 @@ class Permissions:
                     f"only owners of {resource} may revoke every entry on it",
                     reason="OWNER_REQUIRED",
                 )
-        return await self.store.revoke_resource(caller.tenant_id, resource, now())
+        revoked = await self.store.revoke_resource(caller.tenant_id, resource, now())
+        await access_epoch.bump(self.redis, caller.tenant_id)
+        return revoked
 
     async def list_page(
         self,
