@@ -20,7 +20,7 @@ import httpx
 
 from services.launcher import state as statefile
 from services.runtime import registry
-from tests.accounts import register
+from tests.accounts import register, share
 
 BIN = Path(sys.executable).parent
 
@@ -122,6 +122,10 @@ class Mesh:
         )
         assert reply.status_code == 200, reply.text
         return email, str(reply.json()["token"])
+
+    def share(self, admin_token: str, base_id: str, user_id: str, role: str = "member") -> str:
+        """A new workspace holding the base, the user in it with the role: its id."""
+        return share(self.http, bearer(admin_token), base_id, user_id, role)
 
     def invite(self, admin_token: str, role: str = "member") -> dict[str, Any]:
         """An invited user who accepted: the acceptance's reply, with email and password."""

@@ -141,7 +141,7 @@ def test_a_member_writes_records_but_not_the_schema(mesh: Mesh, team: Team) -> N
 def test_new_bases_go_into_a_workspace_their_creator_administers(mesh: Mesh, team: Team) -> None:
     no_workspace = mesh.http.post("/api/v1/bases", json={"name": "Loose"}, headers=team.auth("mia"))
     assert no_workspace.status_code == 400, no_workspace.text
-    assert no_workspace.json()["details"][0]["fieldViolations"][0]["field"] == "workspace_id"
+    assert no_workspace.json()["details"][0]["field_violations"][0]["field"] == "workspace_id"
     as_member = {"name": "Mine", "workspace_id": team.design}
     refused = mesh.http.post("/api/v1/bases", json=as_member, headers=team.auth("mia"))
     assert refused.status_code == 403, refused.text

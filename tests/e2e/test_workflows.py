@@ -268,6 +268,8 @@ def test_a_workflow_acts_with_its_creators_permissions_as_they_are_now(
 ) -> None:
     member = mesh.invite(team["token"], role="member")
     mine = bearer(member["access_token"])
+    user_id = member["principal"]["user_id"]
+    workspace = mesh.share(team["token"], team["base"], user_id, "member")
     body = {
         "name": "member's import",
         "enabled": True,
@@ -292,6 +294,14 @@ def test_a_workflow_acts_with_its_creators_permissions_as_they_are_now(
     assert ran.status_code == 200, ran.text
     [first] = finished_executions(mesh, mine, made.json()["workflow"]["id"], 1)
     assert first["status"] == "EXECUTION_STATUS_SUCCEEDED", first
+    # Out of the base's workspace: the base is gone for the creator's runs.
+    path = f"/api/v1/workspaces/{workspace}/members/{user_id}"
+    assert mesh.http.delete(path, headers=team["headers"]).status_code == 200
+    out = mesh.http.post(f"{url}:trigger", headers=mine, json={"input": {"name": "out"}})
+    assert out.status_code == 200, out.text
+    latest = finished_executions(mesh, mine, made.json()["workflow"]["id"], 2)[0]
+    assert latest["status"] == "EXECUTION_STATUS_FAILED", latest
+    assert f"base {team['base']} not found" in latest["error"], latest["error"]
     demoted = mesh.http.patch(
         f"/api/v1/users/{member['principal']['user_id']}",
         json={"role": "viewer"},
@@ -302,8 +312,8 @@ def test_a_workflow_acts_with_its_creators_permissions_as_they_are_now(
     # An admin runs it: it still acts as its creator, who may no longer write.
     again = mesh.http.post(f"{url}:trigger", headers=team["headers"], json={"input": {"name": "x"}})
     assert again.status_code == 200, again.text
-    latest = finished_executions(mesh, team["headers"], made.json()["workflow"]["id"], 2)[0]
+    latest = finished_executions(mesh, team["headers"], made.json()["workflow"]["id"], 3)[0]
     assert latest["status"] == "EXECUTION_STATUS_FAILED", latest
     assert "viewers cannot change" in latest["error"], latest["error"]
     names = [r["fields"]["Name"] for r in records(mesh, team, team["log"])]
-    assert "first" in names and "x" not in names
+    assert "first" in names and "x" not in names and "out" not in names

@@ -22,8 +22,11 @@ def sign_up(http: httpx.Client) -> dict[str, str]:
     return bearer(register(http)["access_token"])
 
 
-def projects_base(http: httpx.Client, auth: dict[str, str]) -> str:
-    base_id = str(ok(http.post("/api/v1/bases", json={"name": "Work"}, headers=auth))["base"]["id"])
+def projects_base(http: httpx.Client, auth: dict[str, str], workspace_id: str = "") -> str:
+    """A base "Work" with a Projects table of 2 records (3 calls), in the workspace if given
+    (a tenant admin may leave it out)."""
+    body = {"name": "Work", "workspace_id": workspace_id}
+    base_id = str(ok(http.post("/api/v1/bases", json=body, headers=auth))["base"]["id"])
     fields = [{"name": "Name", "type": "singleLineText"}, {"name": "Hours", "type": "number"}]
     table = ok(
         http.post(

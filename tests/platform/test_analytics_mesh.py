@@ -50,7 +50,9 @@ def team(mesh: Mesh, openai_server: FakeOpenAI) -> Iterator[dict[str, Any]]:
     member = mesh.invite(admin["access_token"])
     auth = bearer(member["access_token"])
     http = mesh.http
-    base_id = projects_base(http, auth)  # 3 calls, 2 records
+    # A workspace the member administers, so that they may create bases in it.
+    workspace = mesh.share(admin["access_token"], "", member["principal"]["user_id"], "admin")
+    base_id = projects_base(http, auth, workspace)  # 3 calls, 2 records
     table = ok(http.get(f"/api/v1/bases/{base_id}/tables", headers=auth))  # 4th call
     [table_id] = [t["id"] for t in table["tables"] if t["name"] == "Projects"]
     rows = [{"fields": {"Name": n, "Hours": 1}} for n in ("Mercury", "Vostok", "Soyuz")]

@@ -32,9 +32,11 @@ def invite(http: httpx.Client, admin: dict[str, Any]) -> dict[str, Any]:
     return dict(ok(http.post("/api/v1/auth/invitations:accept", json=body)))
 
 
-def new_base(http: httpx.Client, account: dict[str, Any]) -> str:
-    """A base of the account's tenant, made through the airtable service's REST route."""
-    made = ok(http.post("/api/v1/bases", json={"name": "Projects"}, headers=bearer(account)))
+def new_base(http: httpx.Client, account: dict[str, Any], workspace_id: str = "") -> str:
+    """A base of the account's tenant, made through the airtable service's REST route (in
+    the workspace, when given: tenant admins may leave it out)."""
+    body = {"name": "Projects", "workspace_id": workspace_id}
+    made = ok(http.post("/api/v1/bases", json=body, headers=bearer(account)))
     return str(made["base"]["id"])
 
 

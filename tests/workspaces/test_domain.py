@@ -100,11 +100,17 @@ async def test_role_rules(
         await bases.link(viewer, made.id, base_id)
 
     member = await act_as("member", tenant, member_id)
-    await bases.link(member, made.id, base_id)
+    with pytest.raises(PermissionDenied):  # linking hands out roles: admins only
+        await bases.link(member, made.id, base_id)
     with pytest.raises(PermissionDenied):
         await members.add(member, made.id, other_id, "viewer", "")
 
     admin = await act_as("member", tenant, admin_id)
+    with pytest.raises(NotFound):  # a base in no workspace is the tenant admins' alone
+        await bases.link(admin, made.id, base_id)
+    await bases.link(await act_as("admin", tenant), made.id, base_id)
+    set_caller(admin)
+    assert (await bases.link(admin, made.id, base_id)).base_id == base_id  # now theirs
     renamed = await workspaces.update(admin, made.id, {"name": "Team 2"}, ["name"])
     assert renamed.name == "Team 2"
     changed = await members.update_role(admin, made.id, viewer_id, "member")
@@ -144,7 +150,7 @@ async def test_bases_link_and_unlink(
 ) -> None:
     tenant = str(uuid.uuid4())
     one, two = await actors.new_base(tenant), await actors.new_base(tenant)
-    owner = await act_as("member", tenant)
+    owner = await act_as("admin", tenant)
     made = await workspaces.create(owner, {"name": "B"}, "")
     for base in (one, two, one):
         await bases.link(owner, made.id, base)

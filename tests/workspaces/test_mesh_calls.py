@@ -102,7 +102,7 @@ async def test_linked_bases_must_be_bases_of_the_tenant(
     tenant = str(uuid.uuid4())
     foreign = await actors.new_base(str(uuid.uuid4()))
     mine = await actors.new_base(tenant)
-    owner = await act_as("member", tenant)
+    owner = await act_as("admin", tenant)
     made = await workspaces.create(owner, {"name": "Data"}, "")
     for unknown in ("appZZZZZZZZZZZZZZ", foreign):
         with pytest.raises(NotFound, match=f"base {unknown} not found"):

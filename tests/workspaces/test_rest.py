@@ -44,14 +44,18 @@ def test_workspace_life_through_rest(http: httpx.Client) -> None:
 
     renamed = http.patch(f"{path}?update_mask=name", json={"name": "Team 2"}, headers=bearer(admin))
     assert ok(renamed)["workspace"]["name"] == "Team 2"
-    ok(http.patch(f"{path}/members/{member_id}", json={"role": "member"}, headers=bearer(admin)))
-    base_id = new_base(http, member)
+    ok(http.patch(f"{path}/members/{member_id}", json={"role": "admin"}, headers=bearer(admin)))
+    # A workspace admin's new base goes into the workspace (linking it again changes nothing).
+    base_id = new_base(http, member, ws["id"])
     linked = http.post(f"{path}/bases", json={"base_id": base_id}, headers=bearer(member))
     assert ok(linked)["linked_base"]["base_id"] == base_id
     bases = ok(http.get(f"{path}/bases", headers=bearer(member)))["linked_bases"]
     assert [b["base_id"] for b in bases] == [base_id]
     roles = ok(http.get(f"{path}/members", headers=bearer(member)))["members"]
-    assert sorted(m["role"] for m in roles) == ["member", "owner"]
+    assert sorted(m["role"] for m in roles) == ["admin", "owner"]
+    on_base = {"subject": member_id, "resource": f"base:{base_id}", "action": "admin"}
+    inherited = ok(http.post("/api/v1/permissions:check", json=on_base, headers=bearer(member)))
+    assert inherited["allowed"] is True and inherited["role"] == "admin", inherited
 
     check = ok(
         http.post(
@@ -60,7 +64,7 @@ def test_workspace_life_through_rest(http: httpx.Client) -> None:
             headers=bearer(member),
         )
     )
-    assert check["allowed"] is True and check["role"] == "member"
+    assert check["allowed"] is True and check["role"] == "admin"
     listed = ok(
         http.get(
             "/api/v1/permissions",
@@ -80,6 +84,7 @@ def test_workspace_life_through_rest(http: httpx.Client) -> None:
         )
     )
     assert http.get(path, headers=bearer(member)).status_code == 404
+    assert http.get(f"/api/v1/bases/{base_id}/tables", headers=bearer(member)).status_code == 404
 
     ok(http.delete(path, headers=bearer(admin)))
     ok(http.delete(path, headers=bearer(admin)))
