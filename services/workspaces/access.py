@@ -97,6 +97,10 @@ class Access:
             reason="SERVICE_TOKEN_REFUSED",
         )
 
+    async def service_metadata(self, tenant_id: str) -> list[tuple[str, str]]:
+        """Call metadata that makes a call go out as this service in the tenant."""
+        return await self._as_service(tenant_id)
+
     async def _as_service(self, tenant_id: str) -> list[tuple[str, str]]:
         try:
             return await self._tokens.metadata(tenant_id)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import services.runtime.no_rich  # noqa: F401
 
 # isort: split
-from functools import partial
-
 import grpc
 from tablemesh.workspaces.v1 import workspaces_service_pb2_grpc as pb_grpc
 
@@ -15,6 +13,7 @@ from services.runtime import background, events
 from services.runtime.server import Deps, run
 from services.runtime.service_identity import ServiceTokens
 from services.workspaces.access import Access
+from services.workspaces.adoption import Adoption
 from services.workspaces.domain import Workspaces
 from services.workspaces.link_store import LinkStore
 from services.workspaces.lookups import Lookups
@@ -37,9 +36,14 @@ def register(server: grpc.aio.Server, deps: Deps) -> None:
     pb_grpc.add_WorkspacesServiceServicer_to_server(servicer, server)
     # Member changes go to the bus (the audit log records them).
     deps.run_in_background(events.relay(deps.db, deps.redis, outbox))
-    if deps.settings.worker_index == 0:  # one worker is enough: placing is idempotent
-        place = partial(place_linked_bases, links, access)
-        deps.run_in_background(background.until_done(place, 5.0, "placing linked bases"))
+    if deps.settings.worker_index == 0:  # one worker is enough: both are idempotent
+        adoption = Adoption(deps.db, links, access, deps.clients)
+
+        async def settle() -> None:
+            await place_linked_bases(links, access)
+            await adoption.run()
+
+        deps.run_in_background(background.until_done(settle, 5.0, "placing bases"))
 
 
 def main() -> None:

@@ -37,6 +37,13 @@ linked_bases = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True)),
     sa.Index("linked_bases_one_workspace", "tenant_id", "base_id", unique=True),
 )
+# Tenants whose bases from before workspace roles still wait to move into a workspace.
+base_adoptions = sa.Table(
+    "base_adoptions",
+    metadata,
+    sa.Column("tenant_id", UUID, primary_key=True),
+    sa.Column("workspace_id", UUID),
+)
 FIELDS = [f.name for f in fields(Workspace)]
 Key = list[Any] | None
 
