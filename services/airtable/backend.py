@@ -7,6 +7,7 @@ scoped by tenant: a base the tenant does not own raises NotFound, as one that do
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Protocol
 
 from services.airtable.model import Base, Field, Record, RecordQuery, Table, TableSpec, Write
@@ -17,9 +18,14 @@ class Backend(Protocol):
     name: str
 
     async def list_bases(
-        self, tenant_id: str, page_size: int, after: list[Any] | None
+        self,
+        tenant_id: str,
+        page_size: int,
+        after: list[Any] | None,
+        only: Collection[str] | None = None,
     ) -> tuple[list[Base], list[Any] | None]:
-        """A page of the tenant's bases and the keyset of the last one (None at the end)."""
+        """A page of the tenant's bases (only those with ids in `only`, when given) and the
+        keyset of the last one (None at the end)."""
         ...
 
     async def create_base(

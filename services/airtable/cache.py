@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -95,9 +96,13 @@ class CachedBackend:
 
     # --- bases and schema ----------------------------------------------------------------
     async def list_bases(
-        self, tenant_id: str, page_size: int, after: list[Any] | None
+        self,
+        tenant_id: str,
+        page_size: int,
+        after: list[Any] | None,
+        only: Collection[str] | None = None,
     ) -> tuple[list[Base], list[Any] | None]:
-        return await self.inner.list_bases(tenant_id, page_size, after)
+        return await self.inner.list_bases(tenant_id, page_size, after, only)
 
     async def create_base(
         self, tenant_id: str, name: str, tables: list[TableSpec], request_id: str

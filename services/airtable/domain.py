@@ -9,10 +9,11 @@ comes from the caller, never from the request.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, Protocol
 
 from services.airtable import checks
 from services.airtable.backend import Backend
+from services.airtable.base_access import BaseAccess
 from services.airtable.fieldtypes import with_defaults
 from services.airtable.model import (
     MAX_PAGE_SIZE,
@@ -28,6 +29,7 @@ from services.runtime import pagination
 from services.runtime.errors import AlreadyExists, NotFound, PermissionDenied, Violations, invalid
 from services.runtime.identity import Caller
 from services.runtime.keyset import Key
+from services.runtime.validation import check_uuid
 
 DEFAULT_TABLE = TableSpec("Table 1", "", [Field("", "Name", "singleLineText")])
 
@@ -45,20 +47,33 @@ def with_type_defaults(spec: TableSpec) -> TableSpec:
     return TableSpec(spec.name, spec.description, fields)
 
 
+class Links(Protocol):
+    async def link(self, tenant_id: str, workspace_id: str, base_id: str) -> None: ...
+
+
 class Airtable:
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, access: BaseAccess, links: Links) -> None:
         self.backend = backend
+        self.access = access
+        self.links = links
 
     async def list_bases(
         self, caller: Caller, page_size: int, page_token: str
     ) -> tuple[list[Base], str]:
+        only = await self.access.readable(caller)
+
         def fetch(size: int, after: Key | None) -> Awaitable[tuple[list[Base], Key | None]]:
-            return self.backend.list_bases(caller.tenant_id, size, after)
+            return self.backend.list_bases(caller.tenant_id, size, after, only)
 
         return await pagination.paged(fetch, page_size, page_token, what="bases")
 
     async def create_base(
-        self, caller: Caller, name: str, specs: list[TableSpec], request_id: str
+        self,
+        caller: Caller,
+        name: str,
+        specs: list[TableSpec],
+        request_id: str,
+        workspace_id: str = "",
     ) -> tuple[Base, list[Table]]:
         require_writer(caller)
         v = Violations()
@@ -72,25 +87,42 @@ class Airtable:
                 v.add(f"tables[{i}].name", f"{clean[i].name!r} is used twice")
         if len(request_id) > 200:
             v.add("request_id", "must be at most 200 characters")
+        if workspace_id:
+            check_uuid(v, "workspace_id", workspace_id)
         v.raise_if_any()
+        await self.access.require_workspace_admin(caller, workspace_id)
         tables = [with_type_defaults(s) for s in clean or [DEFAULT_TABLE]]
-        return await self.backend.create_base(caller.tenant_id, name, tables, request_id)
+        base, made = await self.backend.create_base(caller.tenant_id, name, tables, request_id)
+        if workspace_id:
+            try:
+                await self.links.link(caller.tenant_id, workspace_id, base.id)
+            except Exception:
+                # Not left behind in no workspace, where only tenant admins would see it.
+                await self.backend.delete_base(caller.tenant_id, base.id)
+                raise
+        return base, made
 
     async def delete_base(self, caller: Caller, base_id: str) -> None:
-        """Admins and mesh services only (the onboarding saga undoes its sample base)."""
-        caller.require_admin()
+        """Tenant admins, the owners of the base's workspace and mesh services (the
+        onboarding saga undoes its sample base)."""
+        require_writer(caller)
         checks.check_id("app", "base_id", base_id)
+        await self.access.require(caller, base_id, "delete")
         await self.backend.delete_base(caller.tenant_id, base_id)
 
-    async def get_schema(self, caller: Caller, base_id: str) -> list[Table]:
+    async def get_schema(self, caller: Caller, base_id: str, action: str = "read") -> list[Table]:
+        """The base's tables, once the caller may perform `action` on the base."""
         checks.check_id("app", "base_id", base_id)
+        await self.access.require(caller, base_id, action)
         return await self.backend.get_schema(caller.tenant_id, base_id)
 
-    async def table(self, caller: Caller, base_id: str, table_id: str) -> Table:
+    async def table(
+        self, caller: Caller, base_id: str, table_id: str, action: str = "read"
+    ) -> Table:
         """The table named by id or name, from the (cached) schema of a base of the tenant."""
         if not table_id:
             raise invalid("table_id", "is required")
-        for table in await self.get_schema(caller, base_id):
+        for table in await self.get_schema(caller, base_id, action):
             if table_id in (table.id, table.name):
                 return table
         raise NotFound(f"table {table_id} not found in base {base_id}", reason="TABLE_NOT_FOUND")
@@ -100,7 +132,7 @@ class Airtable:
         v = Violations()
         clean = checks.check_table_spec(v, "", spec)
         v.raise_if_any()
-        existing = await self.get_schema(caller, base_id)
+        existing = await self.get_schema(caller, base_id, "admin")
         if any(t.name.lower() == clean.name.lower() for t in existing):
             raise AlreadyExists(
                 f"a table named {clean.name!r} already exists", reason="TABLE_EXISTS"
@@ -114,7 +146,7 @@ class Airtable:
         v = Violations()
         clean = checks.check_field_spec(v, "", field)
         v.raise_if_any()
-        table = await self.table(caller, base_id, table_id)
+        table = await self.table(caller, base_id, table_id, "admin")
         if any(f.name.lower() == clean.name.lower() for f in table.fields):
             raise AlreadyExists(
                 f"a field named {clean.name!r} already exists", reason="FIELD_EXISTS"
@@ -181,7 +213,7 @@ class Airtable:
         v = Violations()
         checks.check_batch(v, len(values))
         v.raise_if_any()
-        table = await self.table(caller, base_id, table_id)
+        table = await self.table(caller, base_id, table_id, "write")
         writes = checks.check_writes(v, table, [("", f) for f in values], typecast)
         v.raise_if_any()
         return await self.backend.create_records(
@@ -202,7 +234,7 @@ class Airtable:
         checks.check_batch(v, len(changes))
         checks.check_record_ids(v, [record_id for record_id, _ in changes], "records", ".id")
         v.raise_if_any()
-        table = await self.table(caller, base_id, table_id)
+        table = await self.table(caller, base_id, table_id, "write")
         writes = checks.check_writes(v, table, changes, typecast)
         v.raise_if_any()
         return await self.backend.update_records(
@@ -217,5 +249,5 @@ class Airtable:
         checks.check_batch(v, len(record_ids), "record_ids")
         checks.check_record_ids(v, record_ids, "record_ids", "")
         v.raise_if_any()
-        table = await self.table(caller, base_id, table_id)
+        table = await self.table(caller, base_id, table_id, "write")
         return await self.backend.delete_records(caller.tenant_id, base_id, table, record_ids)

@@ -6,6 +6,7 @@ usable by the tenant whose CreateBase made it (or an operator linked to it), nob
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -72,9 +73,11 @@ class Links:
         return bool(result.rowcount)
 
     async def page(
-        self, tenant_id: str, size: int, after: list[Any] | None
+        self, tenant_id: str, size: int, after: list[Any] | None, only: Collection[str] | None
     ) -> tuple[list[Base], list[Any] | None]:
         query = sa.select(linked_bases).where(_live(tenant_id))
+        if only is not None:
+            query = query.where(linked_bases.c.base_id.in_(list(only)))
         if after is not None:
             bound = sa.tuple_(sa.literal(datetime.fromisoformat(after[0])), sa.literal(after[1]))
             query = query.where(

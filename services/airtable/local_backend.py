@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,9 +51,15 @@ class LocalBackend(LocalRecords):
     name = "local"
 
     async def list_bases(
-        self, tenant_id: str, page_size: int, after: list[Any] | None
+        self,
+        tenant_id: str,
+        page_size: int,
+        after: list[Any] | None,
+        only: Collection[str] | None = None,
     ) -> tuple[list[Base], list[Any] | None]:
         query = sa.select(bases).where(bases.c.tenant_id == tenant_id, bases.c.deleted_at.is_(None))
+        if only is not None:
+            query = query.where(bases.c.id.in_(list(only)))
         async with self._engine.connect() as conn:
             rows, last = await keyset.page(
                 conn, query, bases.c.created_at, bases.c.id, page_size, after

@@ -10,14 +10,18 @@ import grpc
 from tablemesh.airtable.v1 import airtable_service_pb2_grpc as pb_grpc
 
 from services.airtable.backend import Backend
+from services.airtable.base_access import BaseAccess
 from services.airtable.cache import CachedBackend
 from services.airtable.domain import Airtable
 from services.airtable.field_indexes import FieldIndexes
 from services.airtable.local_backend import LocalBackend
 from services.airtable.local_schema import outbox
 from services.airtable.servicer import AirtableServicer
+from services.airtable.workspace_links import WorkspaceLinks
 from services.runtime import events
+from services.runtime.resource_access import ResourceAccess
 from services.runtime.server import Deps, run
+from services.runtime.service_identity import ServiceTokens
 
 
 def build_backend(deps: Deps) -> Backend:
@@ -44,7 +48,10 @@ def build_backend(deps: Deps) -> Backend:
 
 
 def register(server: grpc.aio.Server, deps: Deps) -> None:
-    airtable = Airtable(build_backend(deps))
+    secret = deps.settings.service_secret.get_secret_value()
+    links = WorkspaceLinks(deps.clients, ServiceTokens(deps.clients, "airtable", secret))
+    access = BaseAccess(ResourceAccess(deps.clients, deps.tracked))
+    airtable = Airtable(build_backend(deps), access, links)
     pb_grpc.add_AirtableServiceServicer_to_server(AirtableServicer(airtable), server)
     # Publishes the record, table, field and base events the writes left in the outbox.
     deps.run_in_background(events.relay(deps.db, deps.redis, outbox))

@@ -7,6 +7,7 @@ in: TABLEMESH_AIRTABLE_WORKSPACE_ID.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from redis.asyncio import Redis
@@ -71,9 +72,13 @@ class RemoteBackend:
         return base
 
     async def list_bases(
-        self, tenant_id: str, page_size: int, after: list[Any] | None
+        self,
+        tenant_id: str,
+        page_size: int,
+        after: list[Any] | None,
+        only: Collection[str] | None = None,
     ) -> tuple[list[Base], list[Any] | None]:
-        page, last = await self.links.page(tenant_id, page_size, after)
+        page, last = await self.links.page(tenant_id, page_size, after, only)
         if page:  # current names: a base may have been renamed in Airtable
             names: dict[str, str] = {}
             offset: str | None = ""

@@ -71,7 +71,7 @@ class AirtableServicer(pb_grpc.AirtableServiceServicer):
             for t in request.tables
         ]
         base, tables = await self.airtable.create_base(
-            current_caller(), request.name, specs, request.request_id
+            current_caller(), request.name, specs, request.request_id, request.workspace_id
         )
         return pb.CreateBaseResponse(base=base_out(base), tables=[table_out(t) for t in tables])
 

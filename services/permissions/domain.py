@@ -3,11 +3,16 @@
 Tenant rule: every lookup is scoped to the caller's tenant, so a question about another
 tenant's resource finds no entries and is answered "not allowed"; another tenant's entry
 ids are unknown (revoking one is a no-op, as for any unknown id).
+
+Every committed change that can change a decision bumps the tenant's permission epoch
+(services.runtime.access_epoch), so services that cache decisions drop them.
 """
 
 from __future__ import annotations
 
 import uuid
+
+from redis.asyncio import Redis
 
 from services.permissions.model import (
     ALL_ACTIONS,
@@ -21,7 +26,7 @@ from services.permissions.model import (
     decide,
 )
 from services.permissions.store import PermissionStore
-from services.runtime import pagination
+from services.runtime import access_epoch, pagination
 from services.runtime.clock import now
 from services.runtime.errors import PermissionDenied, Violations, invalid
 from services.runtime.identity import Caller
@@ -31,19 +36,22 @@ MAX_BATCH = 100
 MAX_REQUEST_ID = 200
 
 
-def _privileged(caller: Caller) -> bool:
+def privileged(caller: Caller) -> bool:
     return caller.is_admin or caller.is_service
 
 
 class Permissions:
-    def __init__(self, store: PermissionStore) -> None:
+    def __init__(self, store: PermissionStore, redis: Redis) -> None:
         self.store = store
+        self.redis = redis
 
     async def _decide(self, caller: Caller, subject: str, resource: str, action: str) -> Decision:
+        # The subject's entries on the resource and on its parent (a base's workspace).
         found = await self.store.live_entries(caller.tenant_id, subject, resource)
-        decision = decide(found, action)
+        decision = decide(found, resource, action)
         # A tenant admin may act on the tenant's resources; a resource is known to be the
-        # tenant's once it has had entries here (ids alone say nothing about their tenant).
+        # tenant's once it has had entries here or a service placed it in or under another
+        # (ids alone say nothing about their tenant).
         if (
             not decision.allowed
             and subject == caller.user_id
@@ -63,7 +71,7 @@ class Permissions:
         return await self._answer(caller, subject, resource, action)
 
     async def _answer(self, caller: Caller, subject: str, resource: str, action: str) -> Decision:
-        if subject != caller.user_id and not _privileged(caller):
+        if subject != caller.user_id and not privileged(caller):
             raise PermissionDenied(
                 "only admins and services may check other users' permissions",
                 reason="ADMIN_REQUIRED",
@@ -88,7 +96,7 @@ class Permissions:
     async def _require_manager(self, caller: Caller, resource: str, role: str) -> None:
         """Tenant admins and services manage everything; owners and admins of a resource
         manage its entries, but only owners hand out or take away the owner role."""
-        if _privileged(caller):
+        if privileged(caller):
             return
         held = await self._decide(caller, caller.user_id, resource, "admin")
         if not held.allowed:
@@ -135,7 +143,9 @@ class Permissions:
             created_at=stamp,
             updated_at=stamp,
         )
-        return await self.store.grant(entry, request_id)
+        granted = await self.store.grant(entry, request_id)
+        await access_epoch.bump(self.redis, caller.tenant_id)
+        return granted
 
     async def revoke(self, caller: Caller, permission_id: str) -> None:
         v = Violations()
@@ -146,19 +156,22 @@ class Permissions:
             return  # already gone: a repeated revoke (a compensation) succeeds
         await self._require_manager(caller, entry.resource, entry.role)
         await self.store.revoke(caller.tenant_id, permission_id, now())
+        await access_epoch.bump(self.redis, caller.tenant_id)
 
     async def revoke_resource(self, caller: Caller, resource: str) -> int:
         v = Violations()
         check_resource(v, "resource", resource)
         v.raise_if_any()
-        if not _privileged(caller):
+        if not privileged(caller):
             held = await self._decide(caller, caller.user_id, resource, "delete")
             if not held.allowed:
                 raise PermissionDenied(
                     f"only owners of {resource} may revoke every entry on it",
                     reason="OWNER_REQUIRED",
                 )
-        return await self.store.revoke_resource(caller.tenant_id, resource, now())
+        revoked = await self.store.revoke_resource(caller.tenant_id, resource, now())
+        await access_epoch.bump(self.redis, caller.tenant_id)
+        return revoked
 
     async def list_page(
         self,
@@ -183,7 +196,7 @@ class Permissions:
         if resource_type and resource_type not in RESOURCE_TYPES:
             v.add("resource_type", f"must be one of {', '.join(RESOURCE_TYPES)}")
         v.raise_if_any()
-        if not _privileged(caller) and subject != caller.user_id:
+        if not privileged(caller) and subject != caller.user_id:
             if not resource:
                 raise invalid(
                     "subject", "must be your own user id, unless resource names one you may read"

@@ -7,6 +7,7 @@ from tablemesh.permissions.v1 import permissions_service_pb2_grpc as pb_grpc
 
 from services.permissions.domain import Permissions
 from services.permissions.model import Decision, Permission
+from services.permissions.tree import ResourceTree
 from services.runtime.identity import current_caller
 from services.runtime.wire import Ctx, timestamp
 
@@ -31,8 +32,9 @@ def answer(d: Decision) -> pb.CheckResponse:
 
 
 class PermissionsServicer(pb_grpc.PermissionsServiceServicer):
-    def __init__(self, permissions: Permissions) -> None:
+    def __init__(self, permissions: Permissions, tree: ResourceTree) -> None:
         self.permissions = permissions
+        self.tree = tree
 
     async def Check(self, request: pb.CheckRequest, context: Ctx) -> pb.CheckResponse:
         decision = await self.permissions.check(
@@ -83,3 +85,17 @@ class PermissionsServicer(pb_grpc.PermissionsServiceServicer):
     ) -> pb.RevokeResourcePermissionsResponse:
         count = await self.permissions.revoke_resource(current_caller(), request.resource)
         return pb.RevokeResourcePermissionsResponse(revoked_count=count)
+
+    async def SetResourceParent(
+        self, request: pb.SetResourceParentRequest, context: Ctx
+    ) -> pb.SetResourceParentResponse:
+        previous = await self.tree.set_parent(current_caller(), request.resource, request.parent)
+        return pb.SetResourceParentResponse(previous_parent=previous)
+
+    async def LookupResources(
+        self, request: pb.LookupResourcesRequest, context: Ctx
+    ) -> pb.LookupResourcesResponse:
+        found, truncated = await self.tree.lookup(
+            current_caller(), request.subject, request.resource_type, request.action
+        )
+        return pb.LookupResourcesResponse(resources=found, truncated=truncated)

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tablemesh.events.v1.events_pb2 import Event, PermissionChanged
 
+from services.permissions import parents
 from services.permissions.model import Permission
 from services.runtime import events
 
@@ -63,8 +64,12 @@ class PermissionStore:
         self._engine = engine
 
     async def live_entries(self, tenant_id: str, subject: str, resource: str) -> list[Permission]:
+        """The subject's live entries on the resource and on its parent, if it has one."""
+        parent = parents.parent_of_query(tenant_id, resource)
         query = sa.select(entries).where(
-            _live(tenant_id), entries.c.subject == subject, entries.c.resource == resource
+            _live(tenant_id),
+            entries.c.subject == subject,
+            sa.or_(entries.c.resource == resource, entries.c.resource == parent),
         )
         async with self._engine.connect() as conn:
             return [_entry(r) for r in (await conn.execute(query)).all()]
@@ -76,12 +81,14 @@ class PermissionStore:
         return _entry(row) if row else None
 
     async def ever_held(self, tenant_id: str, resource: str) -> bool:
-        """Whether anyone ever had an entry on the resource, revoked ones included."""
-        query = sa.select(sa.literal(1)).where(
+        """Whether anyone ever had an entry on the resource, revoked ones included, or it is
+        a parent or a child here (a service placed it: it is the tenant's)."""
+        held = sa.select(entries.c.id).where(
             entries.c.tenant_id == tenant_id, entries.c.resource == resource
         )
+        query = sa.select(sa.or_(held.exists(), parents.linked_query(tenant_id, resource).exists()))
         async with self._engine.connect() as conn:
-            return (await conn.execute(query.limit(1))).first() is not None
+            return bool((await conn.execute(query)).scalar())
 
     async def by_request(self, tenant_id: str, request_id: str) -> Permission | None:
         async with self._engine.connect() as conn:
@@ -157,6 +164,8 @@ class PermissionStore:
             await events.emit(conn, outbox, *(changed_event("permission.revoked", r) for r in gone))
 
     async def revoke_resource(self, tenant_id: str, resource: str, when: datetime) -> int:
+        """Revokes every entry on the resource and drops its parent links both ways (a
+        deleted workspace's bases fall out of it); answers how many entries it revoked."""
         query = (
             entries.update()
             .where(_live(tenant_id), entries.c.resource == resource)
@@ -166,6 +175,7 @@ class PermissionStore:
         async with self._engine.begin() as conn:
             gone = (await conn.execute(query)).all()
             await events.emit(conn, outbox, *(changed_event("permission.revoked", r) for r in gone))
+            await parents.unlink(conn, tenant_id, resource)
         return len(gone)
 
     async def page(

@@ -45,6 +45,20 @@ async def poll_forever(work: Pass, interval: float, what: str, waker: Waker | No
             await waker.wait(interval)
 
 
+async def until_done(work: Callable[[], Awaitable[object]], retry_every: float, what: str) -> None:
+    """Runs `work` once to completion, trying again after `retry_every` while it fails
+    (at start-up the services it calls may not be up yet)."""
+    while True:
+        try:
+            await work()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a store or a service not up yet
+            log.info(f"{what} failed; retrying", error=str(exc), kind=type(exc).__name__)
+            await asyncio.sleep(retry_every)
+
+
 async def keep_renewed(renew: Callable[[], Awaitable[bool]], every: float, what: str) -> None:
     """Renews a lease every `every` seconds until cancelled or until `renew` says it is no
     longer held (False). A renewal that fails is tried again at the next tick, before the

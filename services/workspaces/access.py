@@ -2,12 +2,15 @@
 
 Members are role assignments the permissions service keeps on "workspace:<id>"; calls
 carry the caller's own token (the mesh client propagates it), so permissions applies its
-own rules as well. The one exception is the grant that makes a new workspace's creator its
-owner: nobody may hand out that role before the workspace has an owner, so the workspaces
-service makes that grant as its own service identity in the workspace's tenant.
+own rules as well. Two calls go out as the workspaces service's own identity in the
+tenant: the grant that makes a new workspace's creator its owner (nobody may hand out that
+role before the workspace has an owner), and placing a linked base inside its workspace
+(SetResourceParent, which only services may call), after this service checked the caller.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import grpc
 from tablemesh.permissions.v1 import permissions_service_pb2 as pb
@@ -63,18 +66,32 @@ class Access:
         request = pb.GrantRequest(
             subject=user_id, resource=resource(workspace_id), role="owner", request_id=request_id
         )
+        reply = await self._as_service_call(tenant_id, self._stub.Grant, request)
+        return _member(reply.permission)
+
+    async def set_parent(self, tenant_id: str, base_id: str, workspace_id: str) -> None:
+        """Puts the base inside the workspace (or, given "", in none), as this service."""
+        parent = resource(workspace_id) if workspace_id else ""
+        request = pb.SetResourceParentRequest(resource=f"base:{base_id}", parent=parent)
+        await self._as_service_call(tenant_id, self._stub.SetResourceParent, request)
+
+    async def may_admin_base(self, user_id: str, base_id: str) -> bool:
+        """Whether the user administers the base already (through its workspace)."""
+        request = pb.CheckRequest(subject=user_id, resource=f"base:{base_id}", action="admin")
+        with answers_from(PERMISSIONS):
+            return bool((await self._stub.Check(request)).allowed)
+
+    async def _as_service_call(self, tenant_id: str, method: Any, request: Any) -> Any:
         # A cached token may no longer be accepted (after a key rotation, say): then the
-        # grant is tried once more with a new one.
+        # call is tried once more with a new one.
         for _ in range(2):
             metadata = await self._as_service(tenant_id)
             try:
-                reply = await self._stub.Grant(request, metadata=metadata)
+                return await method(request, metadata=metadata)
             except grpc.aio.AioRpcError as exc:
                 if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
                     raise downstream_error(exc, PERMISSIONS) from exc
                 self._tokens.forget(tenant_id)
-                continue
-            return _member(reply.permission)
         raise Unavailable(
             "the permissions service does not accept the workspaces service's token",
             reason="SERVICE_TOKEN_REFUSED",

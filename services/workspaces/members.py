@@ -5,13 +5,19 @@ from __future__ import annotations
 from tablemesh.events.v1.events_pb2 import WorkspaceMemberChanged
 
 from services.runtime import clock, events, pagination
-from services.runtime.errors import FailedPrecondition, NotFound, Violations, invalid
+from services.runtime.errors import (
+    FailedPrecondition,
+    NotFound,
+    PermissionDenied,
+    Violations,
+    invalid,
+)
 from services.runtime.identity import Caller
 from services.runtime.validation import check_uuid
 from services.workspaces.domain import Workspaces, page_size
+from services.workspaces.link_store import LinkStore
 from services.workspaces.lookups import Lookups
 from services.workspaces.model import BASE_ID, MAX_REQUEST_ID, ROLES, LinkedBase, Member
-from services.workspaces.store import WorkspaceStore
 
 
 def check_role(v: Violations, value: str) -> str:
@@ -136,25 +142,50 @@ class Members:
 
 
 class Bases:
-    def __init__(self, workspaces: Workspaces, store: WorkspaceStore, lookups: Lookups) -> None:
+    """Linked bases. Linking puts the base inside the workspace at the permissions service
+    too, so the workspace's roles govern it (see the airtable service's base_access)."""
+
+    def __init__(self, workspaces: Workspaces, links: LinkStore, lookups: Lookups) -> None:
         self.workspaces = workspaces
-        self.store = store
+        self.access = workspaces.access
+        self.links = links
         self.lookups = lookups
 
     async def link(self, caller: Caller, workspace_id: str, base_id: str) -> LinkedBase:
+        """Workspace admins link a base they already administer (tenant admins any base of
+        the tenant): linking hands the workspace's members a role on it."""
         v = Violations()
         check_base_id(v, base_id)
         v.raise_if_any()
-        workspace = await self.workspaces.authorize(caller, workspace_id, "write")
+        workspace = await self.workspaces.authorize(caller, workspace_id, "admin")
         await self.lookups.require_base(base_id)
+        privileged = caller.is_admin or caller.is_service
+        if not privileged and not await self.access.may_admin_base(caller.user_id, base_id):
+            raise PermissionDenied(
+                f"only admins of base {base_id} (or tenant admins) may move it into a workspace",
+                reason="BASE_ADMIN_REQUIRED",
+            )
         link = LinkedBase(base_id, caller.user_id, clock.now())
-        return await self.store.link(caller.tenant_id, workspace.id, link)
+        held_by, linked = await self.links.link(caller.tenant_id, workspace.id, link)
+        if held_by != workspace.id:
+            raise FailedPrecondition(
+                f"base {base_id} belongs to workspace {held_by}; unlink it there first",
+                reason="BASE_IN_OTHER_WORKSPACE",
+            )
+        # After the row: a failure here leaves a link a retry (or the start-up
+        # reconciliation) completes, never a role on a base that is not linked.
+        await self.access.set_parent(caller.tenant_id, base_id, workspace.id)
+        return linked
 
     async def unlink(self, caller: Caller, workspace_id: str, base_id: str) -> None:
         if not base_id:
             raise invalid("base_id", "is required")
-        workspace = await self.workspaces.authorize(caller, workspace_id, "write")
-        await self.store.unlink(caller.tenant_id, workspace.id, base_id)
+        workspace = await self.workspaces.authorize(caller, workspace_id, "admin")
+        if await self.links.workspace_of(caller.tenant_id, base_id) != workspace.id:
+            return  # not linked here: nothing to undo (another workspace's link stays)
+        # Before the row: the members' roles on the base go first.
+        await self.access.set_parent(caller.tenant_id, base_id, "")
+        await self.links.unlink(caller.tenant_id, workspace.id, base_id)
 
     async def list_page(
         self, caller: Caller, workspace_id: str, requested_size: int, page_token: str
@@ -165,5 +196,5 @@ class Bases:
         workspace = await self.workspaces.authorize(caller, workspace_id, "read")
         fp = pagination.fingerprint(workspace=workspace.id)
         after = pagination.decode_token(page_token, fp)
-        found, last = await self.store.bases(caller.tenant_id, workspace.id, size, after)
+        found, last = await self.links.bases(caller.tenant_id, workspace.id, size, after)
         return found, pagination.encode_token(last, fp) if last else ""

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tablemesh.events.v1.events_pb2 import Event
 
 from services.runtime import events
-from services.workspaces.model import LinkedBase, Workspace
+from services.workspaces.model import Workspace
 
 metadata = sa.MetaData(schema="workspaces")
 UUID = postgresql.UUID(as_uuid=False)
@@ -35,6 +35,7 @@ linked_bases = sa.Table(
     sa.Column("tenant_id", UUID),
     sa.Column("linked_by", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True)),
+    sa.Index("linked_bases_one_workspace", "tenant_id", "base_id", unique=True),
 )
 FIELDS = [f.name for f in fields(Workspace)]
 Key = list[Any] | None
@@ -141,53 +142,4 @@ class WorkspaceStore:
             rows = (await conn.execute(query)).all()
         found = [_workspace(r) for r in rows[:size]]
         last = [found[-1].created_at.isoformat(), found[-1].id] if len(rows) > size else None
-        return found, last
-
-    async def link(self, tenant_id: str, workspace_id: str, link: LinkedBase) -> LinkedBase:
-        insert = (
-            postgresql.insert(linked_bases)
-            .values(
-                tenant_id=tenant_id,
-                workspace_id=workspace_id,
-                base_id=link.base_id,
-                linked_by=link.linked_by,
-                created_at=link.created_at,
-            )
-            .on_conflict_do_nothing()
-        )
-        select = sa.select(linked_bases).where(
-            linked_bases.c.workspace_id == workspace_id, linked_bases.c.base_id == link.base_id
-        )
-        async with self._engine.begin() as conn:
-            await conn.execute(insert)
-            row = (await conn.execute(select)).one()
-        return LinkedBase(row.base_id, row.linked_by, row.created_at)
-
-    async def unlink(self, tenant_id: str, workspace_id: str, base_id: str) -> None:
-        query = linked_bases.delete().where(
-            linked_bases.c.tenant_id == tenant_id,
-            linked_bases.c.workspace_id == workspace_id,
-            linked_bases.c.base_id == base_id,
-        )
-        async with self._engine.begin() as conn:
-            await conn.execute(query)
-
-    async def bases(
-        self, tenant_id: str, workspace_id: str, size: int, after: Key
-    ) -> tuple[list[LinkedBase], Key]:
-        cols = (linked_bases.c.created_at, linked_bases.c.base_id)
-        query = (
-            sa.select(linked_bases)
-            .where(
-                linked_bases.c.tenant_id == tenant_id,
-                linked_bases.c.workspace_id == workspace_id,
-                _after(cols, after),
-            )
-            .order_by(*cols)
-            .limit(size + 1)
-        )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        found = [LinkedBase(r.base_id, r.linked_by, r.created_at) for r in rows[:size]]
-        last = [found[-1].created_at.isoformat(), found[-1].base_id] if len(rows) > size else None
         return found, last

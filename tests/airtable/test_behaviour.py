@@ -252,10 +252,14 @@ async def test_other_tenant_sees_nothing(airtable: Airtable) -> None:
     assert (await airtable.get_record(owner, base, table, record.id)).fields["Name"] == "Alpha"
 
 
-async def test_viewers_read_but_do_not_write(airtable: Airtable) -> None:
+async def test_tenant_viewers_never_write(airtable: Airtable) -> None:
+    """Refused before any workspace role is asked (tests/e2e/test_base_roles.py has the
+    workspace roles: a workspace viewer reads, a member writes)."""
     owner = caller()
     base, table = await filled(airtable, owner)
     viewer = caller(owner.tenant_id, "viewer")
-    assert len(await names(airtable, viewer, base, table)) == len(ROWS)
     with pytest.raises(PermissionDenied):
         await airtable.create_records(viewer, base, table, [{"Name": "x"}], False, "")
+    with pytest.raises(PermissionDenied):
+        await airtable.delete_base(viewer, base)
+    assert len(await names(airtable, owner, base, table)) == len(ROWS)

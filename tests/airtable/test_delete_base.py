@@ -49,8 +49,8 @@ async def test_delete_base_scoped_and_checked(airtable: Airtable) -> None:
     base, _ = await airtable.create_base(admin, "Kept", [PROJECTS], "")
     with pytest.raises(NotFound):  # another tenant's admin
         await airtable.delete_base(caller(role="admin"), base.id)
-    with pytest.raises(PermissionDenied):  # a member of the same tenant
-        await airtable.delete_base(caller(admin.tenant_id, role="member"), base.id)
+    with pytest.raises(PermissionDenied):  # a tenant viewer (workspace roles: e2e)
+        await airtable.delete_base(caller(admin.tenant_id, role="viewer"), base.id)
     with pytest.raises(InvalidArgument):
         await airtable.delete_base(admin, "not-a-base")
     assert await airtable.get_schema(admin, base.id)

@@ -21,7 +21,7 @@ from services.airtable.model import Field, Record, TableSpec
 from services.airtable.records_sql import order_by, select_page, sort_columns
 from services.runtime.errors import InvalidArgument
 from services.runtime.identity import Caller
-from tests.airtable.conftest import caller
+from tests.airtable.conftest import caller, domain
 
 SPEC = TableSpec("Tasks", "", [
     Field("", "Name", "singleLineText"), Field("", "Hours", "number"),
@@ -52,7 +52,7 @@ async def local(airtable_schema: str, engine: AsyncEngine, redis: Redis) -> Loca
 async def table_of(
     backend: LocalBackend, redis: Redis, count: int
 ) -> tuple[Airtable, Caller, str, str]:
-    airtable = Airtable(CachedBackend(backend, redis))
+    airtable = domain(CachedBackend(backend, redis), redis)
     who = caller()
     base, tables = await airtable.create_base(who, "Large", [SPEC], "")
     values = rows(count)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.airtable.domain import Airtable
@@ -19,6 +20,7 @@ from services.automation.workflows.step_call import Who
 from services.automation.workflows.store import WorkflowStore, workflows
 from services.runtime.db import migrate
 from services.runtime.identity import Caller
+from tests.airtable.conftest import domain
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +49,8 @@ class LocalActions:
         self.calls: list[str] = []
 
     def _as(self, who: Who) -> Caller:
-        return Caller(who.user_id, who.tenant_id, "member", "m@example.com", "jti", 2**40, "t")
+        # A tenant admin: the domain alone has no permissions service to ask about members.
+        return Caller(who.user_id, who.tenant_id, "admin", "m@example.com", "jti", 2**40, "t")
 
     async def create_records(
         self, who: Who, base_id: str, table_id: str, records: list[dict[str, Any]],
@@ -74,11 +77,11 @@ class LocalActions:
 
 
 @pytest.fixture
-async def sheet(automation_schema: str, engine: AsyncEngine) -> dict[str, Any]:
+async def sheet(automation_schema: str, engine: AsyncEngine, redis: Redis) -> dict[str, Any]:
     """A tenant with a base whose Log table steps write to, and its creator."""
-    airtable = Airtable(LocalBackend(engine))
+    airtable = domain(LocalBackend(engine), redis)
     who = Who(str(uuid.uuid4()), str(uuid.uuid4()))
-    creator = Caller(who.user_id, who.tenant_id, "member", "m@example.com", "jti", 2**40, "t")
+    creator = Caller(who.user_id, who.tenant_id, "admin", "m@example.com", "jti", 2**40, "t")
     spec = TableSpec("Log", "", [Field("", "Name", "singleLineText")])
     base, [table] = await airtable.create_base(creator, "Ops", [spec], "")
     return {

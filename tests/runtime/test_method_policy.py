@@ -52,4 +52,9 @@ def test_the_public_view_drops_internal_methods_only() -> None:
     pool = public_pool()
     users = pool.FindServiceByName("tablemesh.users.v1.UsersService")
     assert "PurgeUser" not in users.methods_by_name and "GetUser" in users.methods_by_name
+    perms = pool.FindServiceByName("tablemesh.permissions.v1.PermissionsService").methods_by_name
+    assert "SetResourceParent" not in perms and "LookupResources" in perms
+    assert method_policy.of(
+        "/tablemesh.permissions.v1.PermissionsService/SetResourceParent"
+    ).internal
     assert "Check" in pool.FindServiceByName("grpc.health.v1.Health").methods_by_name

@@ -30,6 +30,7 @@ from services.runtime.service_identity import ServiceTokens
 from services.users import main as users_main
 from services.workspaces.access import Access
 from services.workspaces.domain import Workspaces
+from services.workspaces.link_store import LinkStore
 from services.workspaces.lookups import Lookups
 from services.workspaces.members import Bases, Members
 from services.workspaces.store import WorkspaceStore
@@ -149,5 +150,5 @@ def members(workspaces: Workspaces, clients: MeshClients) -> Members:
 
 
 @pytest.fixture(scope="module")
-def bases(workspaces: Workspaces, clients: MeshClients) -> Bases:
-    return Bases(workspaces, workspaces.store, Lookups(clients))
+def bases(workspaces: Workspaces, engine: AsyncEngine, clients: MeshClients) -> Bases:
+    return Bases(workspaces, LinkStore(engine), Lookups(clients))

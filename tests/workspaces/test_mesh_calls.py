@@ -17,6 +17,7 @@ from services.runtime.clients import MeshClients
 from services.runtime.errors import NotFound, PermissionDenied, Unavailable
 from services.runtime.identity import set_caller
 from services.workspaces.domain import Workspaces
+from services.workspaces.link_store import LinkStore
 from services.workspaces.lookups import Lookups
 from services.workspaces.members import Bases, Members
 from tests.workspaces.conftest import ActAs, Actors, build
@@ -112,7 +113,12 @@ async def test_linked_bases_must_be_bases_of_the_tenant(
 
 
 async def test_failed_lookups_are_unavailable_and_store_nothing(
-    workspaces: Workspaces, members: Members, bases: Bases, actors: Actors, act_as: ActAs
+    workspaces: Workspaces,
+    members: Members,
+    bases: Bases,
+    actors: Actors,
+    act_as: ActAs,
+    engine: AsyncEngine,
 ) -> None:
     tenant = str(uuid.uuid4())
     user_id, base_id = await actors.new_user(tenant), await actors.new_base(tenant)
@@ -123,7 +129,7 @@ async def test_failed_lookups_are_unavailable_and_store_nothing(
         with pytest.raises(Unavailable, match="users service"):
             await Members(workspaces, Lookups(no_users)).add(owner, made.id, user_id, "member", "")
         with pytest.raises(Unavailable, match="airtable service"):
-            await Bases(workspaces, workspaces.store, Lookups(no_airtable)).link(
+            await Bases(workspaces, LinkStore(engine), Lookups(no_airtable)).link(
                 owner, made.id, base_id
             )
     finally:
