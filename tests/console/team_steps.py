@@ -71,7 +71,8 @@ def invite(admin: Page, member_email: str, screenshot: Screenshot) -> str:
 
 
 def accept(member: Page, invitation_url: str, screenshot: Screenshot) -> None:
-    """The invitee joins from the link: sees the team's base, none of the admin pages."""
+    """The invitee joins from the link: in no workspace yet, sees none of the team's bases
+    (and why), nor the admin pages."""
     member.goto(invitation_url)
     member.get_by_label("First name").fill("Grace")
     member.get_by_label("Last name").fill("Hopper")
@@ -79,7 +80,9 @@ def accept(member: Page, invitation_url: str, screenshot: Screenshot) -> None:
     screenshot("accept-invitation", member)
     member.get_by_role("button", name="Accept invitation").click()
     expect(member).to_have_url(re.compile(r"/bases$"))
-    expect(member.get_by_role("link", name=re.compile("Sample base"))).to_be_visible()
+    expect(member.get_by_text("You are in no workspace yet")).to_be_visible()
+    expect(member.get_by_role("link", name=re.compile("Sample base"))).to_have_count(0)
+    expect(member.get_by_role("button", name="Create base")).to_have_count(0)
     expect(member.get_by_role("link", name="Team & admin")).to_have_count(0)
     member.goto("/admin/users")
     expect(member.get_by_role("heading", name="Not allowed")).to_be_visible()

@@ -62,6 +62,7 @@ def test_main_pages_have_no_serious_accessibility_violations(new_context: NewCon
         problems[path] = violations(page)
     workflows(page, problems)
     files(page, problems)
+    workspaces(page, problems)
     assert {path: found for path, found in problems.items() if found} == {}
 
 
@@ -110,3 +111,30 @@ def files(page: Page, problems: dict[str, list[str]]) -> None:
     page.get_by_role("button", name="Read a.csv").click()
     expect(page.get_by_role("table", name="a.csv: 2 rows")).to_be_visible()
     problems["/files"] = violations(page)
+
+
+def workspaces(page: Page, problems: dict[str, list[str]]) -> None:
+    """A base made in no workspace (the Bases page's workspace select), then the admin
+    Workspaces page offering it for linking beside the linked bases and the members' role
+    selects; and a link the API refuses, its message shown."""
+    page.goto("/bases")
+    page.get_by_label("Workspace", exact=True).select_option(
+        label="No workspace (tenant admins only)"
+    )
+    page.get_by_label("New base name").fill("Axe loose")
+    page.get_by_role("button", name="Create base").click()
+    expect(page.get_by_role("heading", name="Axe loose", level=1)).to_be_visible()
+    page.goto("/admin/workspaces")
+    expect(page.get_by_label(re.compile("^Role of .+ in ")).first).to_be_visible()
+    expect(page.get_by_role("list", name=re.compile("^Bases of ")).first).to_be_visible()
+    link = page.get_by_label("Link a base")
+    expect(link.locator("option", has_text="Axe loose")).to_have_count(1)
+    problems["/admin/workspaces (a base to link)"] = violations(page)
+    page.get_by_label("New workspace name").fill("Axe other")
+    page.get_by_role("button", name="Create workspace").click()
+    heading = page.get_by_role("heading", name="Axe other", level=2)
+    other = page.get_by_role("article").filter(has=heading)
+    other.get_by_label("Link a base").select_option(label="Sample base")
+    other.get_by_role("button", name="Link", exact=True).click()
+    expect(other.get_by_role("alert")).to_contain_text("unlink it there first")
+    problems["/admin/workspaces (link refused)"] = violations(page)

@@ -3,10 +3,12 @@ through Envoy: sign-up, the onboarding's sample base, records, a formula filter 
 refused formula, a streamed chat with a tool call, a workflow made, run and refused, a
 file refused, then one uploaded, read, downloaded and deleted, a webhook endpoint made,
 delivered to and replayed, an invitation accepted in a second browser, a member kept out
-of the admin pages, a viewer who reads the workflows only, sign-out; and a second tenant
-who sees none of it. Screenshots of every main page go to test-artifacts/console/. Every
-wait is one of Playwright's auto-waiting assertions: no sleeps. The steps: files_steps,
-tables_steps, team_steps, usage_steps, webhooks_steps, workflows_steps."""
+of the admin pages, a base made in a new workspace (which the member, given a role there,
+sees until it is unlinked), a viewer who reads the workflows only, sign-out; and a second
+tenant who sees none of it. Screenshots of every main page go to test-artifacts/console/.
+Every wait is one of Playwright's auto-waiting assertions: no sleeps. The steps:
+files_steps, tables_steps, team_steps, usage_steps, webhooks_steps, workflows_steps,
+workspaces_steps."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from tests.console import (
     usage_steps,
     webhooks_steps,
     workflows_steps,
+    workspaces_steps,
 )
 from tests.console.browser import VIEWPORT, Watch, email, sign_up, sign_up_page_errors
 from tests.console.conftest import NewContext, Screenshot
@@ -106,6 +109,9 @@ def test_console_journey(
     team_steps.accept(member, invitation_url, screenshot)
     team_steps.change_password(member, member_email, screenshot)
     usage_steps.own_usage(member, screenshot)
+    workspaces_steps.base_in_workspace(
+        admin, member, member_email, console_url, admin_email, screenshot
+    )
     team_steps.manage_member(admin, member_email, screenshot)
     team_steps.audit_log(admin, member_email, screenshot)
     usage_steps.team_usage(admin, screenshot)

@@ -44,6 +44,15 @@ export interface Member {
   role: string;
 }
 
+/** The roles a member may have in a workspace, strongest first. */
+export const WORKSPACE_ROLES = ["owner", "admin", "member", "viewer"] as const;
+
+export interface LinkedBase {
+  base_id: string;
+  linked_by?: string;
+  create_time?: string;
+}
+
 export interface SagaStep {
   name: string;
   state: string;
@@ -119,6 +128,8 @@ export function revokeApiKey(id: string) {
   return api.post(`/api/v1/auth/api-keys/${encodeURIComponent(id)}:revoke`, {});
 }
 
+const workspace = (workspaceId: string) => `/api/v1/workspaces/${encodeURIComponent(workspaceId)}`;
+
 export async function listWorkspaces(): Promise<Workspace[]> {
   const reply = await api.get<{ workspaces?: Workspace[] }>("/api/v1/workspaces", { page_size: 100 });
   return reply.workspaces ?? [];
@@ -132,18 +143,33 @@ export function createWorkspace(name: string, description: string) {
 }
 
 export async function listMembers(workspaceId: string): Promise<Member[]> {
-  const path = `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/members`;
-  const reply = await api.get<{ members?: Member[] }>(path, { page_size: 100 });
+  const reply = await api.get<{ members?: Member[] }>(`${workspace(workspaceId)}/members`, { page_size: 100 });
   return reply.members ?? [];
 }
 
 export function addMember(workspaceId: string, userId: string, role: string) {
-  const path = `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/members`;
-  return api.post(path, { user_id: userId, role, request_id: crypto.randomUUID() });
+  return api.post(`${workspace(workspaceId)}/members`, { user_id: userId, role, request_id: crypto.randomUUID() });
+}
+
+export function updateMemberRole(workspaceId: string, userId: string, role: string) {
+  return api.patch<{ member: Member }>(`${workspace(workspaceId)}/members/${encodeURIComponent(userId)}`, { role });
 }
 
 export function removeMember(workspaceId: string, userId: string) {
-  return api.delete(`/api/v1/workspaces/${encodeURIComponent(workspaceId)}/members/${encodeURIComponent(userId)}`);
+  return api.delete(`${workspace(workspaceId)}/members/${encodeURIComponent(userId)}`);
+}
+
+export async function listLinkedBases(workspaceId: string): Promise<LinkedBase[]> {
+  const reply = await api.get<{ linked_bases?: LinkedBase[] }>(`${workspace(workspaceId)}/bases`, { page_size: 100 });
+  return reply.linked_bases ?? [];
+}
+
+export function linkBase(workspaceId: string, baseId: string) {
+  return api.post<{ linked_base: LinkedBase }>(`${workspace(workspaceId)}/bases`, { base_id: baseId });
+}
+
+export function unlinkBase(workspaceId: string, baseId: string) {
+  return api.delete(`${workspace(workspaceId)}/bases/${encodeURIComponent(baseId)}`);
 }
 
 export async function listSagas(type: string): Promise<Saga[]> {

@@ -45,9 +45,10 @@ export async function listBases(): Promise<Base[]> {
   return reply.bases ?? [];
 }
 
-export function createBase(name: string): Promise<{ base: Base }> {
+/** A new base in a workspace (its id; "" for none, which only tenant admins may ask for). */
+export function createBase(name: string, workspaceId: string): Promise<{ base: Base }> {
   const tables = [{ name: "Table 1", fields: [{ name: "Name", type: "singleLineText" }] }];
-  return api.post("/api/v1/bases", { name, tables, request_id: crypto.randomUUID() });
+  return api.post("/api/v1/bases", { name, tables, workspace_id: workspaceId, request_id: crypto.randomUUID() });
 }
 
 export async function getSchema(baseId: string): Promise<Table[]> {

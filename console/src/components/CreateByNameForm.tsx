@@ -1,6 +1,6 @@
 // The one-input form that makes something by name (a base, a workspace), with the API's
-// error beside the input.
-import { useState } from "react";
+// error beside the input; other inputs (a base's workspace) go between it and the button.
+import { useState, type ReactNode } from "react";
 import { ErrorBanner } from "./ErrorBanner";
 import { TextField } from "./TextField";
 
@@ -10,9 +10,10 @@ interface Props {
   busy: boolean;
   error: unknown;
   onCreate(name: string): Promise<unknown>;
+  children?: ReactNode;
 }
 
-export function CreateByNameForm({ label, button, busy, error, onCreate }: Props) {
+export function CreateByNameForm({ label, button, busy, error, onCreate, children }: Props) {
   const [name, setName] = useState("");
   return (
     <>
@@ -34,6 +35,7 @@ export function CreateByNameForm({ label, button, busy, error, onCreate }: Props
           error={error}
           required
         />
+        {children}
         <button type="submit" disabled={busy || !name.trim()}>
           {button}
         </button>

@@ -1,9 +1,10 @@
-// The tenant's bases, and a new one.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useNavigate } from "react-router";
-import { createBase, listBases } from "../api/tables";
+// The bases the user may see (a tenant admin: all of the tenant's; anyone else: those of
+// the workspaces they belong to), and a new one in a workspace.
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+import { listBases } from "../api/tables";
 import { ErrorBanner } from "../components/ErrorBanner";
-import { CreateByNameForm } from "../components/CreateByNameForm";
+import { NewBaseForm } from "./NewBaseForm";
 
 export function BasesPage() {
   // Onboarding makes the sample base just after sign-up: look again until one is there.
@@ -12,15 +13,6 @@ export function BasesPage() {
     queryFn: listBases,
     refetchInterval: (query) => (query.state.data?.length === 0 ? 1500 : false),
   });
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
-  const create = useMutation({
-    mutationFn: (name: string) => createBase(name),
-    onSuccess: (reply) => {
-      void queryClient.invalidateQueries({ queryKey: ["bases"] });
-      navigate(`/bases/${reply.base.id}`);
-    },
-  });
   return (
     <section className="page" aria-labelledby="bases-title">
       <h1 id="bases-title">Bases</h1>
@@ -28,7 +20,8 @@ export function BasesPage() {
       {bases.isPending && <p role="status">Loading bases…</p>}
       {bases.data && bases.data.length === 0 && (
         <p className="empty">
-          No bases yet. Your sample base appears here once onboarding has made it; or create one below.
+          No bases yet. Your sample base appears here once onboarding has made it, and the bases of the workspaces you
+          join.
         </p>
       )}
       <ul className="cards" aria-label="Your bases">
@@ -44,13 +37,7 @@ export function BasesPage() {
           </li>
         ))}
       </ul>
-      <CreateByNameForm
-        label="New base name"
-        button="Create base"
-        busy={create.isPending}
-        error={create.error}
-        onCreate={create.mutateAsync}
-      />
+      <NewBaseForm />
     </section>
   );
 }
