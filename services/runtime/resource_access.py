@@ -12,14 +12,13 @@ on), so it answers only about the caller.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from tablemesh.permissions.v1 import permissions_service_pb2 as pb
 from tablemesh.permissions.v1 import permissions_service_pb2_grpc as pb_grpc
 
-from services.runtime import access_epoch
+from services.runtime import access_epoch, clock
 from services.runtime.clients import MeshClients
 from services.runtime.failures import answers_from
 from services.runtime.identity import Caller
@@ -67,14 +66,14 @@ class ResourceAccess:
 
     def _fresh(self, key: tuple[str, ...], epoch: str) -> Any:
         kept = self._kept.get(key)
-        if kept and kept.epoch == epoch and time.monotonic() - kept.at < self._max_age:
+        if kept and kept.epoch == epoch and clock.monotonic() - kept.at < self._max_age:
             return kept.value
         return None
 
     def _keep(self, key: tuple[str, ...], epoch: str, value: Any) -> None:
         if len(self._kept) >= MAX_ENTRIES:
             self._kept.clear()
-        self._kept[key] = _Kept(epoch, time.monotonic(), value)
+        self._kept[key] = _Kept(epoch, clock.monotonic(), value)
 
     async def allowed(self, caller: Caller, resource: str) -> Allowed:
         """What the caller may do on `resource` ("<type>:<id>")."""
