@@ -187,7 +187,7 @@ async def serve(
             pool_size=cfg.db_pool_size,
             max_overflow=cfg.db_max_overflow,
         )
-    clients = MeshClients()
+    clients = MeshClients(cfg.client_load_balancing)
     tracked = TrackedCache(redis, TRACKED_PREFIXES)
     verifier = TokenVerifier(
         jwks_from_auth(clients), redis, cfg.jwt_issuer, cfg.jwt_audience, tracked
