@@ -110,6 +110,9 @@ class Settings(VarSettings):
     # spreads calls over every address it names (Kubernetes' headless Services: one per
     # pod). Envoy's clusters resolve host names by DNS either way (STRICT_DNS).
     client_load_balancing: Literal["pick_first", "round_robin"] = var("pick_first")
+    # Seconds after which a service closes a client connection (gracefully: its calls
+    # finish), so round_robin clients resolve again and reach pods added since; 0 never.
+    max_connection_age: float = var(0.0, ge=0, le=86400)
     # Added to every port of the mesh (a test mesh beside a dev mesh).
     port_offset: int = var(0)
     # Worker processes per service, sharing the port with SO_REUSEPORT.

@@ -150,6 +150,8 @@ def test_every_service_matches_the_registry(
     assert env["TABLEMESH_MCP_HTTP_ADDR"] == address("mcp", registry.MCP_HTTP_PORT)
     assert env["TABLEMESH_ENVOY_ADMIN_ADDR"] == address("gateway", registry.ENVOY_ADMIN_PORT)
     assert env["TABLEMESH_CLIENT_LOAD_BALANCING"] == "round_robin"
+    # Callers reconnect, so resolve again, and reach pods added since.
+    assert float(env["TABLEMESH_MAX_CONNECTION_AGE"]) == 300
     assert env["TABLEMESH_HOST"] == "0.0.0.0"
     assert env["DATABASE_URL"] == {
         "secretKeyRef": {"name": "tablemesh-stores", "key": "database-url"}

@@ -42,3 +42,9 @@ def test_an_unknown_policy_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TABLEMESH_CLIENT_LOAD_BALANCING", "random")
     with pytest.raises(InvalidSettings, match="TABLEMESH_CLIENT_LOAD_BALANCING"):
         Settings()
+
+
+def test_connections_age_out_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().max_connection_age == 0
+    monkeypatch.setenv("TABLEMESH_MAX_CONNECTION_AGE", "300")
+    assert Settings().max_connection_age == 300

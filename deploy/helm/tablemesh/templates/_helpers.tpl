@@ -115,6 +115,8 @@ and the mesh's secrets (each from its Secret), writable paths on the /tmp emptyD
   value: "1"
 - name: TABLEMESH_CLIENT_LOAD_BALANCING
   value: round_robin
+- name: TABLEMESH_MAX_CONNECTION_AGE
+  value: {{ .Values.maxConnectionAge | quote }}
 - name: TABLEMESH_SHUTDOWN_GRACE
   value: {{ .Values.shutdownGrace | quote }}
 - name: TABLEMESH_LLM_PROVIDER
