@@ -27,7 +27,7 @@ from services.runtime.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-from render_chart import render  # noqa: E402
+from render_chart import CHART, render  # noqa: E402
 
 NAMESPACE = "tablemesh"
 # The chart's kubeVersion floor and the newest Kubernetes the schemas know.
@@ -103,6 +103,13 @@ def test_every_manifest_is_valid_kubernetes(
         kubernetes_validate.validate(broken, version, strict=True)
 
 
+def test_helm_lint_finds_nothing_to_fix() -> None:
+    report = helm.lint(CHART, strict=True, kube_version="v1.30.0")
+    assert not report["errors"], report["errors"]
+    # Severity 2 is a warning, 3 an error; 1 (information) is "icon is recommended".
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []
+
+
 def test_checkov_kubernetes_checks_pass(
     default: list[Manifest], full: list[Manifest], tmp_path: Path
 ) -> None:
@@ -171,6 +178,9 @@ def test_every_service_matches_the_registry(
 
     pod = deployment["spec"]["template"]["spec"]
     assert pod["automountServiceAccountToken"] is False
+    # Service links would add TABLEMESH_<NAME>_PORT=tcp://... variables to the environment
+    # the settings are read from.
+    assert pod["enableServiceLinks"] is False
     account = find(full, "ServiceAccount", pod["serviceAccountName"])
     assert account["automountServiceAccountToken"] is False
     security = c["securityContext"]
