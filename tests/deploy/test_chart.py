@@ -24,6 +24,8 @@ import yaml
 from services.gateway import envoy_config
 from services.runtime import registry
 from services.runtime.config import Settings
+from tests.gateway.harness import envoy_binary
+from tests.ports import offset
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -263,7 +265,7 @@ def test_the_migration_runs_before_install_and_upgrade(default: list[Manifest]) 
 
 
 def test_the_gateway_runs_envoy_with_the_launchers_config(
-    full: list[Manifest], monkeypatch: pytest.MonkeyPatch
+    full: list[Manifest], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     deployment = find(full, "Deployment", "tablemesh-gateway")
     c = container(deployment)
@@ -281,7 +283,19 @@ def test_the_gateway_runs_envoy_with_the_launchers_config(
         if isinstance(value, str):
             monkeypatch.setenv(variable, value)
     monkeypatch.setenv("TABLEMESH_SERVICE_SECRET", "x" * 40)
-    config = yaml.safe_load(envoy_config.render_text(Settings()))
+    text = envoy_config.render_text(Settings())
+    config = yaml.safe_load(text)
+    # Envoy accepts it (validate mode resolves no name).
+    (tmp_path / "envoy.yaml").write_text(text)
+    result = subprocess.run(
+        [envoy_binary(), "--mode", "validate", "-c", str(tmp_path / "envoy.yaml")]
+        + ["--base-id", str(offset("chart-gateway"))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
     clusters = {cl["name"]: cl for cl in config["static_resources"]["clusters"]}
     for spec in registry.SERVICES:
         cluster = clusters[spec.name]
