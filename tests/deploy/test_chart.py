@@ -385,3 +385,12 @@ def test_make_render_chart_prints_the_default_manifests() -> None:
     deployments = [d["metadata"]["name"] for d in docs if d["kind"] == "Deployment"]
     assert len(deployments) == len(registry.SERVICES)  # the model's off, the gateway's on
     assert "# Source: tablemesh/templates/services.yaml" in result.stdout
+
+
+def test_names_follow_the_release_and_namespace() -> None:
+    manifests = render(namespace="apps", release="prod")
+    users = find(manifests, "Deployment", "prod-tablemesh-users")
+    assert users["metadata"]["namespace"] == "apps"
+    env = env_of(container(users))
+    assert env["TABLEMESH_AUTH_ADDR"] == "prod-tablemesh-auth.apps.svc.cluster.local:8009"
+    assert {m["metadata"]["namespace"] for m in manifests} == {"apps"}
