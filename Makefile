@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up down status test test-console test-slow test-unit test-realtime test-rest test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas bench-automation bench-webhooks bench-tables clean wrk h2load console chromium
+.PHONY: render-chart up down status test test-console test-slow test-unit test-realtime test-rest test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas bench-automation bench-webhooks bench-tables clean wrk h2load console chromium
 
 # llama-cpp-python is source only on PyPI: built once here (about 3 minutes on 2 cores;
 # portable, not tuned to this CPU) and then taken from pip's wheel cache in seconds.
@@ -15,7 +15,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	@echo "installing (a first build of llama-cpp-python takes minutes; later ones seconds)"
 	$(LLAMA_BUILD) $(BIN)/pip install --quiet -e '.[dev]'
+	@for tool in $$($(BIN)/python -c "$(ISOLATED_TOOLS)"); do \
+	  name=$${tool%%=*}; echo "installing $$tool in $(VENV)/$$name"; \
+	  $(PYTHON) -m venv $(VENV)/$$name && $(VENV)/$$name/bin/pip install --quiet "$$tool" \
+	  || exit 1; done
 	touch $(STAMP)
+
+# pyproject.toml's [tool.tablemesh.isolated-tools]: pins that clash with the dev tools'.
+ISOLATED_TOOLS := import tomllib; \
+  print(*tomllib.load(open('pyproject.toml', 'rb'))['tool']['tablemesh']['isolated-tools'].values())
 
 install: $(STAMP)
 
@@ -120,6 +128,11 @@ lint: $(STAMP) console
 	    || { cat "$$scratch/log"; exit 1; }; } && \
 	  diff -rq -x __pycache__ "$$scratch/generated" generated \
 	  || { echo "generated/ is stale: run make gen"; exit 1; }
+
+# The Helm chart's manifests with its default values, rendered offline (helm-python-sdk);
+# e.g. `make render-chart RENDER_ARGS='--set model.enabled=true,model.existingClaim=models'`.
+render-chart: $(STAMP)
+	@$(BIN)/python scripts/render_chart.py $(RENDER_ARGS)
 
 gen: $(STAMP)
 	$(BIN)/python scripts/codegen.py

@@ -45,7 +45,15 @@ def idempotent_methods(grpc_service: str) -> list[str]:
     ]
 
 
-def service_config(spec: registry.ServiceSpec) -> str:
+def target(spec: registry.ServiceSpec, load_balancing: str = "pick_first") -> str:
+    """What a channel to the service dials: its address, or with round_robin the DNS
+    target of that address (every address the name resolves to gets calls)."""
+    if load_balancing == "round_robin":
+        return f"dns:///{spec.address}"
+    return spec.address
+
+
+def service_config(spec: registry.ServiceSpec, load_balancing: str = "pick_first") -> str:
     names = [
         {"service": svc, "method": method}
         for svc in spec.grpc_services
@@ -58,7 +66,12 @@ def service_config(spec: registry.ServiceSpec) -> str:
         "backoffMultiplier": 2,
         "retryableStatusCodes": ["UNAVAILABLE"],
     }
-    return json.dumps({"methodConfig": [{"name": names, "retryPolicy": policy}] if names else []})
+    config: dict[str, Any] = {
+        "methodConfig": [{"name": names, "retryPolicy": policy}] if names else []
+    }
+    if load_balancing == "round_robin":
+        config["loadBalancingConfig"] = [{"round_robin": {}}]
+    return json.dumps(config)
 
 
 def remaining_timeout(default: float = DEFAULT_TIMEOUT) -> float:
@@ -114,16 +127,19 @@ class _Propagate(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
 class MeshClients:
     """Channels to the mesh's services, created once and shared by the whole process."""
 
-    def __init__(self) -> None:
+    def __init__(self, load_balancing: str = "pick_first") -> None:
+        # Settings.client_load_balancing: "pick_first" or "round_robin" (Kubernetes).
+        self.load_balancing = load_balancing
         self._channels: dict[str, grpc.aio.Channel] = {}
 
     def channel(self, service_name: str) -> grpc.aio.Channel:
         if service_name not in self._channels:
             spec = registry.spec(service_name)
+            balancing = self.load_balancing
             self._channels[service_name] = grpc.aio.insecure_channel(
-                spec.address,
+                target(spec, balancing),
                 options=[
-                    ("grpc.service_config", service_config(spec)),
+                    ("grpc.service_config", service_config(spec, balancing)),
                     ("grpc.enable_retries", 1),
                     ("grpc.keepalive_time_ms", 30_000),
                     # A restarted service (the model runs as one process) is redialled

@@ -104,6 +104,15 @@ class Settings(VarSettings):
     db_max_overflow: int = var(10, ge=0, le=200)
     # Address services bind to.
     host: str = var("127.0.0.1")
+    # How a service's clients spread calls over another service's processes:
+    # "pick_first" dials TABLEMESH_<NAME>_ADDR as it is (one address: the launcher's
+    # processes share a port); "round_robin" resolves it by DNS (dns:///host:port) and
+    # spreads calls over every address it names (Kubernetes' headless Services: one per
+    # pod). Envoy's clusters resolve host names by DNS either way (STRICT_DNS).
+    client_load_balancing: Literal["pick_first", "round_robin"] = var("pick_first")
+    # Seconds after which a service closes a client connection (gracefully: its calls
+    # finish), so round_robin clients resolve again and reach pods added since; 0 never.
+    max_connection_age: float = var(0.0, ge=0, le=86400)
     # Added to every port of the mesh (a test mesh beside a dev mesh).
     port_offset: int = var(0)
     # Worker processes per service, sharing the port with SO_REUSEPORT.

@@ -92,11 +92,26 @@ def jwks_from_auth(clients: MeshClients) -> JwksSource:
     return fetch
 
 
-def grpc_server(interceptors: Iterable[grpc.aio.ServerInterceptor] = ()) -> grpc.aio.Server:
-    """The gRPC server every service runs (the bench's no-op ceiling runs it bare)."""
+def grpc_server(
+    interceptors: Iterable[grpc.aio.ServerInterceptor] = (), max_connection_age: float = 0
+) -> grpc.aio.Server:
+    """The gRPC server every service runs (the bench's no-op ceiling runs it bare).
+
+    max_connection_age (seconds, 0: never) closes each connection that old with a GOAWAY
+    after its calls finish, so round_robin callers resolve the name again and find pods
+    added since (Settings.max_connection_age)."""
+    aged = (
+        [
+            ("grpc.max_connection_age_ms", int(max_connection_age * 1000)),
+            ("grpc.max_connection_age_grace_ms", 600_000),
+        ]
+        if max_connection_age
+        else []
+    )
     return grpc.aio.server(
         interceptors=list(interceptors),
         options=[
+            *aged,
             ("grpc.so_reuseport", 1),
             ("grpc.max_receive_message_length", 8 << 20),
             # Above what the gateway forwards (16 KiB of headers, the path twice).
@@ -187,7 +202,7 @@ async def serve(
             pool_size=cfg.db_pool_size,
             max_overflow=cfg.db_max_overflow,
         )
-    clients = MeshClients()
+    clients = MeshClients(cfg.client_load_balancing)
     tracked = TrackedCache(redis, TRACKED_PREFIXES)
     verifier = TokenVerifier(
         jwks_from_auth(clients), redis, cfg.jwt_issuer, cfg.jwt_audience, tracked
@@ -197,7 +212,7 @@ async def serve(
     if faults is not None:
         log.warning("fault injection is on: calls may fail on purpose (tablemesh faults show)")
 
-    server = grpc_server([MeshInterceptor(name, deps.verifier, faults)])
+    server = grpc_server([MeshInterceptor(name, deps.verifier, faults)], cfg.max_connection_age)
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [*spec.grpc_services, health.SERVICE_NAME, reflection.SERVICE_NAME]
