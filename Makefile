@@ -103,7 +103,7 @@ test-unit test-realtime test-rest test-chaos test-e2e test-slow: test-%: $(STAMP
 # The multi-host tests (tests/hosts, marker `hosts`): PostgreSQL and Redis on host A and a
 # mesh on hosts B and C, each host a network namespace on one bridge. As root (ip netns);
 # in no slice of `make test`. One process: each test boots its own hosts.
-test-hosts: $(STAMP)
+test-hosts: $(STAMP) console
 	$(BIN)/pytest -q -m hosts tests/hosts $(PYTEST_ARGS)
 
 # The tests in one process; PYTEST_ARGS passes options (e.g. PYTEST_ARGS='-m unit').

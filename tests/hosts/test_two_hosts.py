@@ -1,0 +1,179 @@
+"""The mesh on two hosts (B and C) over one PostgreSQL and Redis (on A), through B's Envoy.
+
+Both hosts' replicas answer; C's link is cut: reads through B keep answering once Envoy
+has taken C out (health checks, outlier detection), and the failures in between are
+counted and reported; C's link comes back: C rejoins without B restarting.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from services.runtime import registry
+from tests.e2e.mesh import bearer
+from tests.hosts.cluster import Cluster, HostMesh, cluster
+
+pytestmark = pytest.mark.hosts
+
+# Envoy's admin answers on loopback inside B: read there, by a Python in B's namespace.
+ADMIN_GET = (
+    "import sys,urllib.request;"
+    "print(urllib.request.urlopen('http://127.0.0.1:'+sys.argv[1]+sys.argv[2],timeout=5).read().decode())"
+)
+
+
+@pytest.fixture(scope="module")
+def two_hosts() -> Iterator[Cluster]:
+    with cluster() as made:
+        made.up("B", peers=["C"])
+        made.up("C", peers=["B"])
+        yield made
+
+
+def admin(mesh: HostMesh, path: str) -> str:
+    assert mesh.host is not None
+    port = str(registry.ENVOY_ADMIN_PORT + mesh.offset)
+    done = mesh.host.run(sys.executable, "-c", ADMIN_GET, port, path, timeout=20)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def endpoints(mesh: HostMesh, service: str) -> dict[str, dict[str, object]]:
+    """Envoy's view of a cluster's endpoints: {address: {"healthy": .., "rq_total": ..}}."""
+    clusters = json.loads(admin(mesh, "/clusters?format=json"))
+    for status in clusters["cluster_statuses"]:
+        if status["name"] != service:
+            continue
+        found = {}
+        for host in status.get("host_statuses", []):
+            address = host["address"]["socket_address"]["address"]
+            stats = {s["name"]: int(s.get("value", 0)) for s in host.get("stats", [])}
+            flags = host.get("health_status", {})
+            healthy = flags.get("eds_health_status") == "HEALTHY" and not any(
+                v for k, v in flags.items() if k.startswith("failed_") or k == "pending_active_hc"
+            )
+            found[address] = {"healthy": healthy, "flags": flags, **stats}
+        return found
+    raise AssertionError(f"no cluster {service} in B's Envoy")
+
+
+def wait_for(check: object, within: float, what: str, every: float = 0.25) -> float:
+    """Seconds until `check()` is true."""
+    began = time.monotonic()
+    while not check():  # type: ignore[operator]
+        if time.monotonic() - began > within:
+            raise AssertionError(f"{what}: not within {within:g}s")
+        time.sleep(every)
+    return time.monotonic() - began
+
+
+def test_both_hosts_serve_through_b(two_hosts: Cluster) -> None:
+    b, c = two_hosts.meshes["B"], two_hosts.meshes["C"]
+    assert c.host is not None
+    # Every service's cluster in B's Envoy: B's own replica and C's, both healthy.
+    for spec in b.services:
+        wait_for(
+            lambda spec=spec: all(e["healthy"] for e in endpoints(b, spec.name).values())
+            and len(endpoints(b, spec.name)) == 2,
+            30,
+            f"{spec.name} healthy on both hosts",
+            every=1,
+        )
+    person = b.register()
+    token = person["access_token"]
+    before = endpoints(b, "users")
+    for _ in range(20):
+        me = b.http.get("/api/v1/users/me", headers=bearer(token))
+        assert me.status_code == 200, me.text
+        assert me.json()["user"]["email"] == person["email"]
+    after = endpoints(b, "users")
+    served = {a: int(after[a]["rq_total"]) - int(before[a]["rq_total"]) for a in after}
+    assert served[c.host.address] > 0 and served["127.0.0.1"] > 0, served
+    # And C's gateway knows the same person (one database, one secret).
+    assert c.http.get("/api/v1/users/me", headers=bearer(token)).status_code == 200
+
+
+@dataclass
+class Reads:
+    """A steady stream of idempotent reads through B's gateway, in a thread."""
+
+    base_url: str
+    token: str
+    every: float = 0.05
+    results: list[tuple[float, int, float]] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.base_url, timeout=20) as http:
+            while not self.stop.is_set():
+                began = time.monotonic()
+                try:
+                    code = http.get("/api/v1/users/me", headers=bearer(self.token)).status_code
+                except httpx.HTTPError:
+                    code = 0
+                self.results.append((began, code, time.monotonic() - began))
+                self.stop.wait(self.every)
+
+    def failures(self, since: float, until: float) -> list[tuple[float, int, float]]:
+        return [r for r in self.results if since <= r[0] < until and r[1] != 200]
+
+
+def test_cut_link_then_rejoin(two_hosts: Cluster) -> None:
+    b, c = two_hosts.meshes["B"], two_hosts.meshes["C"]
+    assert c.host is not None
+    token = b.register()["access_token"]
+    reads = Reads(b.base_url, token)
+    thread = threading.Thread(target=reads.run, daemon=True)
+    thread.start()
+    try:
+        time.sleep(3)
+        cut = time.monotonic()
+        c.host.link(up=False)
+        detected = wait_for(
+            lambda: not endpoints(b, "users")[c.host.address]["healthy"],  # type: ignore[union-attr]
+            60,
+            "B's Envoy takes C's users replica out",
+        )
+        # Reads after Envoy took C out all answer.
+        settle = time.monotonic()
+        time.sleep(10)
+        after_detect = reads.failures(settle, time.monotonic())
+        during = reads.failures(cut, settle)
+        flags = endpoints(b, "users")[c.host.address]["flags"]
+        back = time.monotonic()
+        c.host.link(up=True)
+        rejoined = wait_for(
+            lambda: endpoints(b, "users")[c.host.address]["healthy"],  # type: ignore[union-attr]
+            90,
+            "C's users replica back in B's Envoy",
+        )
+        before = endpoints(b, "users")[c.host.address]["rq_total"]
+        time.sleep(3)
+        again = endpoints(b, "users")[c.host.address]["rq_total"]
+    finally:
+        reads.stop.set()
+        thread.join(30)
+    total_cut = [r for r in reads.results if cut <= r[0] < back]
+    report = {
+        "detected_after_s": round(detected, 2),
+        "reads_while_cut": len(total_cut),
+        "failed_before_detection": len(during),
+        "failure_codes": sorted({r[1] for r in during}),
+        "slowest_read_while_cut_s": round(max((r[2] for r in total_cut), default=0), 2),
+        "failed_after_detection": len(after_detect),
+        "c_flags_while_cut": flags,
+        "rejoined_after_s": round(rejoined, 2),
+        "reads_reaching_c_after_rejoin": int(again) - int(before),  # type: ignore[call-overload]
+    }
+    print("\nHOSTS REPORT " + json.dumps(report))
+    (two_hosts.root.parent / "tablemesh-hosts-report.json").write_text(json.dumps(report))
+    assert after_detect == [], report
+    assert int(again) > int(before), report  # type: ignore[call-overload]
