@@ -20,11 +20,29 @@ Json = dict[str, Any]
 PROVIDER = "tablemesh"
 TIMEOUT = "15s"
 # gRPC codes and transport failures after which a read can safely be sent again.
+# A try unanswered after PER_TRY_TIMEOUT (a replica on a host whose link went down: no
+# reset ever comes) is hedged: a second try goes to another replica while the first may
+# still answer, and the first answer wins. Retries and hedges prefer a replica not tried
+# yet (on several hosts: another host's). gateway-error is Envoy's own 502/503/504 (the
+# services answer every gRPC call with 200): a connection or a try that failed.
+PER_TRY_TIMEOUT = "5s"
 IDEMPOTENT_RETRY = {
-    "retry_on": "unavailable,reset,connect-failure,refused-stream,cancelled",
+    "retry_on": "unavailable,reset,connect-failure,refused-stream,cancelled,gateway-error",
     "num_retries": 2,
+    "per_try_timeout": PER_TRY_TIMEOUT,
+    "retry_host_predicate": [
+        {
+            "name": "envoy.retry_host_predicates.previous_hosts",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3"
+                ".PreviousHostsPredicate"
+            },
+        }
+    ],
+    "host_selection_retry_max_attempts": 3,
     "retry_back_off": {"base_interval": "0.05s", "max_interval": "0.5s"},
 }
+HEDGE = {"hedge_on_per_try_timeout": True}
 STREAM_IDLE_TIMEOUT = "60s"
 
 
@@ -33,10 +51,14 @@ def _action(cluster: str, *, idempotent: bool = False) -> Json:
         "cluster": cluster,
         "timeout": TIMEOUT,
         # A gRPC client's deadline (grpc-timeout) shortens the route timeout, never extends it.
-        "max_stream_duration": {"grpc_timeout_header_max": TIMEOUT},
+        # With max_stream_duration set Envoy ignores `timeout`: a call without a deadline
+        # (every REST call) is bounded only by max_stream_duration's own value, so set it
+        # too (without it, a call to a hung replica waited forever).
+        "max_stream_duration": {"max_stream_duration": TIMEOUT, "grpc_timeout_header_max": TIMEOUT},
     }
     if idempotent:
         action["retry_policy"] = IDEMPOTENT_RETRY
+        action["hedge_policy"] = HEDGE
     return action
 
 
@@ -80,7 +102,10 @@ def long_route(m: Method, cluster: str, long_timeout: str) -> Json:
             # Silent until the answer (a local model's tool-using turn can take minutes):
             # the connection manager's idle timeout must not cut it first.
             "idle_timeout": long_timeout,
-            "max_stream_duration": {"grpc_timeout_header_max": long_timeout},
+            "max_stream_duration": {
+                "max_stream_duration": long_timeout,
+                "grpc_timeout_header_max": long_timeout,
+            },
         }
     return {"match": {"path": m.path}, "route": action}
 
