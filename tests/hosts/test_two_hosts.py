@@ -101,6 +101,9 @@ def test_both_hosts_serve_through_b(two_hosts: Cluster) -> None:
     assert c.http.get("/api/v1/users/me", headers=bearer(token)).status_code == 200
 
 
+READERS = 4
+
+
 @dataclass
 class Reads:
     """A steady stream of idempotent reads through B's gateway, in a thread."""
@@ -108,6 +111,7 @@ class Reads:
     base_url: str
     token: str
     every: float = 0.05
+    # (started, HTTP status or 0 for no answer, seconds): list.append is thread-safe.
     results: list[tuple[float, int, float]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -131,8 +135,10 @@ def test_cut_link_then_rejoin(two_hosts: Cluster) -> None:
     assert c.host is not None
     token = b.register()["access_token"]
     reads = Reads(b.base_url, token)
-    thread = threading.Thread(target=reads.run, daemon=True)
-    thread.start()
+    # A few readers at once (each waits for its answer): one stuck read does not hide the rest.
+    threads = [threading.Thread(target=reads.run, daemon=True) for _ in range(READERS)]
+    for thread in threads:
+        thread.start()
     try:
         time.sleep(3)
         cut = time.monotonic()
@@ -160,11 +166,14 @@ def test_cut_link_then_rejoin(two_hosts: Cluster) -> None:
         again = endpoints(b, "users")[c.host.address]["rq_total"]
     finally:
         reads.stop.set()
-        thread.join(30)
+        for thread in threads:
+            thread.join(30)
     total_cut = [r for r in reads.results if cut <= r[0] < back]
     report = {
+        "readers": READERS,
         "detected_after_s": round(detected, 2),
         "reads_while_cut": len(total_cut),
+        "slow_reads_while_cut": len([r for r in total_cut if r[2] > 1]),
         "failed_before_detection": len(during),
         "failure_codes": sorted({r[1] for r in during}),
         "slowest_read_while_cut_s": round(max((r[2] for r in total_cut), default=0), 2),
