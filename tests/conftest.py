@@ -138,9 +138,9 @@ def _module(item: pytest.Item) -> object:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Marks every test but the `hosts` ones `e2e` (it drives a mesh the launcher booted)
-    or `unit` (it does not), so `pytest -m unit` runs without booting a mesh, and `chaos` when its mesh is the
-    chaos mesh (`soak` is set by hand); and runs the modules in mesh order (above), each
-    module's tests in their own order."""
+    or `unit` (it does not), so `pytest -m unit` runs without booting a mesh, and `chaos`
+    when its mesh is the chaos mesh (`soak` is set by hand); and runs the modules in mesh
+    order (above), each module's tests in their own order."""
     rank: dict[object, int] = {}
     for item in items:
         if item.get_closest_marker("hosts") is not None:

@@ -135,5 +135,5 @@ def cluster() -> Iterator[Cluster]:
     finally:
         keep = os.environ.get("TABLEMESH_HOSTS_KEEP")  # a failed run's logs, on request
         if keep:
-            shutil.copytree(root, Path(keep) / root.name, dirs_exist_ok=True, ignore_dangling_symlinks=True)
+            shutil.copytree(root, Path(keep) / root.name, dirs_exist_ok=True)
         shutil.rmtree(root, ignore_errors=True)

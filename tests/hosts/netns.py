@@ -54,7 +54,9 @@ class Host:
         """`command` run inside the namespace."""
         return ["ip", "netns", "exec", self.netns, *command]
 
-    def run(self, *command: str, timeout: float = 60, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *command: str, timeout: float = 60, **kwargs: Any
+    ) -> subprocess.CompletedProcess[str]:
         kwargs.setdefault("capture_output", True)
         return subprocess.run(
             self.argv(*command), text=True, timeout=timeout, check=False, **kwargs

@@ -64,4 +64,3 @@ def test_hosts_reach_each_other_and_go_away() -> None:
         assert reaches(b, c.address, timeout=5)
         assert set(leftovers(tag)) >= {h.netns for h in every}
     assert leftovers(tag) == []
-

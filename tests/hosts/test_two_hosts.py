@@ -11,8 +11,10 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import httpx
 import pytest
@@ -46,7 +48,7 @@ def admin(mesh: HostMesh, path: str) -> str:
     return done.stdout
 
 
-def endpoints(mesh: HostMesh, service: str) -> dict[str, dict[str, object]]:
+def endpoints(mesh: HostMesh, service: str) -> dict[str, dict[str, Any]]:
     """Envoy's view of a cluster's endpoints: {address: {"healthy": .., "rq_total": ..}}."""
     clusters = json.loads(admin(mesh, "/clusters?format=json"))
     for status in clusters["cluster_statuses"]:
@@ -65,10 +67,10 @@ def endpoints(mesh: HostMesh, service: str) -> dict[str, dict[str, object]]:
     raise AssertionError(f"no cluster {service} in B's Envoy")
 
 
-def wait_for(check: object, within: float, what: str, every: float = 0.25) -> float:
+def wait_for(check: Callable[[], bool], within: float, what: str, every: float = 0.25) -> float:
     """Seconds until `check()` is true."""
     began = time.monotonic()
-    while not check():  # type: ignore[operator]
+    while not check():
         if time.monotonic() - began > within:
             raise AssertionError(f"{what}: not within {within:g}s")
         time.sleep(every)
@@ -78,15 +80,14 @@ def wait_for(check: object, within: float, what: str, every: float = 0.25) -> fl
 def test_both_hosts_serve_through_b(two_hosts: Cluster) -> None:
     b, c = two_hosts.meshes["B"], two_hosts.meshes["C"]
     assert c.host is not None
+
     # Every service's cluster in B's Envoy: B's own replica and C's, both healthy.
+    def both_healthy(service: str) -> bool:
+        found = endpoints(b, service)
+        return len(found) == 2 and all(e["healthy"] for e in found.values())
+
     for spec in b.services:
-        wait_for(
-            lambda spec=spec: all(e["healthy"] for e in endpoints(b, spec.name).values())
-            and len(endpoints(b, spec.name)) == 2,
-            30,
-            f"{spec.name} healthy on both hosts",
-            every=1,
-        )
+        wait_for(partial(both_healthy, spec.name), 30, f"{spec.name} on both", every=1)
     person = b.register()
     token = person["access_token"]
     before = endpoints(b, "users")
@@ -133,6 +134,7 @@ class Reads:
 def test_cut_link_then_rejoin(two_hosts: Cluster) -> None:
     b, c = two_hosts.meshes["B"], two_hosts.meshes["C"]
     assert c.host is not None
+    address = c.host.address
     token = b.register()["access_token"]
     reads = Reads(b.base_url, token)
     # A few readers at once (each waits for its answer): one stuck read does not hide the rest.
@@ -144,7 +146,7 @@ def test_cut_link_then_rejoin(two_hosts: Cluster) -> None:
         cut = time.monotonic()
         c.host.link(up=False)
         detected = wait_for(
-            lambda: not endpoints(b, "users")[c.host.address]["healthy"],  # type: ignore[union-attr]
+            lambda: not endpoints(b, "users")[address]["healthy"],
             60,
             "B's Envoy takes C's users replica out",
         )
@@ -153,17 +155,17 @@ def test_cut_link_then_rejoin(two_hosts: Cluster) -> None:
         time.sleep(10)
         after_detect = reads.failures(settle, time.monotonic())
         during = reads.failures(cut, settle)
-        flags = endpoints(b, "users")[c.host.address]["flags"]
+        flags = endpoints(b, "users")[address]["flags"]
         back = time.monotonic()
         c.host.link(up=True)
         rejoined = wait_for(
-            lambda: endpoints(b, "users")[c.host.address]["healthy"],  # type: ignore[union-attr]
+            lambda: endpoints(b, "users")[address]["healthy"],
             90,
             "C's users replica back in B's Envoy",
         )
-        before = endpoints(b, "users")[c.host.address]["rq_total"]
+        before = endpoints(b, "users")[address]["rq_total"]
         time.sleep(3)
-        again = endpoints(b, "users")[c.host.address]["rq_total"]
+        again = endpoints(b, "users")[address]["rq_total"]
     finally:
         reads.stop.set()
         for thread in threads:
@@ -180,9 +182,9 @@ def test_cut_link_then_rejoin(two_hosts: Cluster) -> None:
         "failed_after_detection": len(after_detect),
         "c_flags_while_cut": flags,
         "rejoined_after_s": round(rejoined, 2),
-        "reads_reaching_c_after_rejoin": int(again) - int(before),  # type: ignore[call-overload]
+        "reads_reaching_c_after_rejoin": int(again) - int(before),
     }
     print("\nHOSTS REPORT " + json.dumps(report))
     (two_hosts.root.parent / "tablemesh-hosts-report.json").write_text(json.dumps(report))
     assert after_detect == [], report
-    assert int(again) > int(before), report  # type: ignore[call-overload]
+    assert int(again) > int(before), report
