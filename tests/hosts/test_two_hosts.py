@@ -11,13 +11,18 @@ import json
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import grpc
 import httpx
 import pytest
+from tablemesh.workspaces.v1 import workspaces_service_pb2 as ws_pb
+from tablemesh.workspaces.v1 import workspaces_service_pb2_grpc as ws_grpc
 
 from services.runtime import registry
 from tests.e2e.mesh import bearer
@@ -100,6 +105,39 @@ def test_both_hosts_serve_through_b(two_hosts: Cluster) -> None:
     assert served[c.host.address] > 0 and served["127.0.0.1"] > 0, served
     # And C's gateway knows the same person (one database, one secret).
     assert c.http.get("/api/v1/users/me", headers=bearer(token)).status_code == 200
+
+
+def test_one_write_sent_to_both_hosts_at_once_is_done_once(two_hosts: Cluster) -> None:
+    """A client's retry racing its first try on the other host (the same request id, one
+    to each host's workspaces replica at once, past Envoy): one workspace each time."""
+    b, c = two_hosts.meshes["B"], two_hosts.meshes["C"]
+    assert b.host is not None and c.host is not None
+    token = b.register()["access_token"]
+    metadata = (("authorization", f"Bearer {token}"),)
+    port = b.port("workspaces")
+    channels = [grpc.insecure_channel(f"{h.address}:{port}") for h in (b.host, c.host)]
+    stubs = [ws_grpc.WorkspacesServiceStub(channel) for channel in channels]
+    keys = [f"hosts-{uuid.uuid4().hex}" for _ in range(8)]
+    try:
+        for key in keys:
+            request = ws_pb.CreateWorkspaceRequest(
+                workspace=ws_pb.Workspace(name=f"Team {key[-6:]}"), request_id=key
+            )
+            with ThreadPoolExecutor(2) as pool:
+                calls = [
+                    pool.submit(stub.CreateWorkspace, request, metadata=metadata, timeout=20)
+                    for stub in stubs
+                ]
+                replies = [call.result() for call in calls]
+            assert replies[0].workspace.id == replies[1].workspace.id, key
+    finally:
+        for channel in channels:
+            channel.close()
+    listed = b.http.get("/api/v1/workspaces", headers=bearer(token), params={"page_size": 100})
+    assert listed.status_code == 200, listed.text
+    # Registering made the person's own workspace; besides it, one per key.
+    names = [w["name"] for w in listed.json()["workspaces"] if w["name"].startswith("Team ")]
+    assert sorted(names) == sorted(f"Team {key[-6:]}" for key in keys), names
 
 
 READERS = 4
