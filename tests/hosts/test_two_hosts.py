@@ -20,12 +20,14 @@ from typing import Any
 
 import grpc
 import httpx
+import psycopg
 import pytest
 from tablemesh.workspaces.v1 import workspaces_service_pb2 as ws_pb
 from tablemesh.workspaces.v1 import workspaces_service_pb2_grpc as ws_grpc
 
 from services.runtime import registry
 from tests.e2e.mesh import bearer
+from tests.e2e.test_workflows import create, finished_executions, records
 from tests.hosts.cluster import Cluster, HostMesh, cluster
 
 pytestmark = pytest.mark.hosts
@@ -226,3 +228,101 @@ def test_cut_link_then_rejoin(two_hosts: Cluster) -> None:
     (two_hosts.root.parent / "tablemesh-hosts-report.json").write_text(json.dumps(report))
     assert after_detect == [], report
     assert int(again) > int(before), report
+
+
+STEPS = 8
+
+
+def run_state(database_url: str, workflow_id: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT id, status, lease_owner, steps FROM automation.executions"
+            " WHERE workflow_id = %s",
+            (workflow_id,),
+        ).fetchall()
+
+
+# Found here: when the cut comes in the middle of a step's transaction, the cut host's
+# PostgreSQL session stays "idle in transaction" holding its row locks (the server cannot
+# tell the client is gone: no reset comes, TCP keepalives take hours, and neither
+# idle_in_transaction_session_timeout nor server keepalives are set), so the other host's
+# retries of that step wait on the lock ("while locking tuple ... in relation tables" in
+# PostgreSQL's log), are cancelled at their deadline, and the run fails. Cut between
+# steps, it passes. Strict=False: it passes or fails with the cut's timing until sessions
+# of a vanished host are ended (see the branch's report).
+@pytest.mark.xfail(
+    strict=False, reason="a cut host's open transaction keeps its row locks in PostgreSQL"
+)
+def test_a_run_held_by_a_cut_host_finishes_on_the_other(two_hosts: Cluster) -> None:
+    """A workflow run (eight record writes) on one host's automation when that host's link
+    is cut: the other host's takes it over once its lease ends and finishes it, and after
+    the cut host is back no step's write was made twice. Whichever host fires the tick is
+    cut; the other's gateway is used."""
+    meshes = two_hosts.meshes
+    b = meshes["B"]
+    account = b.register()
+    headers = bearer(account["access_token"])
+    made = b.http.post(
+        "/api/v1/bases",
+        headers=headers,
+        json={
+            "name": "Ticks",
+            "tables": [{"name": "Log", "fields": [{"name": "Name", "type": "singleLineText"}]}],
+        },
+    )
+    assert made.status_code == 200, made.text
+    base, table = made.json()["base"]["id"], made.json()["tables"][0]["id"]
+    write = {"base_id": base, "table_id": table}
+    steps = [
+        {
+            "name": f"write {i}",
+            "type": "create_records",
+            "config": {**write, "records": [{"Name": f"step {i} of {{{{execution.id}}}}"}]},
+        }
+        for i in range(STEPS)
+    ]
+    body = {
+        "name": "New year",
+        "enabled": True,
+        "trigger": {"schedule": {"cron": "0 0 1 1 *"}},
+        "steps": steps,
+    }
+    wf = create(b, headers, body).json()["workflow"]
+    with psycopg.connect(two_hosts.database_url) as conn:
+        conn.execute(
+            "UPDATE automation.workflows SET next_fire_at = now() - interval '1 second'"
+            " WHERE id = %s",
+            (wf["id"],),
+        )
+    holder: str | None = None
+    deadline = time.monotonic() + 60
+    while holder is None and time.monotonic() < deadline:
+        for _, status, owner, steps_run in run_state(two_hosts.database_url, wf["id"]):
+            started = sum(1 for s in steps_run if s["status"] != "pending")
+            if status == "running" and owner and 1 <= started < STEPS:
+                # The lease owner's name carries its pid: automation-<host>-<pid>-<n>.
+                pid = int(owner.split("-")[-2])
+                holder = next(label for label, m in meshes.items() if pid in m.pids("automation"))
+        time.sleep(0.02)
+    assert holder is not None, (
+        f"never running mid-way: {run_state(two_hosts.database_url, wf['id'])}"
+    )
+    cut = meshes[holder].host
+    other = meshes["C" if holder == "B" else "B"]
+    assert cut is not None
+    began = time.monotonic()
+    cut.link(up=False)
+    try:
+        [run] = finished_executions(other, headers, wf["id"], 1)
+        took = time.monotonic() - began
+    finally:
+        cut.link(up=True)
+    assert run["status"] == "EXECUTION_STATUS_SUCCEEDED", json.dumps(run, indent=1)
+    # The cut host is back and may resume what it was doing: give it the time to.
+    time.sleep(10)
+    names = sorted(
+        r["fields"]["Name"] for r in records(other, {"base": base, "headers": headers}, table)
+    )
+    print(f"\nHOSTS LEASE REPORT holder={holder} finished_on_other_after_s={took:.1f}")
+    assert names == sorted(f"step {i} of {run['id']}" for i in range(STEPS))
+    assert len(run_state(two_hosts.database_url, wf["id"])) == 1
