@@ -225,7 +225,6 @@ def test_cut_link_then_rejoin(two_hosts: Cluster) -> None:
         "reads_reaching_c_after_rejoin": int(again) - int(before),
     }
     print("\nHOSTS REPORT " + json.dumps(report))
-    (two_hosts.root.parent / "tablemesh-hosts-report.json").write_text(json.dumps(report))
     assert after_detect == [], report
     assert int(again) > int(before), report
 
