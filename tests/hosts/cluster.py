@@ -31,6 +31,9 @@ from tests.hosts.stores import start_postgres, start_redis
 from tests.ports import offset
 
 SUBNET = "10.77.0.0/24"
+# PostgreSQL's idle_in_transaction_session_timeout for the meshes' sessions (see
+# Cluster.mesh_database_url): the services' transactions do not wait on anything else.
+IDLE_IN_TRANSACTION = "5s"
 
 # Runs the rest of the command line with a private /dev/shm (see the module's docstring).
 PRIVATE_SHM = 'mount -t tmpfs -o size=64m tmpfs /dev/shm && exec "$@"'
@@ -72,10 +75,18 @@ class Cluster:
     shared: dict[str, str]
     meshes: dict[str, HostMesh]
 
+    @property
+    def mesh_database_url(self) -> str:
+        """The database, for the meshes: a session left idle in a transaction is ended by
+        PostgreSQL after IDLE_IN_TRANSACTION, so a host cut mid-transaction (its session
+        never told) does not keep its row locks from the other host for hours."""
+        option = f"idle_in_transaction_session_timeout%3D{IDLE_IN_TRANSACTION}"
+        return f"{self.database_url}?options=-c%20{option}"
+
     def env(self, label: str, peers: list[str]) -> dict[str, str]:
         host = self.net[label]
         var_dir = self.root / f"var-{label}"
-        env = mesh_env(var_dir, self.database_url, self.redis_url, offset("hosts"))
+        env = mesh_env(var_dir, self.mesh_database_url, self.redis_url, offset("hosts"))
         env.update(self.shared)
         env.update(
             {

@@ -243,15 +243,10 @@ def run_state(database_url: str, workflow_id: str) -> list[tuple[Any, ...]]:
 
 # Found here: when the cut comes in the middle of a step's transaction, the cut host's
 # PostgreSQL session stays "idle in transaction" holding its row locks (the server cannot
-# tell the client is gone: no reset comes, TCP keepalives take hours, and neither
-# idle_in_transaction_session_timeout nor server keepalives are set), so the other host's
-# retries of that step wait on the lock ("while locking tuple ... in relation tables" in
-# PostgreSQL's log), are cancelled at their deadline, and the run fails. Cut between
-# steps, it passes. Strict=False: it passes or fails with the cut's timing until sessions
-# of a vanished host are ended (see the branch's report).
-@pytest.mark.xfail(
-    strict=False, reason="a cut host's open transaction keeps its row locks in PostgreSQL"
-)
+# tell the client is gone: no reset comes, and TCP keepalives take hours), so the other
+# host's retries of that step waited on the lock ("while locking tuple ... in relation
+# tables" in PostgreSQL's log), were cancelled at their deadline, and the run failed (1 run
+# in 3). The meshes' sessions now carry idle_in_transaction_session_timeout (cluster.py).
 def test_a_run_held_by_a_cut_host_finishes_on_the_other(two_hosts: Cluster) -> None:
     """A workflow run (eight record writes) on one host's automation when that host's link
     is cut: the other host's takes it over once its lease ends and finishes it, and after
