@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: render-chart up down status test test-console test-slow test-unit test-realtime test-rest test-chaos test-e2e pytest lint gen bench bench-ai bench-sagas bench-automation bench-webhooks bench-tables clean wrk h2load console chromium
+.PHONY: render-chart up down status test test-console test-slow test-unit test-realtime test-rest test-chaos test-e2e test-hosts pytest lint gen bench bench-ai bench-sagas bench-automation bench-webhooks bench-tables clean wrk h2load console chromium
 
 # llama-cpp-python is source only on PyPI: built once here (about 3 minutes on 2 cores;
 # portable, not tuned to this CPU) and then taken from pip's wheel cache in seconds.
@@ -107,6 +107,12 @@ XDIST_realtime := -n 2
 XDIST_rest := -n 2
 test-unit test-realtime test-rest test-chaos test-e2e test-slow: test-%: $(STAMP) wrk chromium console
 	$(BIN)/pytest -q -m '$(SLICE_$*)' $(XDIST_$*) $(PYTEST_ARGS)
+
+# The multi-host tests (tests/hosts, marker `hosts`): PostgreSQL and Redis on host A and a
+# mesh on hosts B and C, each host a network namespace on one bridge. As root (ip netns);
+# in no slice of `make test`. One process: each test boots its own hosts.
+test-hosts: $(STAMP) console
+	$(BIN)/pytest -q -m hosts tests/hosts $(PYTEST_ARGS)
 
 # The tests in one process; PYTEST_ARGS passes options (e.g. PYTEST_ARGS='-m unit').
 pytest: $(STAMP) wrk chromium console

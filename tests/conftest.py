@@ -137,12 +137,17 @@ def _module(item: pytest.Item) -> object:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Marks every test `e2e` (it drives a mesh the launcher booted) or `unit` (it does
-    not), so `pytest -m unit` runs without booting a mesh, and `chaos` when its mesh is the
-    chaos mesh (`soak` is set by hand); and runs the modules in mesh order (above), each
-    module's tests in their own order."""
+    """Marks every test but the `hosts` ones `e2e` (it drives a mesh the launcher booted)
+    or `unit` (it does not), so `pytest -m unit` runs without booting a mesh, and `chaos`
+    when its mesh is the chaos mesh (`soak` is set by hand); and runs the modules in mesh
+    order (above), each module's tests in their own order."""
     rank: dict[object, int] = {}
     for item in items:
+        if item.get_closest_marker("hosts") is not None:
+            # Meshes of their own across namespaces (tests/hosts): neither unit nor e2e,
+            # so no slice of `make test` runs them; `make test-hosts` does.
+            rank[_module(item)] = len(MESHES) + 1
+            continue
         item_rank = _mesh_rank(item)
         item.add_marker(pytest.mark.e2e if item_rank else pytest.mark.unit)
         if item_rank == MESHES.index("chaos_mesh") + 1:

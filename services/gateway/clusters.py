@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,24 +43,36 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _base(name: str, address: str, default_port: int = 0) -> Json:
-    """A cluster of one endpoint; a host name (docker-compose) is resolved by DNS."""
-    host, port = _split_host_port(address, default_port)
-    endpoint = {"address": {"socket_address": {"address": host, "port_value": port}}}
+def _base(name: str, address: str, default_port: int = 0, more: Sequence[str] = ()) -> Json:
+    """A cluster of one endpoint (and `more` host:port ones, as for peers); a host name
+    (docker-compose) is resolved by DNS."""
+    endpoints, static = [], True
+    for each in (address, *more):
+        host, port = _split_host_port(each, default_port)
+        endpoints.append(
+            {"endpoint": {"address": {"socket_address": {"address": host, "port_value": port}}}}
+        )
+        static = static and _is_ip(host)
     return {
         "name": name,
-        "type": "STATIC" if _is_ip(host) else "STRICT_DNS",
+        "type": "STATIC" if static else "STRICT_DNS",
         "connect_timeout": "1s",
         "load_assignment": {
             "cluster_name": name,
-            "endpoints": [{"lb_endpoints": [{"endpoint": endpoint}]}],
+            "endpoints": [{"lb_endpoints": endpoints}],
         },
     }
 
 
-def service_cluster(spec: registry.ServiceSpec) -> Json:
-    """A mesh service: HTTP/2, gRPC health checked, with outlier detection and limits."""
-    cluster = _base(spec.name, spec.address)
+def peer_address(peer: str, port: int) -> str:
+    return f"[{peer}]:{port}" if ":" in peer else f"{peer}:{port}"
+
+
+def service_cluster(spec: registry.ServiceSpec, peers: Sequence[str] = ()) -> Json:
+    """A mesh service: HTTP/2, gRPC health checked, with outlier detection and limits;
+    balanced across this host's replica and each peer host's (TABLEMESH_PEERS)."""
+    more = [peer_address(peer, spec.port) for peer in peers]
+    cluster = _base(spec.name, spec.address, more=more)
     cluster.update(
         {
             "typed_extension_protocol_options": HTTP2,
@@ -140,9 +153,11 @@ def otel_cluster(endpoint: str | None) -> Json:
     return cluster
 
 
-def build_clusters(otel_endpoint: str | None, gateway_host: str = "127.0.0.1") -> list[Json]:
+def build_clusters(
+    otel_endpoint: str | None, gateway_host: str = "127.0.0.1", peers: Sequence[str] = ()
+) -> list[Json]:
     return [
-        *(service_cluster(spec) for spec in registry.SERVICES),
+        *(service_cluster(spec, peers) for spec in registry.SERVICES),
         self_cluster(gateway_host),
         otel_cluster(otel_endpoint),
     ]

@@ -150,7 +150,7 @@ def substitutions(conf: Settings) -> dict[str, object]:
         "jwt_authn": jwt_authn(conf, methods),
         "transcoder": transcoder(services),
         "clusters": [
-            *build_clusters(conf.otel_exporter_otlp_endpoint, conf.gateway_host),
+            *build_clusters(conf.otel_exporter_otlp_endpoint, conf.gateway_host, conf.peers),
             mcp_cluster(),
         ],
         "trace_sample_percent": conf.trace_sample_ratio * 100,

@@ -12,30 +12,60 @@ from __future__ import annotations
 
 from typing import Any
 
+from google.protobuf import descriptor_pb2
+
 from services.gateway.http_rules import Binding, Method, exposed
 from services.runtime import registry
+
+NO_SIDE_EFFECTS = descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS
 
 Json = dict[str, Any]
 
 PROVIDER = "tablemesh"
 TIMEOUT = "15s"
 # gRPC codes and transport failures after which a read can safely be sent again.
+# Retries prefer a replica not tried yet (on several hosts: another host's).
+# gateway-error is Envoy's own 502/503/504 (the services answer every gRPC call with 200):
+# a connection or a try that failed.
 IDEMPOTENT_RETRY = {
-    "retry_on": "unavailable,reset,connect-failure,refused-stream,cancelled",
+    "retry_on": "unavailable,reset,connect-failure,refused-stream,cancelled,gateway-error",
     "num_retries": 2,
+    "retry_host_predicate": [
+        {
+            "name": "envoy.retry_host_predicates.previous_hosts",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3"
+                ".PreviousHostsPredicate"
+            },
+        }
+    ],
+    "host_selection_retry_max_attempts": 3,
     "retry_back_off": {"base_interval": "0.05s", "max_interval": "0.5s"},
 }
+# A read (no side effects) unanswered after PER_TRY_TIMEOUT (a replica on a host whose
+# link went down: no reset ever comes) is hedged: a second try goes to another replica
+# while the first may still answer, and the first answer wins. Not idempotent writes:
+# two copies of one running at once are not the same as one retried after the other.
+PER_TRY_TIMEOUT = "5s"
+READ_RETRY = {**IDEMPOTENT_RETRY, "per_try_timeout": PER_TRY_TIMEOUT}
+HEDGE = {"hedge_on_per_try_timeout": True}
 STREAM_IDLE_TIMEOUT = "60s"
 
 
-def _action(cluster: str, *, idempotent: bool = False) -> Json:
+def _action(cluster: str, *, idempotent: bool = False, read: bool = False) -> Json:
     action: Json = {
         "cluster": cluster,
         "timeout": TIMEOUT,
         # A gRPC client's deadline (grpc-timeout) shortens the route timeout, never extends it.
-        "max_stream_duration": {"grpc_timeout_header_max": TIMEOUT},
+        # With max_stream_duration set Envoy ignores `timeout`: a call without a deadline
+        # (every REST call) is bounded only by max_stream_duration's own value, so set it
+        # too (without it, a call to a hung replica waited forever).
+        "max_stream_duration": {"max_stream_duration": TIMEOUT, "grpc_timeout_header_max": TIMEOUT},
     }
-    if idempotent:
+    if read:
+        action["retry_policy"] = READ_RETRY
+        action["hedge_policy"] = HEDGE
+    elif idempotent:
         action["retry_policy"] = IDEMPOTENT_RETRY
     return action
 
@@ -48,8 +78,11 @@ def _rest_match(b: Binding) -> Json:
     return {"safe_regex": {"regex": b.regex}, "headers": _method_header(b.verb)}
 
 
-def _route(match: Json, cluster: str, *, idempotent: bool = False, **extra: Json) -> Json:
-    return {"match": match, "route": _action(cluster, idempotent=idempotent), **extra}
+def _route(
+    match: Json, cluster: str, *, idempotent: bool = False, read: bool = False, **extra: Json
+) -> Json:
+    action = _action(cluster, idempotent=idempotent, read=read)
+    return {"match": match, "route": action, **extra}
 
 
 # Streaming calls must flow through unbuffered.
@@ -80,7 +113,10 @@ def long_route(m: Method, cluster: str, long_timeout: str) -> Json:
             # Silent until the answer (a local model's tool-using turn can take minutes):
             # the connection manager's idle timeout must not cut it first.
             "idle_timeout": long_timeout,
-            "max_stream_duration": {"grpc_timeout_header_max": long_timeout},
+            "max_stream_duration": {
+                "max_stream_duration": long_timeout,
+                "grpc_timeout_header_max": long_timeout,
+            },
         }
     return {"match": {"path": m.path}, "route": action}
 
@@ -99,7 +135,14 @@ def build_routes(
             if m.server_streaming or m.client_streaming or m.policy.long_running:
                 grpc.append(long_route(m, cluster, long_timeout))
             else:
-                grpc.append(_route({"path": m.path}, cluster, idempotent=m.policy.retryable))
+                grpc.append(
+                    _route(
+                        {"path": m.path},
+                        cluster,
+                        idempotent=m.policy.retryable,
+                        read=m.policy.idempotency == NO_SIDE_EFFECTS,
+                    )
+                )
             # REST routes only exist so CORS sees a cluster route; once transcoded, the
             # request is routed again by its gRPC path (timeouts, retries).
             for b in m.bindings:

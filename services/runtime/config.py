@@ -50,6 +50,15 @@ MISSING_SECRET_HINT = (
 FILE_EXTENSIONS = ("txt", "csv", "pdf", "xlsx", "docx")
 
 
+def check_peers(values: list[str]) -> list[str]:
+    """Host names or IP addresses, without ports (each service keeps its own port)."""
+    found = [v.strip().strip("[]") for v in values if v.strip()]
+    for host in found:
+        if not host or any(c in host for c in "/ ") or ("." in host and host.count(":") == 1):
+            raise ValueError(f"{host!r}: give a host name or an address, without a port")
+    return found
+
+
 def check_file_extensions(values: list[str]) -> list[str]:
     """Lower-case extensions without dots, each one the automation service can read."""
     found = [v.strip().lower().removeprefix(".") for v in values if v.strip()]
@@ -298,6 +307,11 @@ class Settings(VarSettings):
     # Address the gateway listens on. Loopback like the services by default, so a dev
     # mesh is not reachable from the network unless asked (containers set 0.0.0.0).
     gateway_host: str = var("127.0.0.1")
+    # Other hosts running the same mesh (same port offset, same stores and secrets): this
+    # host's Envoy balances every service across its own replica (TABLEMESH_<NAME>_ADDR)
+    # and one on each peer at the service's port, health-checked. Addresses or names,
+    # without ports. The peers' services must listen beyond loopback (TABLEMESH_HOST).
+    peers: list[str] = var([], check=check_peers)
     # Address Envoy's admin interface listens on. It can stop Envoy: never publish it. A
     # container sets 0.0.0.0 so the platform service's health check reaches it over the
     # mesh's private network (TABLEMESH_ENVOY_ADMIN_ADDR there).

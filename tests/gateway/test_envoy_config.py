@@ -10,9 +10,10 @@ import pytest
 import yaml
 
 from services.gateway import envoy_config, routes, tracing
+from services.gateway.clusters import build_clusters
 from services.gateway.http_rules import load_methods
 from services.runtime import registry
-from services.runtime.config import settings
+from services.runtime.config import check_peers, settings
 from services.runtime.http_templates import template_regex
 from tests.gateway.harness import envoy_binary
 from tests.ports import offset
@@ -174,3 +175,47 @@ def test_an_upload_streams_past_the_body_limit_on_its_own_verb(gateway_env: Path
     assert "typed_per_filter_config" not in rest[1] and "headers" not in rest[1]["match"]
     listing = next(r for r in plain if r["match"].get("path", "").endswith("/ListFiles"))
     assert listing["route"]["timeout"] == routes.TIMEOUT
+
+
+def test_peers_add_each_hosts_replica_to_every_service_cluster(gateway_env: Path) -> None:
+    peers = ["10.77.0.3", "mesh-c.internal", "fd00::3"]
+    clusters = {c["name"]: c for c in build_clusters(None, peers=peers)}
+    for spec in registry.SERVICES:
+        cluster = clusters[spec.name]
+        found = [
+            e["endpoint"]["address"]["socket_address"]
+            for e in cluster["load_assignment"]["endpoints"][0]["lb_endpoints"]
+        ]
+        assert [(a["address"], a["port_value"]) for a in found] == [
+            ("127.0.0.1", spec.port),
+            *((peer, spec.port) for peer in peers),
+        ]
+        # A host name among them: resolved by DNS, health-checked like the rest.
+        assert cluster["type"] == "STRICT_DNS" and cluster["health_checks"]
+    alone = {c["name"]: c for c in build_clusters(None)}
+    assert alone["users"]["type"] == "STATIC"
+    assert len(alone["users"]["load_assignment"]["endpoints"][0]["lb_endpoints"]) == 1
+
+
+@pytest.mark.parametrize("bad", ["10.77.0.3:8010", "a b", "10.0.0.0/8"])
+def test_a_peer_is_a_host_without_a_port(bad: str) -> None:
+    with pytest.raises(ValueError, match="without a port"):
+        check_peers([bad])
+    assert check_peers([" 10.77.0.3 ", "[fd00::3]", ""]) == ["10.77.0.3", "fd00::3"]
+
+
+def test_reads_hedge_onto_another_replica_and_every_call_is_bounded(gateway_env: Path) -> None:
+    rendered = envoy_config.substitutions(settings())["routes"]
+    assert isinstance(rendered, list)
+    by_path = {r["match"].get("path"): r["route"] for r in rendered if "route" in r}
+    read = by_path["/tablemesh.users.v1.UsersService/GetMe"]
+    assert read["retry_policy"]["per_try_timeout"] == routes.PER_TRY_TIMEOUT
+    assert read["hedge_policy"] == {"hedge_on_per_try_timeout": True}
+    # An idempotent write is retried after a failure, never hedged (two copies at once).
+    update = by_path["/tablemesh.users.v1.UsersService/UpdateUser"]
+    assert update["retry_policy"] == routes.IDEMPOTENT_RETRY and "hedge_policy" not in update
+    write = by_path["/tablemesh.users.v1.UsersService/CreateUser"]
+    assert "retry_policy" not in write and "hedge_policy" not in write
+    for route in (read, update, write):
+        # Without its own value, max_stream_duration leaves a call with no deadline unbounded.
+        assert route["max_stream_duration"]["max_stream_duration"] == routes.TIMEOUT
