@@ -117,3 +117,8 @@ def base_in_workspace(
     member.reload()
     expect(member.get_by_text("No bases yet.")).to_be_visible()
     expect(member.get_by_role("link", name=re.compile(f"^{BASE}"))).to_have_count(0)
+    # Off the Bases page, which looks again every few seconds while it has nothing to show:
+    # the admin deactivates this member next, and a request made in that window would
+    # rightly end their session (the later steps go on with it).
+    member.goto("/account")
+    expect(member.get_by_role("heading", name="Your account")).to_be_visible()
