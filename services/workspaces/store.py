@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tablemesh.events.v1.events_pb2 import Event
 
-from services.runtime import events
+from services.runtime import events, keyset
 from services.workspaces.model import Workspace
 
 metadata = sa.MetaData(schema="workspaces")
@@ -50,16 +49,6 @@ Key = list[Any] | None
 
 def _workspace(row: Any) -> Workspace:
     return Workspace(**{name: getattr(row, name) for name in FIELDS})
-
-
-def _after(columns: tuple[Any, Any], after: Key) -> sa.ColumnElement[bool]:
-    if after is None:
-        return sa.true()
-    bound = sa.tuple_(
-        sa.literal(datetime.fromisoformat(after[0]), columns[0].type),
-        sa.literal(after[1], columns[1].type),
-    )
-    return sa.tuple_(*columns) > bound
 
 
 # Member changes: made in the permissions service, announced here once it accepted them.
@@ -136,17 +125,13 @@ class WorkspaceStore:
     ) -> tuple[list[Workspace], Key]:
         """Live workspaces oldest first (only `ids` when given), and the last row's key when
         more follow."""
-        cols = (workspaces.c.created_at, workspaces.c.id)
         query = sa.select(workspaces).where(
-            workspaces.c.tenant_id == tenant_id,
-            workspaces.c.deleted_at.is_(None),
-            _after(cols, after),
+            workspaces.c.tenant_id == tenant_id, workspaces.c.deleted_at.is_(None)
         )
         if ids is not None:
             query = query.where(workspaces.c.id.in_(ids))
-        query = query.order_by(*cols).limit(size + 1)
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        found = [_workspace(r) for r in rows[:size]]
-        last = [found[-1].created_at.isoformat(), found[-1].id] if len(rows) > size else None
-        return found, last
+            rows, last = await keyset.page(
+                conn, query, workspaces.c.created_at, workspaces.c.id, size, after
+            )
+        return [_workspace(r) for r in rows], last
