@@ -11,8 +11,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from services.notifications.catalog import Catalog
-from services.notifications.mailer import Deliverer, describe
+from services.notifications.mailer import Deliverer, describe, smtp_configured
 from services.notifications.model import CHANNELS, EMAIL, IN_APP, PENDING, Notification
+from services.notifications.outbox import SENDER_FIRST
 from services.notifications.store import NotificationStore
 from services.notifications.templates import check_name, render
 from services.runtime import pagination
@@ -108,7 +109,10 @@ class Notifications:
             created_at=now(),
             email_state=PENDING if EMAIL in s.channels else "",
         )
-        stored = await self.store.insert(notification, s.request_id or None)
+        # When this call tries the email itself, a background pass leaves it alone a while.
+        tries_now = EMAIL in s.channels and smtp_configured()
+        due = notification.created_at + SENDER_FIRST if tries_now else None
+        stored = await self.store.insert(notification, s.request_id or None, email_due_at=due)
         if stored is None:  # a concurrent call with the same request_id won
             seen = await self.store.by_request_id(tenant, s.request_id)
             assert seen is not None

@@ -13,10 +13,22 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.notifications.model import DEAD, FAILED, RETRYABLE, SENDING, SENT, OutboxEmail
+from services.notifications.model import (
+    DEAD,
+    FAILED,
+    PENDING,
+    RETRYABLE,
+    SENDING,
+    SENT,
+    OutboxEmail,
+)
 from services.notifications.tables import delivery_attempts, outbox
 
 LEASE = timedelta(seconds=120)
+# A new email waits this long for the attempt its own Send makes before a background pass
+# may take it: the pass then never races the sender (whose reply says what happened), and
+# still picks up an email whose sender died before trying.
+SENDER_FIRST = timedelta(seconds=30)
 # Back-off after the n-th failure: BASE * 2**(n-1), capped; then given up after MAX_ATTEMPTS.
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)
@@ -44,7 +56,11 @@ class OutboxStore:
         """Claims up to `limit` due emails (or the one of a notification, if due)."""
         pick = sa.select(outbox.c.id).where(_due(now))
         if notification_id is not None:
-            pick = pick.where(outbox.c.notification_id == notification_id)
+            # The sender's first attempt does not wait out SENDER_FIRST.
+            first = sa.and_(outbox.c.state == PENDING, outbox.c.attempts == 0)
+            pick = sa.select(outbox.c.id).where(
+                sa.or_(_due(now), first), outbox.c.notification_id == notification_id
+            )
         pick = (
             pick.order_by(outbox.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
         )

@@ -66,9 +66,12 @@ class NotificationStore:
             row = (await conn.execute(query)).first()
         return _to_notification(row) if row else None
 
-    async def insert(self, n: Notification, request_id: str | None) -> Notification | None:
-        """Stores the notification and, for email, its pending outbox row, in one
-        transaction. None when another call with the same request_id got there first."""
+    async def insert(
+        self, n: Notification, request_id: str | None, *, email_due_at: datetime | None = None
+    ) -> Notification | None:
+        """Stores the notification and, for email, its pending outbox row (due for a
+        background pass at `email_due_at`, by default at once), in one transaction. None
+        when another call with the same request_id got there first."""
         values = {
             "id": n.id,
             "tenant_id": n.tenant_id,
@@ -95,7 +98,7 @@ class NotificationStore:
                             body=n.body,
                             state=PENDING,
                             attempts=0,
-                            next_attempt_at=n.created_at,
+                            next_attempt_at=email_due_at or n.created_at,
                             created_at=n.created_at,
                         )
                     )

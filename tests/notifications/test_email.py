@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.notifications.domain import SendInput
+from services.notifications.outbox import SENDER_FIRST
 from services.notifications.tables import outbox
 from services.runtime.config import settings
 from tests.notifications.conftest import Service, caller
@@ -57,6 +58,54 @@ async def test_send_delivers_through_smtp(service: Service, mailbox: Mailbox) ->
     assert body.startswith("Hello Ada,") and '"Analytical Engine"' in body
     assert SMTP_USER in mailbox.logins  # the configured credentials were used
     assert await service.outbox.attempts_of(sent.id) == [(True, "")]
+
+
+@pytest.mark.usefixtures("smtp_env")
+async def test_a_background_pass_leaves_a_new_email_to_its_sender(
+    service: Service, mailbox: Mailbox, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass running between Send's commit and its own attempt (another worker's) does not
+    take the email, so Send's reply says "sent"; once SENDER_FIRST is over, a pass would."""
+    own_attempt = service.deliverer.deliver_notification
+    to = address()
+    before_own_attempt: list[int] = []
+
+    async def pass_first(notification_id: str) -> None:
+        while await service.deliverer.deliver_due():  # other tests' emails may be due
+            pass
+        before_own_attempt.append(len(mailbox.to(to)))
+        await own_attempt(notification_id)
+
+    monkeypatch.setattr(service.deliverer, "deliver_notification", pass_first)
+    sent = await service.notifications.send(caller("service", str(uuid.uuid4())), welcome_email(to))
+    assert before_own_attempt == [0]
+    assert sent.email_state == "sent" and sent.email_attempts == 1
+    assert len(mailbox.to(to)) == 1
+
+    async def sender_died(notification_id: str) -> None:
+        return None
+
+    monkeypatch.setattr(service.deliverer, "deliver_notification", sender_died)
+    orphan = await service.notifications.send(
+        caller("service", str(uuid.uuid4())), welcome_email(to := address())
+    )
+    assert orphan.email_state == "pending"
+    while await service.deliverer.deliver_due():
+        pass
+    assert mailbox.to(to) == []
+    async with engine.connect() as conn:
+        wait = (
+            await conn.execute(
+                sa.select(outbox.c.next_attempt_at - outbox.c.created_at).where(
+                    outbox.c.notification_id == orphan.id
+                )
+            )
+        ).scalar_one()
+    assert wait == SENDER_FIRST
+    await make_due(engine, orphan.id)
+    while await service.deliverer.deliver_due():
+        pass
+    assert len(mailbox.to(to)) == 1
 
 
 @pytest.mark.usefixtures("smtp_env")
