@@ -26,5 +26,4 @@ class WorkspaceLinks:
         stub = self._clients.stub(pb_grpc.WorkspacesServiceStub, WORKSPACES)
         request = pb.LinkBaseRequest(workspace_id=workspace_id, base_id=base_id)
         with answers_from(WORKSPACES):
-            metadata = await self._tokens.metadata(tenant_id)
-            await stub.LinkBase(request, metadata=metadata)
+            await self._tokens.call(stub.LinkBase, request, tenant_id)

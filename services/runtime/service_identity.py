@@ -12,6 +12,9 @@ caller can tell a retryable one (UNAVAILABLE) from a refusal.
 
 from __future__ import annotations
 
+from typing import Any
+
+import grpc
 from tablemesh.auth.v1 import auth_service_pb2 as auth_pb
 from tablemesh.auth.v1 import auth_service_pb2_grpc as auth_grpc
 
@@ -72,3 +75,26 @@ class ServiceTokens:
         """The call metadata that makes a stub call go out as this service in the tenant
         (or as the user it acts for)."""
         return [("authorization", f"Bearer {await self.token(tenant_id, on_behalf_of)}")]
+
+    async def call(
+        self,
+        method: Any,
+        request: Any,
+        tenant_id: str,
+        *,
+        on_behalf_of: str = "",
+    ) -> Any:
+        """Calls a stub method as this service in the tenant (or as the user it acts for).
+        A cached token the callee refuses (UNAUTHENTICATED: revoked by a demotion or a
+        password change, or signed with a rotated key) is dropped and the call made once
+        more with a new one; every other error is raised as the callee answered it. Each try
+        has the call timeout this service was given."""
+        for attempt in (1, 2):
+            metadata = await self.metadata(tenant_id, on_behalf_of)
+            try:
+                return await method(request, metadata=metadata, timeout=self.call_timeout)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.UNAUTHENTICATED or attempt == 2:
+                    raise
+                self.forget(tenant_id, on_behalf_of)
+        raise AssertionError("unreachable")

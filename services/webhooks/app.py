@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.runtime.config import Settings
 from services.runtime.secret_keys import webhook_secret_encryption_key
 from services.runtime.subscriptions import Subscription, consumer_name
+from services.runtime.wakeups import Wakeups
 from services.webhooks import delivery, destinations, schedule, signing
 from services.webhooks.delivery import Disabled, Worker
 from services.webhooks.domain import Webhooks
@@ -20,7 +21,6 @@ from services.webhooks.endpoint_store import EndpointStore
 from services.webhooks.fanout import GROUP, FanOut
 from services.webhooks.message_store import MessageStore
 from services.webhooks.sender import Sender
-from services.webhooks.wakeups import Wakeups
 
 
 @dataclass
@@ -30,11 +30,16 @@ class WebhooksApp:
     subscription: Subscription
     sender: Sender
     wake: Wakeups
+    poll_interval: float
 
     async def run(self) -> None:
         """Everything besides the API, until cancelled."""
         try:
-            await asyncio.gather(self.subscription.run(), *(w.run(self.wake) for w in self.workers))
+            await asyncio.gather(
+                self.subscription.run(),
+                self.wake.poll_forever(self.poll_interval),
+                *(w.run(self.wake) for w in self.workers),
+            )
         finally:
             await self.sender.close()
 
@@ -66,4 +71,4 @@ def build(engine: AsyncEngine, redis: Redis, cfg: Settings, disabled: Disabled) 
     subscription = Subscription(redis, GROUP, owner, FanOut(endpoints, messages, wake))
     overlap = timedelta(seconds=cfg.webhooks_secret_overlap_seconds)
     webhooks = Webhooks(endpoints, messages, sealer, allowed, overlap, wake)
-    return WebhooksApp(webhooks, workers, subscription, sender, wake)
+    return WebhooksApp(webhooks, workers, subscription, sender, wake, settings.poll_interval)

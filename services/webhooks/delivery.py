@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.runtime import clock, logs
+from services.runtime.wakeups import Wakeups
 from services.webhooks import model as m
 from services.webhooks import schedule, signing
 from services.webhooks.endpoint_store import EndpointStore
 from services.webhooks.message_store import MessageStore, Result
 from services.webhooks.sender import Outcome, Sender
-from services.webhooks.wakeups import Wakeups
 
 log = logs.get("webhooks.delivery")
 # Told when the mesh disabled an endpoint (its creator is notified).
@@ -111,14 +111,16 @@ class Worker:
         return True
 
     async def run(self, wake: Wakeups) -> None:
-        """Delivers until cancelled: while messages are due, then after the poll interval
-        or as soon as a message made in this process is hinted to this worker."""
+        """Delivers until cancelled: at each hint (a message made in this process, or the
+        process's poll), while messages are due; a worker that found one wakes another."""
         while True:
             try:
-                while await self.one():
-                    pass
+                if await self.one():
+                    wake.set()
+                    while await self.one():
+                        pass
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - PostgreSQL briefly away
                 log.warning("webhook delivery failed", error=str(exc), kind=type(exc).__name__)
-            await wake.wait(self.cfg.poll_interval)
+            await wake.wait()

@@ -14,12 +14,12 @@ from services.runtime.errors import NotFound, PermissionDenied, invalid
 from services.runtime.identity import Caller
 from services.runtime.keyset import Key
 from services.runtime.validation import check_update_mask, is_uuid
+from services.runtime.wakeups import Wakeups
 from services.webhooks import destinations, event_types, signing
 from services.webhooks import model as m
 from services.webhooks.checks import FIELDS, check_endpoint
 from services.webhooks.endpoint_store import EndpointStore
 from services.webhooks.message_store import MessageStore
-from services.webhooks.wakeups import Wakeups
 
 RECOVER_MAX = timedelta(days=30)
 STATUSES = (m.PENDING, m.SUCCEEDED, m.FAILED)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from tablemesh.events.v1.events_pb2 import Event
 
+from services.runtime.wakeups import Wakeups
 from services.webhooks.endpoint_store import EndpointStore
 from services.webhooks.message_store import MessageStore
-from services.webhooks.wakeups import Wakeups
 
 GROUP = "webhooks"
 

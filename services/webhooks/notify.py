@@ -42,8 +42,7 @@ class Notifier:
             "Enable it again in the console once it works.",
         )
         try:
-            metadata = await self.tokens.metadata(ep.tenant_id)
-            await stub.Send(request, metadata=metadata, timeout=self.timeout)
+            await self.tokens.call(stub.Send, request, ep.tenant_id)
         except grpc.aio.AioRpcError as exc:
             log.warning(
                 "could not notify of a disabled endpoint", endpoint_id=ep.id, code=exc.code().name

@@ -18,7 +18,7 @@ from tablemesh.permissions.v1 import permissions_service_pb2_grpc as pb_grpc
 
 from services.runtime.clients import MeshClients
 from services.runtime.errors import Unavailable
-from services.runtime.failures import answers_from, downstream_error
+from services.runtime.failures import answers_from
 from services.runtime.service_identity import ServiceTokens
 from services.workspaces.model import Member, resource
 
@@ -82,26 +82,18 @@ class Access:
             return bool((await self._stub.Check(request)).allowed)
 
     async def _as_service_call(self, tenant_id: str, method: Any, request: Any) -> Any:
-        # A cached token may no longer be accepted (after a key rotation, say): then the
-        # call is tried once more with a new one.
-        for _ in range(2):
-            metadata = await self._as_service(tenant_id)
-            try:
-                return await method(request, metadata=metadata)
-            except grpc.aio.AioRpcError as exc:
-                if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
-                    raise downstream_error(exc, PERMISSIONS) from exc
-                self._tokens.forget(tenant_id)
-        raise Unavailable(
-            "the permissions service does not accept the workspaces service's token",
-            reason="SERVICE_TOKEN_REFUSED",
-        )
+        await self.service_metadata(tenant_id)  # a token first: its failure is told apart
+        with answers_from(PERMISSIONS):
+            return await self._tokens.call(method, request, tenant_id)
+
+    async def as_service(self, method: Any, request: Any, tenant_id: str, callee: str) -> Any:
+        """Calls another service as this one in the tenant."""
+        await self.service_metadata(tenant_id)
+        with answers_from(callee):
+            return await self._tokens.call(method, request, tenant_id)
 
     async def service_metadata(self, tenant_id: str) -> list[tuple[str, str]]:
         """Call metadata that makes a call go out as this service in the tenant."""
-        return await self._as_service(tenant_id)
-
-    async def _as_service(self, tenant_id: str) -> list[tuple[str, str]]:
         try:
             return await self._tokens.metadata(tenant_id)
         except grpc.aio.AioRpcError as exc:

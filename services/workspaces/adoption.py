@@ -16,7 +16,6 @@ from tablemesh.airtable.v1 import airtable_service_pb2_grpc as air_grpc
 
 from services.runtime import clock, logs
 from services.runtime.clients import MeshClients
-from services.runtime.failures import answers_from
 from services.workspaces.access import Access
 from services.workspaces.link_store import LinkStore
 from services.workspaces.model import LinkedBase
@@ -67,10 +66,8 @@ class Adoption:
         found: list[str] = []
         token = ""
         while True:
-            metadata = await self._access.service_metadata(tenant_id)
             request = air_pb.ListBasesRequest(page_size=100, page_token=token)
-            with answers_from("airtable"):
-                reply = await stub.ListBases(request, metadata=metadata)
+            reply = await self._access.as_service(stub.ListBases, request, tenant_id, "airtable")
             found += [b.id for b in reply.bases]
             token = reply.next_page_token
             if not token:

@@ -16,6 +16,7 @@ from services.automation.workflows.store import WorkflowStore
 from services.automation.workflows.triggers import Triggers, fires
 from services.runtime import events
 from services.runtime.structs import struct_of
+from services.runtime.wakeups import Wakeups
 from tests.automation.conftest import workflow
 
 
@@ -78,11 +79,11 @@ async def test_an_upload_starts_each_matching_workflow_once(
         file_id="f1", name="leads.csv", extension="csv", content_type="text/csv", size_bytes=5000
     )
     event = events.new_event("file.uploaded", who.tenant_id, "automation", file=uploaded)
-    wake = asyncio.Event()
+    wake = Wakeups(workers=1)
     triggers = Triggers(store, wake)
     await triggers(event)
     await triggers(event)  # delivered twice
-    assert wake.is_set()
+    await asyncio.wait_for(wake.wait(), 5)  # a runner was woken
     for wf, count in ((csv_only, 1), (small_only, 0), (anything, 1)):
         found, _ = await runs.page(who.tenant_id, wf.id, 10, None)
         assert len(found) == count, wf.trigger.settings

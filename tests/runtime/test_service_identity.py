@@ -27,6 +27,8 @@ class Issuer(pb_grpc.AuthServiceServicer):
     expires_in: int = 900
     issued: list[pb.IssueServiceTokenRequest] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
+    # GetJwks answers a call with one of these tokens with this code instead.
+    refuse: dict[str, grpc.StatusCode] = field(default_factory=dict)
 
     async def IssueServiceToken(self, request: Any, context: Any) -> pb.IssueServiceTokenResponse:
         if request.service_secret != service_auth_key(SECRET):
@@ -36,7 +38,10 @@ class Issuer(pb_grpc.AuthServiceServicer):
         return pb.IssueServiceTokenResponse(access_token=token, expires_in=self.expires_in)
 
     async def GetJwks(self, request: Any, context: Any) -> httpbody_pb2.HttpBody:
-        self.seen.append(dict(context.invocation_metadata()).get("authorization", ""))
+        bearer = dict(context.invocation_metadata()).get("authorization", "")
+        self.seen.append(bearer)
+        if code := self.refuse.get(bearer.removeprefix("Bearer ")):
+            await context.abort(code, "refused")
         return httpbody_pb2.HttpBody(content_type="application/json", data=b"{}")
 
 
@@ -110,3 +115,27 @@ async def test_service_metadata_overrides_the_callers_token(
     finally:
         set_caller(None)
     assert issuer.seen == ["Bearer user-token", f"Bearer {await tokens.token('t1')}"]
+
+
+async def test_a_refused_token_is_renewed_once_and_other_errors_pass_through(
+    issuer: Issuer, clients: MeshClients
+) -> None:
+    tokens = ServiceTokens(clients, "webhooks", SECRET)
+    stub = clients.stub(pb_grpc.AuthServiceStub, "auth")
+    issuer.refuse["webhooks-t1-1"] = grpc.StatusCode.UNAUTHENTICATED  # e.g. a rotated key
+    await tokens.call(stub.GetJwks, pb.GetJwksRequest(), "t1")
+    assert issuer.seen == ["Bearer webhooks-t1-1", "Bearer webhooks-t1-2"]
+    await tokens.call(stub.GetJwks, pb.GetJwksRequest(), "t1")  # the new one is kept
+    assert len(issuer.issued) == 2
+
+    issuer.refuse["webhooks-t1-2"] = grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.aio.AioRpcError) as denied:
+        await tokens.call(stub.GetJwks, pb.GetJwksRequest(), "t1")
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert len(issuer.issued) == 2  # a refusal is not a stale token: no new one
+
+    issuer.refuse.update({f"webhooks-t2-{n}": grpc.StatusCode.UNAUTHENTICATED for n in (3, 4)})
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await tokens.call(stub.GetJwks, pb.GetJwksRequest(), "t2")
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert len(issuer.issued) == 4  # tried once more, not for ever

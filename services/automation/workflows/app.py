@@ -22,6 +22,7 @@ from services.runtime.background import poll_forever
 from services.runtime.config import Settings
 from services.runtime.events import Actor, ActorKind
 from services.runtime.subscriptions import Subscription, consumer_name
+from services.runtime.wakeups import Wakeups
 
 GROUP = "workflows"
 
@@ -33,13 +34,14 @@ class WorkflowsApp:
     runs: ExecutionStore
     runners: list[Runner]
     subscription: Subscription
-    wake: asyncio.Event
+    wake: Wakeups
     cfg: Settings
 
     async def run(self) -> None:
         """Everything besides the API, until cancelled."""
         await asyncio.gather(
-            run_workers(self.runners, self.cfg.workflow_poll_interval, self.wake),
+            run_workers(self.runners, self.wake),
+            self.wake.poll_forever(self.cfg.workflow_poll_interval),
             schedules.run(self.store, self.cfg.workflow_poll_interval, self.wake),
             self.subscription.run(),
             poll_forever(self._prune, 3600, "execution retention"),
@@ -72,7 +74,7 @@ def announcer(engine: AsyncEngine) -> Finished:
 def build(
     engine: AsyncEngine, redis: Redis, cfg: Settings, actions: Actions, tables: Tables
 ) -> WorkflowsApp:
-    wake = asyncio.Event()
+    wake = Wakeups(cfg.workflow_concurrency)
     store, runs = WorkflowStore(engine), ExecutionStore(engine)
     owner = consumer_name("automation")
     finished = announcer(engine)

@@ -5,7 +5,6 @@ caller, never from the request.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import uuid
@@ -28,6 +27,7 @@ from services.runtime.errors import (
 from services.runtime.identity import Caller
 from services.runtime.keyset import Key
 from services.runtime.validation import check_update_mask, is_uuid
+from services.runtime.wakeups import Wakeups
 
 REQUEST_ID_MAX = 200
 INPUT_MAX_BYTES = 64 * 1024
@@ -62,7 +62,7 @@ def _owner_or_admin(caller: Caller, wf: m.Workflow) -> None:
 
 class Workflows:
     def __init__(
-        self, store: WorkflowStore, runs: ExecutionStore, tables: Tables, wake: asyncio.Event
+        self, store: WorkflowStore, runs: ExecutionStore, tables: Tables, wake: Wakeups
     ) -> None:
         self.store = store
         self.runs = runs

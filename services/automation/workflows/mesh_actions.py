@@ -47,7 +47,6 @@ class MeshActions:
         # This service's own files, read in-process.
         self.files = files
         self.tokens = ServiceTokens(clients, SERVICE_NAME, service_secret, call_timeout)
-        self.timeout = call_timeout
 
     async def _as_creator(self, who: Who) -> list[tuple[str, str]]:
         try:
@@ -58,23 +57,22 @@ class MeshActions:
             raise
 
     async def _call(self, method: Any, request: Any, who: Who, as_creator: bool = True) -> Any:
-        """Calls as the creator (or as the service), once more with a fresh token when the
-        cached one was revoked meanwhile (a demotion or a password change revokes them)."""
-        for attempt in (1, 2):
-            if as_creator:
-                metadata = await self._as_creator(who)
-            else:
-                metadata = await self.tokens.metadata(who.tenant_id)
-            try:
-                return await method(request, metadata=metadata, timeout=self.timeout)
-            except grpc.aio.AioRpcError as exc:
-                if exc.code() == grpc.StatusCode.UNAUTHENTICATED and attempt == 1:
-                    self.tokens.forget(who.tenant_id, who.user_id if as_creator else "")
-                    continue
-                if exc.code() in REFUSALS:
-                    raise StepFailed(exc.details() or exc.code().name) from exc
-                raise  # retryable: the runner decides
-        raise AssertionError("unreachable")
+        """Calls as the creator (or as the service); the runtime tries once more with a
+        fresh token when the cached one was revoked meanwhile (a demotion or a password
+        change revokes them)."""
+        if as_creator:
+            await self._as_creator(who)  # a creator no longer active is told apart
+        try:
+            return await self.tokens.call(
+                method,
+                request,
+                who.tenant_id,
+                on_behalf_of=who.user_id if as_creator else "",
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in REFUSALS:
+                raise StepFailed(exc.details() or exc.code().name) from exc
+            raise  # retryable: the runner decides
 
     async def create_records(
         self, who: Who, base_id: str, table_id: str, records: list[dict[str, Any]],

@@ -11,7 +11,6 @@ continue_on_error. A delay step parks the execution (WAITING) until its time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,6 +24,7 @@ from services.automation.workflows.step_call import Actions, Outcome, StepCall, 
 from services.automation.workflows.steps import run_step
 from services.automation.workflows.store import row_to_workflow
 from services.runtime import background, clock, logs
+from services.runtime.wakeups import Wakeups
 
 RETRYABLE = {
     grpc.StatusCode.UNAVAILABLE,
@@ -172,21 +172,21 @@ class Runner:
         return outcome
 
 
-async def run_workers(runners: list[Runner], poll_interval: float, wake: asyncio.Event) -> None:
-    """Each runner runs due executions until none is due, then waits for a wake-up (a
-    trigger in this process) or the poll interval."""
+async def run_workers(runners: list[Runner], wake: Wakeups) -> None:
+    """Each runner runs due executions until none is due, then waits for a hint (a trigger
+    in this process, or the process's poll); a runner that found one wakes another."""
 
     async def one(runner: Runner) -> None:
         while True:
             try:
-                while await runner.run_next():
-                    pass
+                if await runner.run_next():
+                    wake.set()
+                    while await runner.run_next():
+                        pass
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - PostgreSQL briefly away
                 log.warning("running executions failed; retrying", error=str(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), poll_interval)
-            wake.clear()
+            await wake.wait()
 
     await asyncio.gather(*(one(r) for r in runners))

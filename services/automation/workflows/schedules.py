@@ -14,7 +14,6 @@ schedule goes on from the next tick after now.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +24,7 @@ from services.automation.workflows import model as m
 from services.automation.workflows.store import WorkflowStore, row_to_workflow, start, workflows
 from services.runtime import clock, logs
 from services.runtime.background import poll_forever
+from services.runtime.wakeups import Wakeups
 
 # A tick at most this late still counts as on time (not missed).
 GRACE = timedelta(seconds=60)
@@ -92,7 +92,7 @@ async def fire_due(store: WorkflowStore) -> int:
     return started
 
 
-async def run(store: WorkflowStore, interval: float, wake: asyncio.Event) -> None:
+async def run(store: WorkflowStore, interval: float, wake: Wakeups) -> None:
     """Fires due ticks until cancelled, waking the runners when it started any."""
 
     async def one_pass() -> bool:

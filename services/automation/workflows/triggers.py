@@ -9,7 +9,6 @@ workflows starting workflows stop at MAX_CHAIN_DEPTH.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
@@ -21,6 +20,7 @@ from services.formula import EvaluationError, FormulaError, UnknownField, compil
 from services.runtime import logs
 from services.runtime.structs import dict_of
 from services.runtime.validation import is_uuid
+from services.runtime.wakeups import Wakeups
 
 RECORD_EVENTS = ("record.created", "record.updated")
 FILE_EVENTS = ("file.uploaded",)
@@ -73,7 +73,7 @@ def record_data(event: Event, record: ChangedRecord) -> dict[str, Any]:
 class RecordTriggers:
     """The subscription handler for record.created and record.updated."""
 
-    def __init__(self, store: WorkflowStore, wake: asyncio.Event) -> None:
+    def __init__(self, store: WorkflowStore, wake: Wakeups) -> None:
         self.store = store
         self.wake = wake
 
@@ -137,7 +137,7 @@ def file_matches(wf: m.Workflow, data: dict[str, Any]) -> bool:
 class FileTriggers:
     """The subscription handler for file.uploaded: each matching workflow starts once."""
 
-    def __init__(self, store: WorkflowStore, wake: asyncio.Event) -> None:
+    def __init__(self, store: WorkflowStore, wake: Wakeups) -> None:
         self.store = store
         self.wake = wake
 
@@ -166,7 +166,7 @@ class Triggers:
 
     TYPES = RECORD_EVENTS + FILE_EVENTS
 
-    def __init__(self, store: WorkflowStore, wake: asyncio.Event) -> None:
+    def __init__(self, store: WorkflowStore, wake: Wakeups) -> None:
         self.records = RecordTriggers(store, wake)
         self.files = FileTriggers(store, wake)
 
