@@ -244,8 +244,8 @@ class Settings(VarSettings):
     workflow_lease_seconds: float = var(15.0, ge=0.5, le=3600)
     # Executions one automation process runs at once.
     workflow_concurrency: int = var(4, ge=1, le=64)
-    # Seconds between a worker's looks for due executions and schedule ticks (a trigger in
-    # the same process wakes it at once).
+    # Seconds between a process's looks for due executions and schedule ticks (one look
+    # per process, not per runner; a trigger in the same process wakes a runner at once).
     workflow_poll_interval: float = var(1.0, ge=0.05, le=600)
     # Days a finished execution is kept, then deleted.
     workflow_execution_retention_days: float = var(30.0, gt=0, le=3650)
@@ -283,8 +283,8 @@ class Settings(VarSettings):
     webhooks_response_max_bytes: int = var(4096, ge=0, le=1_048_576)
     # Messages one webhooks process sends at once.
     webhooks_concurrency: int = var(8, ge=1, le=256)
-    # Seconds between a worker's looks for due messages (an event in the same process
-    # wakes it at once).
+    # Seconds between a process's looks for due messages (one look per process, not per
+    # worker; an event in the same process wakes a worker at once).
     webhooks_poll_interval: float = var(1.0, ge=0.05, le=600)
     # --- The audit log (the audit service) ---
     # The Ed25519 key that signs the audit log's tree heads: 32 random bytes, base64 (no

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.chaos.world import set_faults
 from tests.datastores import PrivateStores
 from tests.e2e.mesh import Mesh, booted, mesh_env
 from tests.ports import offset
@@ -43,6 +44,6 @@ def chaos_mesh(
 @pytest.fixture
 def mesh(chaos_mesh: Mesh) -> Iterator[Mesh]:
     """The chaos mesh with no faults at the start and end of a test."""
-    chaos_mesh.cli("faults", "clear")
+    set_faults(chaos_mesh)
     yield chaos_mesh
-    chaos_mesh.cli("faults", "clear")
+    set_faults(chaos_mesh)

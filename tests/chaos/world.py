@@ -3,7 +3,7 @@ would (REST through Envoy, with their own token), plus the saga service's faults
 
 from __future__ import annotations
 
-import json
+import asyncio
 import os
 import signal
 import time
@@ -12,6 +12,8 @@ from typing import Any
 
 import psycopg
 
+from services.runtime.cache import create_redis
+from services.runtime.faults import set_rules
 from tests.e2e.mesh import Mesh, bearer
 
 SAGA_CALLER = "service:saga"
@@ -29,7 +31,18 @@ def rule(method: str, fault: str, **options: Any) -> dict[str, Any]:
 
 
 def set_faults(mesh: Mesh, *rules: dict[str, Any]) -> None:
-    mesh.cli("faults", "set", json.dumps(list(rules)))
+    """Replaces the mesh's fault rules (none: clears them) as `tablemesh faults set` does,
+    but in this process: the command is a Python start-up a call, three a test (it has its
+    own tests in tests/launcher/test_faults_cli.py)."""
+
+    async def apply() -> None:
+        redis = create_redis(mesh.redis_url())
+        try:
+            await set_rules(redis, list(rules), actor="operator:chaos-tests")
+        finally:
+            await redis.aclose()
+
+    asyncio.run(apply())
     time.sleep(0.6)  # every process re-reads the rules within half a second
 
 

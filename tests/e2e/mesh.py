@@ -83,6 +83,12 @@ class Mesh:
         assert current is not None
         return current.supervisor_pid
 
+    def redis_url(self) -> str:
+        """The Redis the running mesh uses (its own embedded one, if it started it)."""
+        current = statefile.read(self.var_dir / "run" / "state.json")
+        assert current is not None and current.redis_url
+        return current.redis_url
+
     def pids(self, service: str) -> list[int]:
         """The service's worker pids, as the launcher's state file lists them now."""
         current = statefile.read(self.var_dir / "run" / "state.json")
