@@ -42,6 +42,15 @@ async def make_due(engine: AsyncEngine, notification_id: str) -> None:
         )
 
 
+async def next_attempt_after_creation(engine: AsyncEngine, notification_id: str) -> timedelta:
+    """How long after it was made an email is due for a background pass."""
+    async with engine.connect() as conn:
+        query = sa.select(outbox.c.next_attempt_at - outbox.c.created_at).where(
+            outbox.c.notification_id == notification_id
+        )
+        return (await conn.execute(query)).scalar_one()  # type: ignore[no-any-return]
+
+
 @pytest.mark.usefixtures("smtp_env")
 async def test_send_delivers_through_smtp(service: Service, mailbox: Mailbox) -> None:
     to = address()
@@ -93,14 +102,7 @@ async def test_a_background_pass_leaves_a_new_email_to_its_sender(
     while await service.deliverer.deliver_due():
         pass
     assert mailbox.to(to) == []
-    async with engine.connect() as conn:
-        wait = (
-            await conn.execute(
-                sa.select(outbox.c.next_attempt_at - outbox.c.created_at).where(
-                    outbox.c.notification_id == orphan.id
-                )
-            )
-        ).scalar_one()
+    wait = await next_attempt_after_creation(engine, orphan.id)
     assert wait == SENDER_FIRST
     await make_due(engine, orphan.id)
     while await service.deliverer.deliver_due():
@@ -166,14 +168,7 @@ async def test_failed_delivery_is_retried_with_backoff(
     assert sent.email_state == "failed" and sent.email_attempts == 1
     assert "451" in sent.email_last_error
     # Backed off: not due yet, so a pass does not hammer the server.
-    async with engine.connect() as conn:
-        delay = (
-            await conn.execute(
-                sa.select(outbox.c.next_attempt_at - outbox.c.created_at).where(
-                    outbox.c.notification_id == sent.id
-                )
-            )
-        ).scalar_one()
+    delay = await next_attempt_after_creation(engine, sent.id)
     assert delay >= timedelta(seconds=9)
     attempted = await service.outbox.claim(datetime.now(UTC), notification_id=sent.id)
     assert attempted == []
