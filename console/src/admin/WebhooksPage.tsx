@@ -77,7 +77,7 @@ export function WebhooksPage() {
           onChange={(e) => setDescription(e.target.value)}
           error={create.error}
         />
-        <fieldset>
+        <fieldset className="event-types">
           <legend>Event types</legend>
           {types.data?.map((t) => (
             <label key={t} className="checkbox">
