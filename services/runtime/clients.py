@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextvars
 import json
+import socket
 import time
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -19,10 +21,11 @@ import structlog
 from google.protobuf import descriptor_pool
 from opentelemetry import trace
 
-from services.runtime import method_policy, origin, registry, tracing
+from services.runtime import logs, method_policy, origin, registry, tracing
 from services.runtime.identity import maybe_caller
 
 DEFAULT_TIMEOUT = 5.0
+log = logs.get("clients")
 
 # Absolute monotonic deadline of the incoming call this task serves, if any.
 incoming_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -45,12 +48,33 @@ def idempotent_methods(grpc_service: str) -> list[str]:
     ]
 
 
-def target(spec: registry.ServiceSpec, load_balancing: str = "pick_first") -> str:
-    """What a channel to the service dials: its address, or with round_robin the DNS
-    target of that address (every address the name resolves to gets calls)."""
+def target(
+    spec: registry.ServiceSpec, load_balancing: str = "pick_first", peers: Sequence[str] = ()
+) -> str:
+    """What a channel to the service dials: its address; with round_robin the DNS target
+    of that address (every address the name resolves to gets calls); with peer hosts
+    (TABLEMESH_PEERS) this host's replica first and each peer's at the service's port
+    after it, so pick_first stays on this host and moves to a peer only while this
+    host's replica cannot be reached."""
     if load_balancing == "round_robin":
         return f"dns:///{spec.address}"
-    return spec.address
+    if not peers:
+        return spec.address
+    host, _, port = spec.address.rpartition(":")
+    found = [f"{ip}:{port}" for ip in ipv4_addresses(host)]
+    found += [f"{ip}:{spec.port}" for peer in peers for ip in ipv4_addresses(peer)]
+    return "ipv4:" + ",".join(dict.fromkeys(found)) if found else spec.address
+
+
+def ipv4_addresses(host: str) -> list[str]:
+    """The host's IPv4 addresses (itself, if it is one); none when it does not resolve
+    now (a peer that is down at start-up: its replica is left out until a restart)."""
+    try:
+        infos = socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_STREAM)
+    except OSError:
+        log.warning("a peer host does not resolve; calls leave it out", host=host)
+        return []
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def service_config(spec: registry.ServiceSpec, load_balancing: str = "pick_first") -> str:
@@ -127,9 +151,12 @@ class _Propagate(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
 class MeshClients:
     """Channels to the mesh's services, created once and shared by the whole process."""
 
-    def __init__(self, load_balancing: str = "pick_first") -> None:
+    def __init__(self, load_balancing: str = "pick_first", peers: Sequence[str] = ()) -> None:
         # Settings.client_load_balancing: "pick_first" or "round_robin" (Kubernetes).
         self.load_balancing = load_balancing
+        # Settings.peers: other hosts running the same mesh, dialled when this host's
+        # replica of a service cannot be reached.
+        self.peers = tuple(peers)
         self._channels: dict[str, grpc.aio.Channel] = {}
 
     def channel(self, service_name: str) -> grpc.aio.Channel:
@@ -137,7 +164,7 @@ class MeshClients:
             spec = registry.spec(service_name)
             balancing = self.load_balancing
             self._channels[service_name] = grpc.aio.insecure_channel(
-                target(spec, balancing),
+                target(spec, balancing, self.peers),
                 options=[
                     ("grpc.service_config", service_config(spec, balancing)),
                     ("grpc.enable_retries", 1),

@@ -309,7 +309,8 @@ class Settings(VarSettings):
     gateway_host: str = var("127.0.0.1")
     # Other hosts running the same mesh (same port offset, same stores and secrets): this
     # host's Envoy balances every service across its own replica (TABLEMESH_<NAME>_ADDR)
-    # and one on each peer at the service's port, health-checked. Addresses or names,
+    # and one on each peer at the service's port, health-checked; the services' own calls
+    # go to a peer's replica while this host's cannot be reached. Addresses or names,
     # without ports. The peers' services must listen beyond loopback (TABLEMESH_HOST).
     peers: list[str] = var([], check=check_peers)
     # Address Envoy's admin interface listens on. It can stop Envoy: never publish it. A

@@ -202,7 +202,7 @@ async def serve(
             pool_size=cfg.db_pool_size,
             max_overflow=cfg.db_max_overflow,
         )
-    clients = MeshClients(cfg.client_load_balancing)
+    clients = MeshClients(cfg.client_load_balancing, cfg.peers)
     tracked = TrackedCache(redis, TRACKED_PREFIXES)
     verifier = TokenVerifier(
         jwks_from_auth(clients), redis, cfg.jwt_issuer, cfg.jwt_audience, tracked

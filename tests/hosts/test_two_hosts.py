@@ -8,6 +8,8 @@ counted and reported; C's link comes back: C rejoins without B restarting.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 import threading
 import time
@@ -140,6 +142,35 @@ def test_one_write_sent_to_both_hosts_at_once_is_done_once(two_hosts: Cluster) -
     # Registering made the person's own workspace; besides it, one per key.
     names = [w["name"] for w in listed.json()["workspaces"] if w["name"].startswith("Team ")]
     assert sorted(names) == sorted(f"Team {key[-6:]}" for key in keys), names
+
+
+def test_a_service_calls_a_peer_while_its_own_host_s_replica_is_down(two_hosts: Cluster) -> None:
+    """B's permissions replica killed, with B's launcher paused so that nothing restarts
+    it: B's workspaces replica, called directly, still makes a workspace (its owner grant
+    is a call to permissions) and lists it (a call to permissions too), through C's
+    permissions replica."""
+    b = two_hosts.meshes["B"]
+    assert b.host is not None
+    token = b.register()["access_token"]
+    metadata = (("authorization", f"Bearer {token}"),)
+    supervisor, victims = b.supervisor_pid(), b.pids("permissions")
+    os.kill(supervisor, signal.SIGSTOP)
+    try:
+        for pid in victims:
+            os.kill(pid, signal.SIGKILL)
+        with grpc.insecure_channel(f"{b.host.address}:{b.port('workspaces')}") as channel:
+            stub = ws_grpc.WorkspacesServiceStub(channel)
+            request = ws_pb.CreateWorkspaceRequest(
+                workspace=ws_pb.Workspace(name="Made while away"), request_id=uuid.uuid4().hex
+            )
+            made = stub.CreateWorkspace(request, metadata=metadata, timeout=20).workspace
+            listed = stub.ListWorkspaces(
+                ws_pb.ListWorkspacesRequest(page_size=100), metadata=metadata, timeout=20
+            )
+        assert made.id in [w.id for w in listed.workspaces]
+    finally:
+        os.kill(supervisor, signal.SIGCONT)
+    b.wait_replaced("permissions", victims, instances=1)
 
 
 READERS = 4

@@ -39,7 +39,9 @@ def provider_from_settings(
     if llm_provider(cfg) == "local":
         from services.llm.providers.local import LocalModel
 
-        return LocalModel(clients or MeshClients(cfg.client_load_balancing), llm_call_timeout(cfg))
+        return LocalModel(
+            clients or MeshClients(cfg.client_load_balancing, cfg.peers), llm_call_timeout(cfg)
+        )
     key = cfg.llm_api_key.get_secret_value() if cfg.llm_api_key else None
     # Only the configured provider's client library loads (the OpenAI SDK is ~20 MB).
     if cfg.llm_provider == "gemini":
