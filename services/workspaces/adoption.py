@@ -19,6 +19,7 @@ from services.runtime.clients import MeshClients
 from services.workspaces.access import Access
 from services.workspaces.link_store import LinkStore
 from services.workspaces.model import LinkedBase
+from services.workspaces.reconcile import place
 from services.workspaces.store import base_adoptions
 
 log = logs.get("workspaces.adoption")
@@ -56,7 +57,7 @@ class Adoption:
                 continue
             link = LinkedBase(base_id, ADOPTED_BY, clock.now())
             held_by, _ = await self._links.link(tenant_id, workspace_id, link)
-            await self._access.set_parent(tenant_id, base_id, held_by)
+            await place(self._links, self._access, tenant_id, held_by, base_id)
             moved += 1
         return moved
 

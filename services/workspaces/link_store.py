@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.runtime import keyset
+from services.runtime import clock, keyset
 from services.workspaces.model import LinkedBase
 from services.workspaces.store import linked_bases
 
@@ -78,16 +78,31 @@ class LinkStore:
             )
         return [_linked(r) for r in rows], last
 
-    async def every(self, batch: int = 500) -> AsyncIterator[tuple[str, str, str]]:
-        """Every link of every tenant, as (tenant, workspace, base), a batch at a time."""
+    async def unplaced(self, batch: int = 500) -> AsyncIterator[tuple[str, str, str]]:
+        """Every link not yet placed at permissions, of every tenant, as (tenant,
+        workspace, base), a batch at a time."""
         after: Key = None
+        pending = sa.select(linked_bases).where(linked_bases.c.placed_at.is_(None))
         while True:
             async with self._engine.connect() as conn:
                 rows, after = await keyset.page(
-                    conn, sa.select(linked_bases), linked_bases.c.created_at,
-                    linked_bases.c.base_id, batch, after,
-                )  # fmt: skip
+                    conn, pending, linked_bases.c.created_at, linked_bases.c.base_id, batch, after
+                )
             for row in rows:
                 yield str(row.tenant_id), str(row.workspace_id), row.base_id
             if after is None:
                 return
+
+    async def placed(self, tenant_id: str, workspace_id: str, base_id: str) -> None:
+        """Notes that the permissions service knows the base is in the workspace."""
+        query = (
+            linked_bases.update()
+            .where(
+                linked_bases.c.tenant_id == tenant_id,
+                linked_bases.c.workspace_id == workspace_id,
+                linked_bases.c.base_id == base_id,
+            )
+            .values(placed_at=clock.now())
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(query)

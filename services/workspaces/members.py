@@ -18,6 +18,7 @@ from services.workspaces.domain import Workspaces, page_size
 from services.workspaces.link_store import LinkStore
 from services.workspaces.lookups import Lookups
 from services.workspaces.model import BASE_ID, MAX_REQUEST_ID, ROLES, LinkedBase, Member
+from services.workspaces.reconcile import place
 
 
 def check_role(v: Violations, value: str) -> str:
@@ -174,7 +175,7 @@ class Bases:
             )
         # After the row: a failure here leaves a link a retry (or the start-up
         # reconciliation) completes, never a role on a base that is not linked.
-        await self.access.set_parent(caller.tenant_id, base_id, workspace.id)
+        await place(self.links, self.access, caller.tenant_id, workspace.id, base_id)
         return linked
 
     async def unlink(self, caller: Caller, workspace_id: str, base_id: str) -> None:

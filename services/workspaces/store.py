@@ -34,6 +34,8 @@ linked_bases = sa.Table(
     sa.Column("tenant_id", UUID),
     sa.Column("linked_by", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True)),
+    # When the permissions service learnt the base is in the workspace; NULL until then.
+    sa.Column("placed_at", sa.DateTime(timezone=True)),
     sa.Index("linked_bases_one_workspace", "tenant_id", "base_id", unique=True),
 )
 # Tenants whose bases from before workspace roles still wait to move into a workspace.

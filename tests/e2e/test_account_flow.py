@@ -110,7 +110,14 @@ def test_admin_manages_tenant_users(mesh: Mesh) -> None:
 
 
 def test_status_shows_every_service_serving(mesh: Mesh) -> None:
-    shown = mesh.cli("status")  # exit 0: everything healthy
+    # Exit 0: everything healthy. Each probe waits 3 s, which a machine saturated for a
+    # moment (the chaos mesh's soak runs beside this slice) can use up for every probe at
+    # once: asked again then, as a person would.
+    for _ in range(3):
+        shown = mesh.cli("status", check=False)
+        if shown.returncode == 0:
+            break
+    assert shown.returncode == 0, shown.stdout + shown.stderr
     for spec in mesh.services:
         assert spec.name in shown.stdout
     assert shown.stdout.count("SERVING") >= len(mesh.services)
