@@ -121,7 +121,12 @@ async def test_instances_run_side_by_side(tmp_path: Path) -> None:
 
 async def test_each_instance_knows_its_index(tmp_path: Path) -> None:
     """Worker 0 of a service is the one that LISTENs for its events (services.runtime.events)."""
-    says = "import os, time; print('index', os.environ['TABLEMESH_WORKER_INDEX'], flush=True); "
+    # One write(2) each: both instances share the log, and print() writes its parts apart
+    # (unbuffered, with PYTHONUNBUFFERED set, they interleave).
+    says = (
+        "import os, time; "
+        "os.write(1, f\"index {os.environ['TABLEMESH_WORKER_INDEX']}\\n\".encode()); "
+    )
     child = (sys.executable, "-c", says + "time.sleep(60)")
     sup = fast([])
     log = tmp_path / "w.log"
