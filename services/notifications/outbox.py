@@ -54,17 +54,15 @@ class OutboxStore:
         self, now: datetime, *, limit: int = 20, notification_id: str | None = None
     ) -> list[OutboxEmail]:
         """Claims up to `limit` due emails (or the one of a notification, if due)."""
-        due = _due(now)
+        pick = sa.select(outbox.c.id).where(_due(now))
         if notification_id is not None:
             # The sender's first attempt does not wait out SENDER_FIRST.
             first = sa.and_(outbox.c.state == PENDING, outbox.c.attempts == 0)
-            due = sa.and_(sa.or_(due, first), outbox.c.notification_id == notification_id)
+            pick = sa.select(outbox.c.id).where(
+                sa.or_(_due(now), first), outbox.c.notification_id == notification_id
+            )
         pick = (
-            sa.select(outbox.c.id)
-            .where(due)
-            .order_by(outbox.c.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            pick.order_by(outbox.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
         )
         claim = (
             outbox.update()

@@ -14,11 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
-
-from services.runtime import logs
-
-log = logs.get("wakeups")
 
 
 class Wakeups:
@@ -37,22 +32,6 @@ class Wakeups:
         """Returns at a hint, or after `seconds` (if given) without one."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._hints.get(), seconds)
-
-    async def serve(self, work: Callable[[], Awaitable[bool]], what: str) -> None:
-        """One worker, until cancelled: at each hint, `work` (one unit; True when it found
-        one) again and again while it finds some, and the first find wakes another worker.
-        A failing unit is logged and the worker waits for the next hint."""
-        while True:
-            try:
-                if await work():
-                    self.set()
-                    while await work():
-                        pass
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - PostgreSQL briefly away
-                log.warning(f"{what} failed; retrying", error=str(exc), kind=type(exc).__name__)
-            await self.wait()
 
     async def poll_forever(self, interval: float) -> None:
         """Hints one worker every `interval` seconds, until cancelled."""

@@ -50,6 +50,7 @@ def delivery_settings(cfg: Settings) -> delivery.Settings:
         timeout=cfg.webhooks_timeout,
         lease_seconds=cfg.webhooks_lease_seconds,
         disable_after=timedelta(seconds=cfg.webhooks_disable_after_seconds),
+        poll_interval=cfg.webhooks_poll_interval,
     )
 
 
@@ -70,4 +71,4 @@ def build(engine: AsyncEngine, redis: Redis, cfg: Settings, disabled: Disabled) 
     subscription = Subscription(redis, GROUP, owner, FanOut(endpoints, messages, wake))
     overlap = timedelta(seconds=cfg.webhooks_secret_overlap_seconds)
     webhooks = Webhooks(endpoints, messages, sealer, allowed, overlap, wake)
-    return WebhooksApp(webhooks, workers, subscription, sender, wake, cfg.webhooks_poll_interval)
+    return WebhooksApp(webhooks, workers, subscription, sender, wake, settings.poll_interval)

@@ -4,6 +4,7 @@ with the endpoint's secret(s), sends it, and records the attempt and what comes 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class Settings:
     timeout: float
     lease_seconds: float
     disable_after: timedelta
+    poll_interval: float
 
 
 class Worker:
@@ -111,4 +113,14 @@ class Worker:
     async def run(self, wake: Wakeups) -> None:
         """Delivers until cancelled: at each hint (a message made in this process, or the
         process's poll), while messages are due; a worker that found one wakes another."""
-        await wake.serve(self.one, "webhook delivery")
+        while True:
+            try:
+                if await self.one():
+                    wake.set()
+                    while await self.one():
+                        pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - PostgreSQL briefly away
+                log.warning("webhook delivery failed", error=str(exc), kind=type(exc).__name__)
+            await wake.wait()

@@ -66,14 +66,14 @@ class Access:
         request = pb.GrantRequest(
             subject=user_id, resource=resource(workspace_id), role="owner", request_id=request_id
         )
-        reply = await self.as_service(self._stub.Grant, request, tenant_id, PERMISSIONS)
+        reply = await self._as_service_call(tenant_id, self._stub.Grant, request)
         return _member(reply.permission)
 
     async def set_parent(self, tenant_id: str, base_id: str, workspace_id: str) -> None:
         """Puts the base inside the workspace (or, given "", in none), as this service."""
         parent = resource(workspace_id) if workspace_id else ""
         request = pb.SetResourceParentRequest(resource=f"base:{base_id}", parent=parent)
-        await self.as_service(self._stub.SetResourceParent, request, tenant_id, PERMISSIONS)
+        await self._as_service_call(tenant_id, self._stub.SetResourceParent, request)
 
     async def may_admin_base(self, user_id: str, base_id: str) -> bool:
         """Whether the user administers the base already (through its workspace)."""
@@ -81,9 +81,14 @@ class Access:
         with answers_from(PERMISSIONS):
             return bool((await self._stub.Check(request)).allowed)
 
+    async def _as_service_call(self, tenant_id: str, method: Any, request: Any) -> Any:
+        await self.service_metadata(tenant_id)  # a token first: its failure is told apart
+        with answers_from(PERMISSIONS):
+            return await self._tokens.call(method, request, tenant_id)
+
     async def as_service(self, method: Any, request: Any, tenant_id: str, callee: str) -> Any:
         """Calls another service as this one in the tenant."""
-        await self.service_metadata(tenant_id)  # a token first: its failure is told apart
+        await self.service_metadata(tenant_id)
         with answers_from(callee):
             return await self._tokens.call(method, request, tenant_id)
 

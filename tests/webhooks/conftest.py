@@ -57,6 +57,7 @@ class Stores:
             timeout=kw.get("timeout", 5.0),
             lease_seconds=kw.get("lease", 5.0),
             disable_after=timedelta(seconds=kw.get("disable_after", 3600)),
+            poll_interval=0.05,
         )
 
         async def disabled(ep: m.Endpoint) -> None:

@@ -175,4 +175,18 @@ class Runner:
 async def run_workers(runners: list[Runner], wake: Wakeups) -> None:
     """Each runner runs due executions until none is due, then waits for a hint (a trigger
     in this process, or the process's poll); a runner that found one wakes another."""
-    await asyncio.gather(*(wake.serve(r.run_next, "running executions") for r in runners))
+
+    async def one(runner: Runner) -> None:
+        while True:
+            try:
+                if await runner.run_next():
+                    wake.set()
+                    while await runner.run_next():
+                        pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - PostgreSQL briefly away
+                log.warning("running executions failed; retrying", error=str(exc))
+            await wake.wait()
+
+    await asyncio.gather(*(one(r) for r in runners))
